@@ -1,0 +1,144 @@
+import { Type } from 'typebox';
+import type { Services } from '../services/index.ts';
+import type { AuthConfigRow } from '../store/auth-configs.ts';
+import { principalOf } from '../http/api-auth.ts';
+import { Cursor, errors, Limit, StringEnum, type ApiApp, type RouteOptions } from './types.ts';
+
+const Credentials = Type.Record(Type.String({ maxLength: 100 }), Type.Unknown());
+const Scheme = Type.String({ maxLength: 40 });
+
+const AuthConfig = Type.Object({
+  id: Type.String(),
+  uuid: Type.String(),
+  type: StringEnum(['default', 'custom']),
+  toolkit: Type.Object({ slug: Type.String(), logo: Type.String() }),
+  name: Type.String(),
+  auth_scheme: Type.String(),
+  is_composio_managed: Type.Boolean(),
+  credentials: Credentials,
+  status: StringEnum(['ENABLED', 'DISABLED']),
+  created_at: Type.String(),
+  last_updated_at: Type.String(),
+  no_of_connections: Type.Integer(),
+  expected_input_fields: Type.Array(Type.Unknown()),
+  restrict_to_following_tools: Type.Array(Type.String()),
+  tool_access_config: Type.Object({}),
+  is_enabled_for_tool_router: Type.Boolean(),
+});
+
+const IdParams = Type.Object({ nanoid: Type.String({ minLength: 1, maxLength: 64 }) });
+
+const CreateBody = Type.Object({
+  toolkit: Type.Object({ slug: Type.String({ minLength: 1, maxLength: 100 }) }),
+  auth_config: Type.Optional(
+    Type.Object({
+      type: StringEnum(['use_composio_managed_auth', 'use_custom_auth']),
+      authScheme: Type.Optional(Scheme),
+      name: Type.Optional(Type.String({ maxLength: 200 })),
+      credentials: Type.Optional(Credentials),
+      restrict_to_following_tools: Type.Optional(Type.Array(Type.String(), { maxItems: 1000 })),
+      tool_access_config: Type.Optional(Type.Object({})),
+      is_enabled_for_tool_router: Type.Optional(Type.Boolean()),
+    }),
+  ),
+});
+
+const PatchBody = Type.Object({
+  type: Type.Optional(StringEnum(['custom', 'default'])),
+  name: Type.Optional(Type.String({ maxLength: 200 })),
+  credentials: Type.Optional(Credentials),
+});
+
+export function registerAuthConfigRoutes(api: ApiApp, services: Services, opts: RouteOptions): void {
+  const { authConfigs, catalog } = services;
+  const common = { hide: opts.hide, tags: ['auth_configs'] };
+
+  async function view(row: AuthConfigRow, connections?: number) {
+    return {
+      id: row.id,
+      uuid: row.id,
+      type: row.is_composio_managed ? ('default' as const) : ('custom' as const),
+      toolkit: { slug: row.toolkit_slug, logo: catalog.get(row.toolkit_slug)?.logo ?? '' },
+      name: row.name,
+      auth_scheme: row.auth_scheme,
+      is_composio_managed: row.is_composio_managed === 1,
+      credentials: authConfigs.publicCredentials(row),
+      status: row.status as 'ENABLED' | 'DISABLED',
+      created_at: row.created_at,
+      last_updated_at: row.updated_at,
+      no_of_connections: connections ?? (await services.store.accounts.countByAuthConfigs(row.project_id, [row.id])).get(row.id) ?? 0,
+      expected_input_fields: [],
+      restrict_to_following_tools: [],
+      tool_access_config: {},
+      is_enabled_for_tool_router: true,
+    };
+  }
+
+  api.post(
+    '/auth_configs',
+    { schema: { ...common, summary: 'Create an auth config', body: CreateBody, response: { 201: Type.Object({ toolkit: Type.Object({ slug: Type.String() }), auth_config: Type.Object({ id: Type.String(), auth_scheme: Type.String(), is_composio_managed: Type.Boolean(), restrict_to_following_tools: Type.Array(Type.String()) }) }), ...errors() } } },
+    async (req, reply) => {
+      const { projectId } = principalOf(req);
+      const ac = req.body.auth_config ?? { type: 'use_composio_managed_auth' as const };
+      const row = await authConfigs.create(projectId, { toolkitSlug: req.body.toolkit.slug, type: ac.type, authScheme: ac.authScheme, name: ac.name, credentials: ac.credentials ?? {} });
+      reply.status(201);
+      return { toolkit: { slug: row.toolkit_slug }, auth_config: { id: row.id, auth_scheme: row.auth_scheme, is_composio_managed: row.is_composio_managed === 1, restrict_to_following_tools: [] } };
+    },
+  );
+
+  api.get(
+    '/auth_configs',
+    {
+      schema: {
+        ...common,
+        summary: 'List auth configs',
+        querystring: Type.Object({
+          toolkit_slug: Type.Optional(Type.String({ maxLength: 100 })),
+          show_disabled: Type.Optional(Type.Boolean()),
+          is_composio_managed: Type.Optional(Type.Boolean()),
+          search: Type.Optional(Type.String({ maxLength: 200 })),
+          cursor: Cursor,
+          limit: Limit,
+        }),
+        response: { 200: Type.Object({ items: Type.Array(AuthConfig), next_cursor: Type.Union([Type.String(), Type.Null()]), total_pages: Type.Integer(), current_page: Type.Integer(), total_items: Type.Integer() }), ...errors() },
+      },
+    },
+    async (req) => {
+      const { projectId } = principalOf(req);
+      const q = req.query;
+      const limit = q.limit ?? 20;
+      const page = await authConfigs.list(projectId, { toolkitSlug: q.toolkit_slug, showDisabled: q.show_disabled ?? false, search: q.search, isManaged: q.is_composio_managed, cursor: q.cursor, limit });
+      const counts = await services.store.accounts.countByAuthConfigs(projectId, page.items.map((r) => r.id));
+      return {
+        items: await Promise.all(page.items.map((r) => view(r, counts.get(r.id) ?? 0))),
+        next_cursor: page.nextCursor,
+        total_pages: Math.max(1, Math.ceil(page.total / limit)),
+        current_page: 1,
+        total_items: page.total,
+      };
+    },
+  );
+
+  api.get('/auth_configs/:nanoid', { schema: { ...common, summary: 'Get an auth config', params: IdParams, response: { 200: AuthConfig, ...errors(404) } } }, async (req) =>
+    view(await authConfigs.getRow(principalOf(req).projectId, req.params.nanoid)),
+  );
+
+  api.patch('/auth_configs/:nanoid', { schema: { ...common, summary: 'Update an auth config', params: IdParams, body: PatchBody, response: { 200: Type.Object({}), ...errors(404) } } }, async (req) => {
+    await authConfigs.update(principalOf(req).projectId, req.params.nanoid, { name: req.body.name, credentials: req.body.credentials });
+    return {};
+  });
+
+  api.patch(
+    '/auth_configs/:nanoid/:status',
+    { schema: { ...common, summary: 'Enable or disable an auth config', params: Type.Object({ nanoid: IdParams.properties.nanoid, status: StringEnum(['ENABLED', 'DISABLED']) }), response: { 200: Type.Object({}), ...errors(404) } } },
+    async (req) => {
+      await authConfigs.setStatus(principalOf(req).projectId, req.params.nanoid, req.params.status);
+      return {};
+    },
+  );
+
+  api.delete('/auth_configs/:nanoid', { schema: { ...common, summary: 'Delete an auth config (its connected accounts become unusable)', params: IdParams, response: { 200: Type.Object({}), ...errors(404) } } }, async (req) => {
+    await authConfigs.remove(principalOf(req).projectId, req.params.nanoid);
+    return {};
+  });
+}

@@ -1,0 +1,12 @@
+import type { Services } from '../services/index.ts';
+import type { ApiApp, RouteOptions } from './types.ts';
+import { registerToolkitRoutes } from './toolkits.ts';
+import { registerAuthConfigRoutes } from './auth-configs.ts';
+import { registerLinkRoute } from './connected-accounts-link.ts';
+
+/** Every /api route; registered once under /api/v3.1 and once under /api/v3. */
+export function registerApiRoutes(api: ApiApp, services: Services, opts: RouteOptions): void {
+  registerToolkitRoutes(api, services, opts);
+  registerAuthConfigRoutes(api, services, opts);
+  registerLinkRoute(api, services, opts);
+}

@@ -1,0 +1,112 @@
+import { Type } from 'typebox';
+import { ApiError } from '../errors.ts';
+import type { Services } from '../services/index.ts';
+import type { AuthScheme, FieldDef, ToolkitDef } from '../toolkits/types.ts';
+import { Cursor, errors, Limit, type ApiApp, type RouteOptions } from './types.ts';
+
+const Field = Type.Object({
+  name: Type.String(),
+  displayName: Type.String(),
+  description: Type.String(),
+  type: Type.String(),
+  required: Type.Boolean(),
+  is_secret: Type.Boolean(),
+  default: Type.Union([Type.String(), Type.Null()]),
+});
+const FieldGroup = Type.Object({ required: Type.Array(Field), optional: Type.Array(Field) });
+const AuthConfigDetail = Type.Object({
+  mode: Type.String(),
+  name: Type.String(),
+  fields: Type.Object({ auth_config_creation: FieldGroup, connected_account_initiation: FieldGroup }),
+});
+const ToolkitSummary = Type.Object({
+  slug: Type.String(),
+  name: Type.String(),
+  meta: Type.Object({ description: Type.String(), categories: Type.Array(Type.Object({ id: Type.String(), name: Type.String() })), logo: Type.String(), app_url: Type.String() }),
+  auth_schemes: Type.Array(Type.String()),
+  composio_managed_auth_schemes: Type.Array(Type.String()),
+  no_auth: Type.Boolean(),
+});
+const ToolkitDetail = Type.Object({ ...ToolkitSummary.properties, base_url: Type.String(), auth_config_details: Type.Array(AuthConfigDetail) });
+
+const field = (required: boolean) => (f: FieldDef) => ({
+  name: f.name,
+  displayName: f.display_name,
+  description: f.description,
+  type: f.type,
+  required,
+  is_secret: f.secret,
+  default: f.default ?? null,
+});
+
+function detail(s: AuthScheme) {
+  const group = (g: AuthScheme['fields']['auth_config_creation']) => ({ required: g.required.map(field(true)), optional: g.optional.map(field(false)) });
+  return { mode: s.mode, name: s.name, fields: { auth_config_creation: group(s.fields.auth_config_creation), connected_account_initiation: group(s.fields.connected_account_initiation) } };
+}
+
+function summary(t: ToolkitDef, managed: Set<string>) {
+  return {
+    slug: t.slug,
+    name: t.name,
+    meta: { description: t.description, categories: t.categories.map((c) => ({ id: c, name: c })), logo: t.logo ?? '', app_url: t.docs_url },
+    auth_schemes: t.auth_schemes.map((s) => s.mode),
+    composio_managed_auth_schemes: managed.has(t.slug) ? t.auth_schemes.filter((s) => s.mode === 'OAUTH2').map((s) => s.mode) : [],
+    no_auth: t.auth_schemes.every((s) => s.mode === 'NO_AUTH'),
+  };
+}
+
+export function registerToolkitRoutes(api: ApiApp, services: Services, opts: RouteOptions): void {
+  const managed = new Set(Object.keys(services.managedAuth));
+
+  api.get(
+    '/toolkits',
+    {
+      schema: {
+        hide: opts.hide,
+        tags: ['toolkits'],
+        summary: 'List toolkits',
+        querystring: Type.Object({ category: Type.Optional(Type.String({ maxLength: 100 })), search: Type.Optional(Type.String({ maxLength: 200 })), cursor: Cursor, limit: Limit }),
+        response: { 200: Type.Object({ items: Type.Array(ToolkitSummary), next_cursor: Type.Union([Type.String(), Type.Null()]), total_pages: Type.Integer(), current_page: Type.Integer(), total_items: Type.Integer() }), ...errors() },
+      },
+    },
+    async (req) => {
+      const { category, search, cursor } = req.query;
+      const limit = req.query.limit ?? 20;
+      const term = search?.toLowerCase();
+      const all = services.catalog
+        .list()
+        .filter((t) => !category || t.categories.includes(category))
+        .filter((t) => !term || t.slug.includes(term) || t.name.toLowerCase().includes(term) || t.description.toLowerCase().includes(term));
+      // The catalog is a small sorted in-memory list: the cursor is the last slug seen.
+      const start = cursor ? all.findIndex((t) => t.slug > cursor) : 0;
+      const from = start < 0 ? all.length : start;
+      const items = all.slice(from, from + limit);
+      const more = from + limit < all.length;
+      return {
+        items: items.map((t) => summary(t, managed)),
+        next_cursor: more ? items[items.length - 1].slug : null,
+        total_pages: Math.max(1, Math.ceil(all.length / limit)),
+        current_page: Math.floor(from / limit) + 1,
+        total_items: all.length,
+      };
+    },
+  );
+
+  api.get(
+    '/toolkits/:slug',
+    {
+      schema: {
+        hide: opts.hide,
+        tags: ['toolkits'],
+        summary: 'Get a toolkit',
+        params: Type.Object({ slug: Type.String({ maxLength: 100 }) }),
+        response: { 200: ToolkitDetail, ...errors(404) },
+      },
+    },
+    async (req) => {
+      const t = services.catalog.get(req.params.slug);
+      if (!t) throw new ApiError('ToolkitNotFound', `Toolkit ${req.params.slug} not found`, { suggestedFix: 'List toolkits with GET /api/v3.1/toolkits' });
+      return { ...summary(t, managed), base_url: t.base_url, auth_config_details: t.auth_schemes.map(detail) };
+    },
+  );
+}

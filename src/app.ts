@@ -1,0 +1,103 @@
+// createApp(deps): the whole HTTP surface. Everything it needs is passed in,
+// so a test builds a fresh app per case.
+import Fastify, { type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import formbody from '@fastify/formbody';
+import cookie from '@fastify/cookie';
+import rateLimit from '@fastify/rate-limit';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Config } from './config.ts';
+import type { Store } from './store/store.ts';
+import type { KeyRing } from './crypto/keyring.ts';
+import type { Catalog } from './toolkits/catalog.ts';
+import { requestIdFor } from './http/request-id.ts';
+import { loggerOptions } from './http/log.ts';
+import { installErrorHandling } from './http/error-handler.ts';
+import { apiKeyHook } from './http/api-auth.ts';
+import { validatorCompiler } from './http/validation.ts';
+import { createServices, type Services } from './services/index.ts';
+import { registerApiRoutes } from './api/index.ts';
+import { registerLinkRoutes } from './link/routes.ts';
+import { ApiError } from './errors.ts';
+import type { ManagedAuth } from './services/auth-configs.ts';
+
+export interface AppDeps {
+  config: Config;
+  store: Store;
+  keyRing: KeyRing;
+  catalog: Catalog;
+  managedAuth?: ManagedAuth;
+  now?: () => Date;
+  fetch?: typeof fetch;
+  logStream?: NodeJS.WritableStream;
+}
+
+export type App = FastifyInstance & { services: Services };
+
+export async function createApp(deps: AppDeps): Promise<App> {
+  const { config } = deps;
+  const app = Fastify({
+    logger: loggerOptions(config.logLevel, deps.logStream),
+    genReqId: requestIdFor,
+    bodyLimit: config.bodyLimitBytes,
+    trustProxy: config.trustProxy,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  const services = createServices({ ...deps, now: deps.now ?? (() => new Date()), fetch: deps.fetch ?? fetch });
+  app.decorate('services', services);
+  app.setValidatorCompiler(validatorCompiler());
+
+  app.addHook('onRequest', async (req, reply) => {
+    reply.header('x-request-id', req.id);
+  });
+  installErrorHandling(app);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'authlink', version: '3.1.0', description: "Self-hosted connected accounts, wire-compatible with Composio's v3.1 API" },
+      components: { securitySchemes: { apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key' } } },
+      security: [{ apiKey: [] }],
+    },
+  });
+  await app.register(formbody);
+  await app.register(cookie);
+
+  app.get('/health', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  app.get('/ready', { schema: { hide: true } }, async () => {
+    try {
+      await deps.store.ping();
+    } catch {
+      throw new ApiError('Unavailable', 'The store is not reachable');
+    }
+    return { status: 'ready' };
+  });
+
+  for (const prefix of ['/api/v3.1', '/api/v3']) {
+    await app.register(
+      async (api) => {
+        api.addHook('onRequest', apiKeyHook(services.apiKeys));
+        await api.register(rateLimit, {
+          max: config.rateLimitPerMinute,
+          timeWindow: 60_000,
+          hook: 'preHandler',
+          keyGenerator: (req) => req.principal?.apiKeyId ?? req.ip,
+          errorResponseBuilder: (_req, ctx) =>
+            new ApiError('RateLimited', `Rate limit of ${ctx.max} requests per minute exceeded for this API key`, {
+              suggestedFix: `Retry after ${Math.ceil(ctx.ttl / 1000)} seconds`,
+            }),
+        });
+        // Unknown routes under the API still need a valid key, then 404.
+        api.setNotFoundHandler({ preHandler: apiKeyHook(services.apiKeys) }, (req) => {
+          throw new ApiError('NotFound', `No route ${req.method} ${req.url.split('?')[0]}`, { suggestedFix: 'See /api/v3.1/openapi.json for the available routes' });
+        });
+        registerApiRoutes(api, services, { hide: prefix !== '/api/v3.1' });
+      },
+      { prefix },
+    );
+  }
+  app.get('/api/v3.1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  registerLinkRoutes(app, services);
+
+  return app as unknown as App;
+}

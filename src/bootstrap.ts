@@ -1,0 +1,80 @@
+// Turns a Config into the running parts: the database (migrated), the key
+// ring, the toolkit catalog and the managed OAuth apps. Used by `serve` and by
+// every CLI command, so they all see the same store.
+import fs from 'node:fs';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { ConfigError, type Config } from './config.ts';
+import { openDatabase, migrate, type Database } from './store/db.ts';
+import { createStore, type Store } from './store/store.ts';
+import { createKeyRing, KeyRingError, parseKeys, type KeyRing } from './crypto/keyring.ts';
+import { loadCatalog } from './toolkits/catalog.ts';
+import type { Catalog } from './toolkits/catalog.ts';
+import type { ManagedAuth } from './services/auth-configs.ts';
+
+export interface Runtime {
+  database: Database;
+  store: Store;
+  keyRing: KeyRing;
+  catalog: Catalog;
+  managedAuth: ManagedAuth;
+  notices: string[]; // things the operator should read once (e.g. a generated key)
+}
+
+/** Embedded mode keeps a generated key beside the database (0600), made on first start. */
+function embeddedKeySpec(dataDir: string, notices: string[]): string {
+  const file = path.join(dataDir, 'encryption.key');
+  if (!fs.existsSync(file)) {
+    fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    fs.writeFileSync(file, randomBytes(32).toString('base64') + '\n', { mode: 0o600, flag: 'wx' });
+    notices.push(`Generated an encryption key at ${file} (mode 0600). Back it up: stored credentials cannot be read without it.`);
+  }
+  return fs.readFileSync(file, 'utf8');
+}
+
+function loadKeyRing(config: Config, notices: string[]): KeyRing {
+  let spec = config.encryptionKeys;
+  if (!spec && config.encryptionKeysFile) spec = fs.readFileSync(config.encryptionKeysFile, 'utf8');
+  if (!spec) spec = embeddedKeySpec(config.dataDir, notices);
+  try {
+    return createKeyRing(parseKeys(spec));
+  } catch (e) {
+    if (e instanceof KeyRingError) throw new ConfigError([`AUTHLINK_ENCRYPTION_KEY: ${e.message}`]);
+    throw e;
+  }
+}
+
+function loadManagedAuth(file: string | undefined, catalog: Catalog): ManagedAuth {
+  if (!file) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new ConfigError([`AUTHLINK_MANAGED_AUTH_FILE: cannot read ${file} as JSON (${(e as Error).message})`]);
+  }
+  const problems: string[] = [];
+  const out: ManagedAuth = {};
+  for (const [slug, creds] of Object.entries(parsed as Record<string, unknown>)) {
+    const c = creds as Record<string, unknown>;
+    if (!catalog.get(slug)) problems.push(`AUTHLINK_MANAGED_AUTH_FILE: unknown toolkit ${slug}`);
+    else if (typeof c?.client_id !== 'string' || typeof c?.client_secret !== 'string') problems.push(`AUTHLINK_MANAGED_AUTH_FILE: ${slug} needs string client_id and client_secret`);
+    else out[slug] = Object.fromEntries(Object.entries(c).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
+  }
+  if (problems.length) throw new ConfigError(problems);
+  return out;
+}
+
+export async function startRuntime(config: Config, opts: { migrate?: boolean; pgSchema?: string } = {}): Promise<Runtime> {
+  const notices: string[] = [];
+  const keyRing = loadKeyRing(config, notices);
+  const catalog = loadCatalog({ extraDir: config.toolkitsDir });
+  const managedAuth = loadManagedAuth(config.managedAuthFile, catalog);
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, sqliteFile: path.join(config.dataDir, 'authlink.db'), pgSchema: opts.pgSchema });
+  try {
+    if (opts.migrate !== false) await migrate(database);
+  } catch (e) {
+    await database.close();
+    throw e;
+  }
+  return { database, store: createStore(database.db, database.dialect), keyRing, catalog, managedAuth, notices };
+}

@@ -1,0 +1,122 @@
+// Project, key and migration commands. They talk to the store directly: the
+// operator running them is the administrator.
+import type { Runtime } from '../bootstrap.ts';
+import { createProject } from '../services/projects.ts';
+import { createApiKeyService } from '../services/api-keys.ts';
+import { checkCallbackUrl } from '../services/callback-url.ts';
+import { MAX_LINK_TTL_SECONDS } from '../config.ts';
+import { ApiError } from '../errors.ts';
+
+export interface Output {
+  result(obj: unknown, human: string): void;
+  fail(message: string): number;
+}
+
+type Opts = Record<string, string | boolean | undefined>;
+
+const str = (v: string | boolean | undefined) => (typeof v === 'string' && v.trim() ? v.trim() : undefined);
+
+export function migrateCommand(runtime: Runtime, out: Output): number {
+  // startRuntime already migrated; say where.
+  out.result({ migrated: true, database: runtime.database.describe }, `Migrations applied to ${runtime.database.describe}`);
+  return 0;
+}
+
+export async function projectsCommand(runtime: Runtime, args: string[], opts: Opts, out: Output): Promise<number> {
+  const { store } = runtime;
+  const now = new Date();
+  switch (args[0]) {
+    case 'create': {
+      const name = str(opts.name);
+      if (!name) return out.fail('projects create needs --name NAME');
+      const { project, apiKey, apiKeyId } = await createProject(store, name, now);
+      out.result({ project_id: project.id, name: project.name, api_key: apiKey, api_key_id: apiKeyId }, `Created project ${project.id} (${project.name})\nAPI key (shown once): ${apiKey}`);
+      return 0;
+    }
+    case 'list': {
+      const projects = await store.projects.list();
+      out.result({ items: projects.map((p) => ({ project_id: p.id, name: p.name, created_at: p.created_at, settings: p.settings })) }, projects.map((p) => `${p.id}  ${p.name}  ${p.created_at}`).join('\n') || '(no projects)');
+      return 0;
+    }
+    case 'settings': {
+      const project = await projectOrFail(runtime, opts, out);
+      if (typeof project === 'number') return project;
+      const settings = { ...project.settings };
+      const ttl = str(opts['link-ttl']);
+      if (ttl !== undefined) {
+        const n = Number(ttl);
+        if (!Number.isInteger(n) || n < 30 || n > MAX_LINK_TTL_SECONDS) return out.fail(`--link-ttl must be an integer between 30 and ${MAX_LINK_TTL_SECONDS}`);
+        settings.link_ttl_seconds = n;
+      }
+      const reveal = str(opts['allow-reveal']);
+      if (reveal !== undefined) {
+        if (reveal !== 'true' && reveal !== 'false') return out.fail('--allow-reveal must be true or false');
+        settings.allow_credential_reveal = reveal === 'true';
+      }
+      await store.projects.updateSettings(project.id, settings, now.toISOString());
+      out.result({ project_id: project.id, settings }, `Settings of ${project.id}: ${JSON.stringify(settings)}`);
+      return 0;
+    }
+    case 'callbacks': {
+      const project = await projectOrFail(runtime, opts, out);
+      if (typeof project === 'number') return project;
+      const list = [...(project.settings.callback_url_allowlist ?? [])];
+      const url = str(opts.url);
+      if (args[1] === 'add' || args[1] === 'remove') {
+        if (!url) return out.fail(`projects callbacks ${args[1]} needs --url URL`);
+        if (args[1] === 'add') {
+          try {
+            checkCallbackUrl(url, undefined, '--url');
+          } catch (e) {
+            return out.fail((e as ApiError).message);
+          }
+          if (!list.includes(url)) list.push(url);
+        } else if (list.includes(url)) list.splice(list.indexOf(url), 1);
+        await store.projects.updateSettings(project.id, { ...project.settings, callback_url_allowlist: list }, now.toISOString());
+      } else if (args[1] !== 'list') return out.fail('projects callbacks list|add|remove --project ID [--url URL]');
+      out.result({ project_id: project.id, callback_urls: list }, list.join('\n') || '(no allowlist: any http(s) callback URL is accepted)');
+      return 0;
+    }
+    default:
+      return out.fail('projects create|list|settings|callbacks');
+  }
+}
+
+async function projectOrFail(runtime: Runtime, opts: Opts, out: Output) {
+  const id = str(opts.project);
+  if (!id) return out.fail('this command needs --project ID');
+  const project = await runtime.store.projects.get(id);
+  return project ?? out.fail(`no project ${id}`);
+}
+
+export async function keysCommand(runtime: Runtime, args: string[], opts: Opts, out: Output): Promise<number> {
+  const keys = createApiKeyService(runtime.store, { cacheSeconds: 0, now: () => new Date() });
+  switch (args[0]) {
+    case 'create': {
+      const project = await projectOrFail(runtime, opts, out);
+      if (typeof project === 'number') return project;
+      const { record, apiKey } = await keys.create(project.id, str(opts.name) ?? 'cli', new Date());
+      out.result({ project_id: project.id, key_id: record.id, api_key: apiKey }, `Created key ${record.id} for ${project.id}\nAPI key (shown once): ${apiKey}`);
+      return 0;
+    }
+    case 'list': {
+      const project = await projectOrFail(runtime, opts, out);
+      if (typeof project === 'number') return project;
+      const rows = await runtime.store.apiKeys.listByProject(project.id);
+      const items = rows.map((k) => ({ key_id: k.id, name: k.name, prefix: k.key_prefix, created_at: k.created_at, revoked_at: k.revoked_at }));
+      out.result({ project_id: project.id, items }, items.map((k) => `${k.key_id}  ${k.prefix}…  ${k.name}  ${k.revoked_at ? `revoked ${k.revoked_at}` : 'active'}`).join('\n') || '(no keys)');
+      return 0;
+    }
+    case 'revoke': {
+      const id = args[1];
+      if (!id) return out.fail('keys revoke KEY_ID');
+      const existing = await runtime.store.apiKeys.get(id);
+      if (!existing) return out.fail(`no key ${id}`);
+      const row = await keys.revoke(id, new Date());
+      out.result({ key_id: id, revoked: true, revoked_at: row?.revoked_at ?? existing.revoked_at }, `Revoked ${id}`);
+      return 0;
+    }
+    default:
+      return out.fail('keys create|list|revoke');
+  }
+}

@@ -1,0 +1,46 @@
+// `authlink serve`: start everything, create the "default" project on a first
+// start with an empty store (printing its API key once), listen, and run the
+// background sweeper until SIGINT/SIGTERM.
+import type { Config } from '../config.ts';
+import { startRuntime } from '../bootstrap.ts';
+import { createApp } from '../app.ts';
+import { createProject } from '../services/projects.ts';
+import { startSweeper } from '../services/sweeper.ts';
+
+export async function serve(config: Config, opts: { json: boolean }): Promise<number> {
+  const runtime = await startRuntime(config);
+  const say = (line: string) => process.stdout.write(line + '\n');
+  for (const notice of runtime.notices) say(notice);
+
+  let firstKey: { projectId: string; apiKey: string } | undefined;
+  if ((await runtime.store.projects.count()) === 0) {
+    const { project, apiKey } = await createProject(runtime.store, 'default', new Date());
+    firstKey = { projectId: project.id, apiKey };
+  }
+
+  const app = await createApp({ config, store: runtime.store, keyRing: runtime.keyRing, catalog: runtime.catalog, managedAuth: runtime.managedAuth });
+  const address = await app.listen({ host: config.host, port: config.port });
+  const sweeper = startSweeper(app.services, { intervalMs: 30_000 });
+
+  if (opts.json) {
+    say(JSON.stringify({ listening: address, public_url: config.publicUrl, database: runtime.database.describe, ...(firstKey ? { project_id: firstKey.projectId, api_key: firstKey.apiKey } : {}) }));
+  } else {
+    say(`authlink listening on ${address} (public URL ${config.publicUrl}, store ${runtime.database.describe}, ${runtime.catalog.size} toolkits)`);
+    if (firstKey) {
+      say(`Created project "default" (${firstKey.projectId}). Its API key, shown only this once:\n\n  ${firstKey.apiKey}\n`);
+      say(`Try it: curl -H "x-api-key: ${firstKey.apiKey}" ${config.publicUrl}/api/v3.1/toolkits`);
+    } else {
+      say('Create an API key with: npx authlink keys create --project <project id>   (list projects: npx authlink projects list)');
+    }
+  }
+
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  sweeper.stop();
+  await app.close();
+  await runtime.database.close();
+  return 0;
+}

@@ -1,0 +1,105 @@
+// Environment -> typed config, parsed once. Every problem is collected and
+// reported together, each with how to fix it.
+import path from 'node:path';
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+const LOG_LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+export interface Config {
+  host: string;
+  port: number;
+  publicUrl: string;              // no trailing slash
+  dataDir: string;
+  databaseUrl?: string;           // postgres://... ; absent = embedded SQLite
+  encryptionKeys?: string;        // raw AUTHLINK_ENCRYPTION_KEY(S) value; parsed by the key ring
+  encryptionKeysFile?: string;
+  toolkitsDir?: string;
+  logLevel: LogLevel;
+  linkTtlSeconds: number;
+  rateLimitPerMinute: number;
+  apiKeyCacheSeconds: number;
+  allowInsecureOAuth: boolean;
+  managedAuthFile?: string;
+  bodyLimitBytes: number;
+  trustProxy: boolean;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`authlink cannot start: ${problems.length} configuration problem(s):\n` + problems.map((p) => `  - ${p}`).join('\n'));
+  }
+}
+
+export const MAX_LINK_TTL_SECONDS = 24 * 3600;
+
+type Env = Record<string, string | undefined>;
+
+function int(env: Env, name: string, def: number, min: number, max: number, problems: string[]): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return def;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    problems.push(`${name}=${JSON.stringify(raw)} is not an integer between ${min} and ${max}; unset it to use ${def}`);
+    return def;
+  }
+  return n;
+}
+
+function flag(env: Env, name: string, problems: string[]): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '' || raw === '0' || raw === 'false') return false;
+  if (raw === '1' || raw === 'true') return true;
+  problems.push(`${name}=${JSON.stringify(raw)} must be 1/true or 0/false`);
+  return false;
+}
+
+export function parseConfig(env: Env, cwd = process.cwd()): Config {
+  const problems: string[] = [];
+  const host = env.HOST || '127.0.0.1';
+  const port = int(env, 'PORT', 3000, 0, 65535, problems);
+
+  let publicUrl = (env.AUTHLINK_PUBLIC_URL || `http://${host.includes(':') ? `[${host}]` : host}:${port}`).replace(/\/+$/, '');
+  try {
+    const u = new URL(publicUrl);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('scheme');
+    if (u.search || u.hash) problems.push('AUTHLINK_PUBLIC_URL must not have a query or fragment');
+  } catch {
+    problems.push(`AUTHLINK_PUBLIC_URL=${JSON.stringify(env.AUTHLINK_PUBLIC_URL)} is not an absolute http(s) URL, e.g. https://auth.example.com`);
+    publicUrl = `http://${host}:${port}`;
+  }
+
+  const databaseUrl = env.DATABASE_URL || undefined;
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    problems.push('DATABASE_URL must start with postgres:// or postgresql:// (unset it to use the embedded SQLite store)');
+  }
+
+  const logLevel = (env.LOG_LEVEL || 'info') as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL=${JSON.stringify(env.LOG_LEVEL)} must be one of ${LOG_LEVELS.join(', ')}`);
+
+  const encryptionKeys = env.AUTHLINK_ENCRYPTION_KEYS || env.AUTHLINK_ENCRYPTION_KEY || undefined;
+  const encryptionKeysFile = env.AUTHLINK_ENCRYPTION_KEYS_FILE || undefined;
+  if (databaseUrl && !encryptionKeys && !encryptionKeysFile) {
+    problems.push('AUTHLINK_ENCRYPTION_KEY is required with DATABASE_URL: generate one with `openssl rand -base64 32` and keep it safe (losing it loses every stored credential)');
+  }
+
+  const config: Config = {
+    host,
+    port,
+    publicUrl,
+    dataDir: path.resolve(cwd, env.AUTHLINK_DATA_DIR || '.authlink'),
+    databaseUrl,
+    encryptionKeys,
+    encryptionKeysFile,
+    toolkitsDir: env.AUTHLINK_TOOLKITS_DIR ? path.resolve(cwd, env.AUTHLINK_TOOLKITS_DIR) : undefined,
+    logLevel,
+    linkTtlSeconds: int(env, 'AUTHLINK_LINK_TTL_SECONDS', 600, 30, MAX_LINK_TTL_SECONDS, problems),
+    rateLimitPerMinute: int(env, 'AUTHLINK_RATE_LIMIT_PER_MINUTE', 6000, 1, 10_000_000, problems),
+    apiKeyCacheSeconds: int(env, 'AUTHLINK_API_KEY_CACHE_SECONDS', 30, 0, 3600, problems),
+    allowInsecureOAuth: flag(env, 'AUTHLINK_ALLOW_INSECURE_OAUTH', problems),
+    managedAuthFile: env.AUTHLINK_MANAGED_AUTH_FILE ? path.resolve(cwd, env.AUTHLINK_MANAGED_AUTH_FILE) : undefined,
+    bodyLimitBytes: int(env, 'AUTHLINK_BODY_LIMIT_BYTES', 1024 * 1024, 1024, 100 * 1024 * 1024, problems),
+    trustProxy: flag(env, 'AUTHLINK_TRUST_PROXY', problems),
+  };
+  if (problems.length) throw new ConfigError(problems);
+  return config;
+}

@@ -1,0 +1,75 @@
+// Envelope encryption of credentials: AES-256-GCM, `v1:<key id>:<iv>:<ciphertext+tag>`
+// (base64url parts). The row identity is the additional authenticated data, so a
+// ciphertext copied into another row or field fails to decrypt. Several keys may
+// be loaded; one is active for new writes, the others only decrypt (rotation).
+import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+
+export interface KeyRing {
+  activeKeyId: string;
+  keyIds: string[];
+  encrypt(plaintext: string, aad: string): string;
+  decrypt(envelope: string, aad: string): string;
+  keyIdOf(envelope: string): string;
+}
+
+export class KeyRingError extends Error {}
+
+export function keyIdFor(key: Buffer): string {
+  return createHash('sha256').update(key).digest('hex').slice(0, 8);
+}
+
+/**
+ * Parses `AUTHLINK_ENCRYPTION_KEY(S)`: entries separated by commas or newlines,
+ * each `base64` or `<id>:base64`; the first entry is the active key.
+ */
+export function parseKeys(spec: string): Map<string, Buffer> {
+  const keys = new Map<string, Buffer>();
+  const entries = spec.split(/[,\n]/).map((s) => s.trim()).filter((s) => s && !s.startsWith('#'));
+  if (!entries.length) throw new KeyRingError('no encryption key given');
+  entries.forEach((entry, i) => {
+    const m = /^(?:([A-Za-z0-9_-]{1,32}):)?([A-Za-z0-9+/=_-]+)$/.exec(entry);
+    const key = m ? Buffer.from(m[2], 'base64') : Buffer.alloc(0);
+    if (!m || key.length !== 32) {
+      throw new KeyRingError(`encryption key #${i + 1} is not 32 bytes of base64 (generate one with: openssl rand -base64 32)`);
+    }
+    const id = m[1] ?? keyIdFor(key);
+    if (keys.has(id)) throw new KeyRingError(`encryption key id ${id} appears twice`);
+    keys.set(id, key);
+  });
+  return keys;
+}
+
+export function createKeyRing(keys: Map<string, Buffer>): KeyRing {
+  const keyIds = [...keys.keys()];
+  const activeKeyId = keyIds[0];
+  const active = keys.get(activeKeyId)!;
+  return {
+    activeKeyId,
+    keyIds,
+    encrypt(plaintext, aad) {
+      const iv = randomBytes(12);
+      const cipher = createCipheriv('aes-256-gcm', active, iv);
+      cipher.setAAD(Buffer.from(aad));
+      const ct = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final(), cipher.getAuthTag()]);
+      return `v1:${activeKeyId}:${iv.toString('base64url')}:${ct.toString('base64url')}`;
+    },
+    decrypt(envelope, aad) {
+      const [version, keyId, ivPart, ctPart] = envelope.split(':');
+      if (version !== 'v1' || !ivPart || !ctPart) throw new KeyRingError('unknown ciphertext format');
+      const key = keys.get(keyId);
+      if (!key) throw new KeyRingError(`ciphertext uses key ${keyId}, which is not in the key ring`);
+      const data = Buffer.from(ctPart, 'base64url');
+      const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(ivPart, 'base64url'));
+      decipher.setAAD(Buffer.from(aad));
+      decipher.setAuthTag(data.subarray(data.length - 16));
+      try {
+        return Buffer.concat([decipher.update(data.subarray(0, data.length - 16)), decipher.final()]).toString('utf8');
+      } catch {
+        throw new KeyRingError('ciphertext failed authentication (wrong key, or copied from another row)');
+      }
+    },
+    keyIdOf(envelope) {
+      return envelope.split(':')[1] ?? '';
+    },
+  };
+}

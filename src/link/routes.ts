@@ -1,0 +1,129 @@
+// The hosted connect page: /link/<token> (first open), /link (the page),
+// its three form posts, and the OAuth redirect URI operators register with
+// providers: <AUTHLINK_PUBLIC_URL>/api/v3.1/toolkits/auth/callback.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Services } from '../services/index.ts';
+import { LINK_COOKIE, type FlowContext, type Outcome, type Stop } from '../services/hosted-flow.ts';
+import { outcomeUrl } from '../services/callback-url.ts';
+import { oauthProviderFor } from '../services/oauth-provider.ts';
+import { renderConsent, renderCredentialForm, renderResult } from './views/pages.ts';
+import { contentSecurityPolicy, securityHeaders } from './views/csp.ts';
+import { STYLESHEET, STYLESHEET_PATH } from './views/style.ts';
+
+const STOP_STATUS: Record<Stop, number> = { invalid: 404, used: 409, elsewhere: 409, expired: 410 };
+const STOP_MESSAGE: Record<Stop, string | undefined> = {
+  invalid: undefined,
+  used: undefined,
+  expired: undefined,
+  elsewhere: 'This link was already opened in another browser. Ask the app for a new link.',
+};
+
+export function registerLinkRoutes(app: FastifyInstance, services: Services): void {
+  const flow = services.hostedFlow;
+  const secureCookie = services.config.publicUrl.startsWith('https://');
+
+  function page(reply: FastifyReply, status: number, html: string, formActions: string[] = []) {
+    reply.headers(securityHeaders(contentSecurityPolicy({ formActions })));
+    return reply.status(status).type('text/html; charset=utf-8').send(html);
+  }
+
+  function stopPage(reply: FastifyReply, stop: Stop) {
+    return page(reply, STOP_STATUS[stop], renderResult({ kind: stop === 'elsewhere' ? 'used' : stop, message: STOP_MESSAGE[stop] }));
+  }
+
+  function finish(reply: FastifyReply, result: Outcome | Stop) {
+    if (typeof result === 'string') return stopPage(reply, result);
+    reply.clearCookie(LINK_COOKIE, { path: '/' });
+    if (result.callbackUrl) {
+      const params: Record<string, string> = { status: result.kind, connected_account_id: result.accountId };
+      if (result.error) params.error = result.error;
+      reply.headers(securityHeaders(contentSecurityPolicy({ formActions: [] })));
+      return reply.redirect(outcomeUrl(result.callbackUrl, params), 303);
+    }
+    return page(reply, result.kind === 'success' ? 200 : 400, renderResult({ kind: result.kind, projectName: result.projectName, toolkitName: result.toolkitName, message: result.message }));
+  }
+
+  /** The page's context from the cookie, or the stop page already sent. */
+  async function contextOrStop(req: FastifyRequest, reply: FastifyReply, checkCsrf: boolean): Promise<FlowContext | undefined> {
+    const ctx = await flow.fromCookie(req.cookies[LINK_COOKIE]);
+    if (typeof ctx === 'string') {
+      await stopPage(reply, ctx);
+      return undefined;
+    }
+    if (checkCsrf && !flow.checkCsrf(ctx, (req.body as Record<string, unknown> | undefined)?.csrf)) {
+      await page(reply, 403, renderResult({ kind: 'invalid', message: 'This form expired or did not come from this page. Go back and try again.' }));
+      return undefined;
+    }
+    return ctx;
+  }
+
+  function formActionsFor(ctx: FlowContext, extra: string[] = []): string[] {
+    return [...extra, ...(ctx.link.callback_url ? [ctx.link.callback_url] : [])];
+  }
+
+  function showPage(reply: FastifyReply, ctx: FlowContext, errors?: string[], status = 200) {
+    const common = {
+      projectName: ctx.project.name,
+      toolkit: { slug: ctx.resolved.toolkit.slug, name: ctx.resolved.toolkit.name, description: ctx.resolved.toolkit.description },
+      userId: ctx.account.user_id,
+      alias: ctx.account.alias,
+      accountType: ctx.account.account_type as 'PRIVATE' | 'SHARED',
+      csrfToken: ctx.link.csrf_token ?? '',
+      cancelAction: '/link/cancel',
+    };
+    if (ctx.resolved.scheme.mode === 'OAUTH2') {
+      // Chrome applies form-action to the redirect that follows the consent POST.
+      const provider = oauthProviderFor(ctx.resolved, JSON.parse(ctx.account.data)).authorizationUrl;
+      return page(reply, status, renderConsent({ ...common, scopes: ctx.resolved.scopes, action: '/link/authorize' }), formActionsFor(ctx, [provider]));
+    }
+    return page(reply, status, renderCredentialForm({ ...common, schemeName: ctx.resolved.scheme.name, fields: flow.formFields(ctx), action: '/link/submit', errors }), formActionsFor(ctx));
+  }
+
+  app.get(STYLESHEET_PATH, { schema: { hide: true } }, async (_req, reply) => {
+    reply.header('cache-control', 'public, max-age=3600').type('text/css; charset=utf-8');
+    return STYLESHEET;
+  });
+
+  // First open: trade the token in the URL for a cookie, then drop the token from the URL.
+  app.get<{ Params: { token: string } }>('/link/:token', { schema: { hide: true } }, async (req, reply) => {
+    const opened = await flow.open(req.params.token, req.cookies[LINK_COOKIE]);
+    if ('stop' in opened) return stopPage(reply, opened.stop);
+    reply.setCookie(LINK_COOKIE, opened.cookie, { httpOnly: true, sameSite: 'lax', secure: secureCookie, path: '/', maxAge: 24 * 3600 });
+    reply.header('referrer-policy', 'no-referrer').header('cache-control', 'no-store');
+    return reply.redirect('/link', 303);
+  });
+
+  app.get('/link', { schema: { hide: true } }, async (req, reply) => {
+    const ctx = await contextOrStop(req, reply, false);
+    if (ctx) return showPage(reply, ctx);
+  });
+
+  app.post('/link/authorize', { schema: { hide: true } }, async (req, reply) => {
+    const ctx = await contextOrStop(req, reply, true);
+    if (!ctx) return;
+    if (ctx.resolved.scheme.mode !== 'OAUTH2') return showPage(reply, ctx, undefined, 400);
+    const url = await flow.startOAuth(ctx);
+    reply.headers(securityHeaders(contentSecurityPolicy({ formActions: [url] })));
+    return reply.redirect(url, 303);
+  });
+
+  app.post('/link/submit', { schema: { hide: true } }, async (req, reply) => {
+    const ctx = await contextOrStop(req, reply, true);
+    if (!ctx) return;
+    if (ctx.resolved.scheme.mode === 'OAUTH2') return showPage(reply, ctx, undefined, 400);
+    const result = await flow.submitCredentials(ctx, (req.body ?? {}) as Record<string, unknown>);
+    if (typeof result === 'object' && 'errors' in result) return showPage(reply, ctx, result.errors, 400);
+    return finish(reply, result);
+  });
+
+  app.post('/link/cancel', { schema: { hide: true } }, async (req, reply) => {
+    const ctx = await contextOrStop(req, reply, true);
+    if (ctx) return finish(reply, await flow.cancel(ctx));
+  });
+
+  // Registered outside the API plugin: the provider's redirect carries no API key.
+  app.get('/api/v3.1/toolkits/auth/callback', { schema: { hide: true } }, async (req, reply) => {
+    const url = new URL(req.url, flow.redirectUri);
+    return finish(reply, await flow.finishOAuth(url, req.cookies[LINK_COOKIE]));
+  });
+}

@@ -1,0 +1,47 @@
+// OAuth2 consent screen: "<Project> wants to connect your <Toolkit> account".
+
+import { html } from './escape.ts';
+import { brandRow, csrfInput, metaList, sharedNotice } from './components.ts';
+import { renderDocument } from './layout.ts';
+import { requireSafeUrl } from './url.ts';
+import type { ConnectVmBase } from './types.ts';
+
+export interface ConsentVm extends ConnectVmBase {
+  /** OAuth scopes that will be requested; empty means basic profile only. */
+  scopes: string[];
+}
+
+export function renderConsent(vm: ConsentVm): string {
+  const action = requireSafeUrl(vm.action, 'consent form action');
+  const cancelAction = requireSafeUrl(vm.cancelAction, 'cancel form action');
+  const { projectName, toolkit } = vm;
+
+  const access =
+    vm.scopes.length > 0
+      ? html`<ul class="scopes">${vm.scopes.map((s) => html`<li><code>${s}</code></li>`)}</ul>`
+      : html`<ul class="scopes"><li>Your basic ${toolkit.name} profile</li></ul>`;
+
+  const body = html`${brandRow(projectName, toolkit)}
+<h1>${projectName} wants to connect your ${toolkit.name} account</h1>
+${toolkit.description ? html`<p class="lead">${toolkit.description}</p>` : ''}
+${metaList([
+  ['App', projectName],
+  ['Connecting for', html`<code>${vm.userId}</code>`],
+  ['Connection name', vm.alias],
+  ['Access', vm.accountType === 'SHARED' ? 'Shared' : 'Private'],
+])}
+<h2 id="access-heading">What will be shared</h2>
+<div aria-labelledby="access-heading" role="group">${access}</div>
+${vm.accountType === 'SHARED' ? sharedNotice(projectName, toolkit.name) : ''}
+<p class="note">You'll be taken to ${toolkit.name} to sign in and approve access. Nothing is shared until you approve it there.</p>
+<form method="post" action="${action}" class="actions">
+${csrfInput(vm.csrfToken)}
+<button type="submit" class="btn btn-primary">Continue to ${toolkit.name}</button>
+</form>
+<form method="post" action="${cancelAction}" class="cancel-form">
+${csrfInput(vm.csrfToken)}
+<button type="submit" class="btn btn-secondary">Cancel</button>
+</form>`;
+
+  return renderDocument({ title: `Connect ${toolkit.name} to ${projectName}`, body });
+}

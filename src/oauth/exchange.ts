@@ -1,0 +1,93 @@
+// The callback half of the authorization code flow: check the callback
+// (state, error), trade the code for tokens, normalize the result.
+import * as oauth from 'oauth4webapi';
+import { OAuthClientError } from './errors.ts';
+import { readTokenResponse } from './token-response.ts';
+import {
+  assertProviderUrlsSecure, authorizationServer, clientAuthentication, oauthClient,
+  providerSaidNo, requestOptions, toOAuthClientError,
+} from './transport.ts';
+import type { OAuthClient, OAuthProvider, TokenSet, TransportOptions } from './types.ts';
+
+export interface ExchangeCodeInput extends TransportOptions {
+  provider: OAuthProvider;
+  client: OAuthClient;
+  redirectUri: string;        // exactly the one sent on the authorize URL
+  callbackUrl: URL;           // full callback URL as received, with code & state (or error)
+  expectedState: string;
+  codeVerifier?: string;      // required when provider.pkce
+  requestedScopes: string[];  // reported as granted when the provider's response has no `scope`
+  now?: () => Date;
+}
+
+const OPERATION = 'authorization code exchange';
+
+export async function exchangeCode(input: ExchangeCodeInput): Promise<TokenSet> {
+  const { provider, client } = input;
+  assertProviderUrlsSecure(provider, input.allowInsecure);
+
+  const code = input.callbackUrl.searchParams.get('code') ?? undefined;
+  const secrets = [client.clientSecret, input.codeVerifier, code];
+  if (provider.pkce && !input.codeVerifier) {
+    throw new OAuthClientError('config', `${OPERATION}: provider uses PKCE but no code verifier was kept for this flow`);
+  }
+
+  const as = authorizationServer(provider);
+  const oc = oauthClient(provider, client);
+  const params = validateCallback(as, oc, input.callbackUrl, input.expectedState, secrets);
+
+  let response: Response;
+  try {
+    response = await oauth.authorizationCodeGrantRequest(
+      as, oc, clientAuthentication(provider, client), params, input.redirectUri,
+      // Same rule as buildAuthorizeUrl: PKCE iff the provider is marked for it.
+      provider.pkce ? input.codeVerifier! : oauth.nopkce,
+      requestOptions(input, OPERATION, secrets),
+    );
+  } catch (e) {
+    throw toOAuthClientError(e, OPERATION, secrets);
+  }
+  return readTokenResponse({
+    as, client: oc, response, grant: 'authorization_code', provider,
+    fallbackScopes: input.requestedScopes, now: input.now ?? (() => new Date()),
+    operation: OPERATION, secrets,
+  });
+}
+
+/**
+ * oauth4webapi's validateAuthResponse checks state (before looking at `error`,
+ * so a forged denial is a state failure) and turns error=... into an
+ * AuthorizationResponseError. The RFC 9207 `iss` parameter is removed first:
+ * our issuer is a stand-in (see transport.ts) so it could only cause false
+ * rejections; the state, bound server-side to one provider, is what ties the
+ * callback to this flow.
+ */
+function validateCallback(
+  as: oauth.AuthorizationServer,
+  client: oauth.Client,
+  callbackUrl: URL,
+  expectedState: string,
+  secrets: ReadonlyArray<string | undefined>,
+): URLSearchParams {
+  const params = new URLSearchParams(callbackUrl.searchParams);
+  params.delete('iss');
+  let validated: URLSearchParams;
+  try {
+    validated = oauth.validateAuthResponse(as, client, params, expectedState);
+  } catch (e) {
+    if (e instanceof oauth.AuthorizationResponseError) {
+      throw providerSaidNo('authorization', e.error, e.error_description, undefined, secrets);
+    }
+    if (e instanceof oauth.OperationProcessingError && e.code === oauth.INVALID_RESPONSE) {
+      const why = params.get('state') === null
+        ? 'has no state parameter'
+        : params.has('response') ? 'is a JARM response, which is not supported' : 'state does not match this flow';
+      throw new OAuthClientError('unexpected_body', `authorization callback ${why}`);
+    }
+    throw toOAuthClientError(e, 'authorization callback', secrets);
+  }
+  if (!validated.get('code')) {
+    throw new OAuthClientError('unexpected_body', 'authorization callback has neither a code nor an error');
+  }
+  return validated;
+}

@@ -1,0 +1,216 @@
+// Auth configs: a project's choice of how its users connect to one toolkit.
+// Secret creation fields are encrypted with the key ring; the row identity is
+// the AAD. Managed configs take OAuth app credentials from the operator.
+import { ApiError } from '../errors.ts';
+import { newId } from '../crypto/tokens.ts';
+import type { KeyRing } from '../crypto/keyring.ts';
+import type { Store } from '../store/store.ts';
+import type { AuthConfigRow } from '../store/auth-configs.ts';
+import type { Catalog } from '../toolkits/catalog.ts';
+import type { AuthMode, AuthScheme, ToolkitDef } from '../toolkits/types.ts';
+import { CursorError } from '../store/cursor.ts';
+
+export type ManagedAuth = Record<string, Record<string, string>>;
+
+export interface AuthConfigInput {
+  toolkitSlug: string;
+  type: 'use_composio_managed_auth' | 'use_custom_auth';
+  authScheme?: string;
+  name?: string;
+  credentials: Record<string, unknown>;
+}
+
+/** A decrypted auth config, for services that start flows with it. */
+export interface ResolvedAuthConfig {
+  row: AuthConfigRow;
+  toolkit: ToolkitDef;
+  scheme: AuthScheme;
+  scopes: string[];
+  values: Record<string, string>; // creation fields, secrets included (never send to a client)
+}
+
+export function normalizeScopes(raw: unknown): string[] | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  const list = Array.isArray(raw) ? raw.map(String) : String(raw).split(/[\s,]+/);
+  return [...new Set(list.map((s) => s.trim()).filter(Boolean))];
+}
+
+export function maskSecret(value: string): string {
+  return value.length >= 16 ? `********${value.slice(-4)}` : '********';
+}
+
+const aad = (row: Pick<AuthConfigRow, 'project_id' | 'id'>) => `auth_config:${row.project_id}:${row.id}:secrets`;
+
+export function createAuthConfigService(deps: { store: Store; keyRing: KeyRing; catalog: Catalog; managedAuth: ManagedAuth; now: () => Date }) {
+  const { store, keyRing, catalog } = deps;
+
+  function toolkitOrThrow(slug: string): ToolkitDef {
+    const toolkit = catalog.get(slug);
+    if (!toolkit) {
+      throw new ApiError('ToolkitUnknown', `Unknown toolkit ${slug}`, { errors: [`toolkit.slug: no toolkit named ${slug}`], suggestedFix: 'List toolkits with GET /api/v3.1/toolkits' });
+    }
+    return toolkit;
+  }
+
+  function schemeOrThrow(toolkit: ToolkitDef, mode: string | undefined): AuthScheme {
+    const scheme = mode ? toolkit.auth_schemes.find((s) => s.mode === mode) : toolkit.auth_schemes[0];
+    if (!scheme) {
+      const modes = toolkit.auth_schemes.map((s) => s.mode).join(', ');
+      throw new ApiError('AuthSchemeUnsupported', `Toolkit ${toolkit.slug} does not support auth scheme ${mode}; it supports ${modes}`, { errors: [`auth_config.authScheme: must be one of ${modes}`] });
+    }
+    return scheme;
+  }
+
+  /** Splits and checks creation fields: unknown keys and missing required ones are errors. */
+  function checkFields(scheme: AuthScheme, credentials: Record<string, unknown>, requireAll: boolean) {
+    const defs = [...scheme.fields.auth_config_creation.required, ...scheme.fields.auth_config_creation.optional];
+    const allowed = new Set([...defs.map((f) => f.name), 'scopes', 'user_scopes']);
+    const unknown = Object.keys(credentials).filter((k) => !allowed.has(k));
+    if (unknown.length) {
+      throw new ApiError('ValidationFailed', `Unknown credential field(s) for ${scheme.mode}: ${unknown.join(', ')}`, {
+        errors: unknown.map((k) => `auth_config.credentials.${k}: not a field of this scheme (allowed: ${[...allowed].join(', ')})`),
+      });
+    }
+    const settings: Record<string, unknown> = {};
+    const secrets: Record<string, string> = {};
+    for (const def of defs) {
+      if (def.name === 'scopes' || def.name === 'user_scopes') continue; // a list or a string: normalised below
+      const v = credentials[def.name];
+      if (v === undefined || v === null || v === '') continue;
+      if (typeof v !== 'string') throw new ApiError('ValidationFailed', `auth_config.credentials.${def.name} must be a string`, { errors: [`auth_config.credentials.${def.name}: must be a string`] });
+      if (def.secret) secrets[def.name] = v;
+      else settings[def.name] = v;
+    }
+    if (requireAll) {
+      const missing = scheme.fields.auth_config_creation.required.filter((f) => settings[f.name] === undefined && secrets[f.name] === undefined).map((f) => f.name);
+      if (missing.length) {
+        throw new ApiError('MissingRequiredFields', `Missing required fields for ${scheme.mode}: ${missing.join(', ')}`, {
+          errors: missing.map((m) => `auth_config.credentials.${m}: is required`),
+          suggestedFix: 'Pass them in auth_config.credentials (see GET /api/v3.1/toolkits/{slug} auth_config_details)',
+        });
+      }
+    }
+    const scopes = normalizeScopes(credentials.scopes);
+    if (scopes) settings.scopes = scopes;
+    const userScopes = normalizeScopes(credentials.user_scopes);
+    if (userScopes) settings.user_scopes = userScopes;
+    return { settings, secrets };
+  }
+
+  async function getRow(projectId: string, id: string): Promise<AuthConfigRow> {
+    const row = await store.authConfigs.get(projectId, id);
+    if (!row) throw new ApiError('AuthConfigNotFound', `Auth config ${id} not found`, { suggestedFix: 'List auth configs with GET /api/v3.1/auth_configs' });
+    return row;
+  }
+
+  return {
+    getRow,
+
+    async create(projectId: string, input: AuthConfigInput): Promise<AuthConfigRow> {
+      const toolkit = toolkitOrThrow(input.toolkitSlug);
+      const managed = input.type === 'use_composio_managed_auth';
+      const scheme = schemeOrThrow(toolkit, managed ? (input.authScheme ?? toolkit.auth_schemes[0].mode) : input.authScheme);
+      if (!managed && !input.authScheme) {
+        throw new ApiError('ValidationFailed', 'auth_config.authScheme is required with use_custom_auth', { errors: ['auth_config.authScheme: is required'] });
+      }
+      if (managed && scheme.mode === 'OAUTH2' && !deps.managedAuth[toolkit.slug]) {
+        throw new ApiError('ManagedAuthUnavailable', `No managed OAuth app is configured for ${toolkit.slug} on this server`, {
+          suggestedFix: `Ask the operator to add ${toolkit.slug} client_id/client_secret to AUTHLINK_MANAGED_AUTH_FILE, or create the auth config with type use_custom_auth and your own OAuth app`,
+        });
+      }
+      // A managed config gets its app credentials from the operator: only scopes may be given.
+      const { settings, secrets } = checkFields(scheme, input.credentials, !managed);
+      const ts = deps.now().toISOString();
+      const row: AuthConfigRow = {
+        id: newId('ac'),
+        project_id: projectId,
+        toolkit_slug: toolkit.slug,
+        name: input.name?.trim() || `${toolkit.name} ${scheme.mode === 'OAUTH2' ? 'OAuth' : scheme.name}`,
+        auth_scheme: scheme.mode,
+        is_composio_managed: managed ? 1 : 0,
+        status: 'ENABLED',
+        settings: JSON.stringify(settings),
+        secrets_enc: null,
+        created_at: ts,
+        updated_at: ts,
+        deleted_at: null,
+      };
+      if (Object.keys(secrets).length) row.secrets_enc = keyRing.encrypt(JSON.stringify(secrets), aad(row));
+      await store.authConfigs.insert(row);
+      return row;
+    },
+
+    async update(projectId: string, id: string, patch: { name?: string; credentials?: Record<string, unknown> }): Promise<AuthConfigRow> {
+      const row = await getRow(projectId, id);
+      const toolkit = toolkitOrThrow(row.toolkit_slug);
+      const scheme = schemeOrThrow(toolkit, row.auth_scheme);
+      const set: Partial<AuthConfigRow> = { updated_at: deps.now().toISOString() };
+      if (patch.name !== undefined) {
+        if (!patch.name.trim()) throw new ApiError('ValidationFailed', 'name must not be empty', { errors: ['name: must not be empty'] });
+        set.name = patch.name.trim();
+      }
+      if (patch.credentials) {
+        const { settings, secrets } = checkFields(scheme, patch.credentials, false);
+        const current = decryptSecrets(row);
+        set.settings = JSON.stringify({ ...JSON.parse(row.settings), ...settings });
+        const merged = { ...current, ...secrets };
+        set.secrets_enc = Object.keys(merged).length ? keyRing.encrypt(JSON.stringify(merged), aad(row)) : null;
+      }
+      return (await store.authConfigs.update(projectId, id, set)) ?? getRow(projectId, id);
+    },
+
+    async setStatus(projectId: string, id: string, status: 'ENABLED' | 'DISABLED'): Promise<AuthConfigRow> {
+      await getRow(projectId, id);
+      const row = await store.authConfigs.update(projectId, id, { status, updated_at: deps.now().toISOString() });
+      return row ?? getRow(projectId, id);
+    },
+
+    /** Soft delete: the row stays for its accounts' history, which become unusable. */
+    async remove(projectId: string, id: string): Promise<void> {
+      const ts = deps.now().toISOString();
+      const row = await store.authConfigs.update(projectId, id, { deleted_at: ts, updated_at: ts, status: 'DISABLED' });
+      if (!row) await getRow(projectId, id);
+    },
+
+    async list(projectId: string, q: { toolkitSlug?: string; showDisabled: boolean; search?: string; isManaged?: boolean; cursor?: string; limit: number }) {
+      try {
+        const [page, total] = await Promise.all([store.authConfigs.list({ projectId, ...q }), store.authConfigs.count(projectId, q.toolkitSlug, q.showDisabled)]);
+        return { ...page, total };
+      } catch (e) {
+        if (e instanceof CursorError) throw new ApiError('ValidationFailed', 'Invalid cursor', { errors: ['cursor: not a cursor this API returned'] });
+        throw e;
+      }
+    },
+
+    /** The public view of the creation fields: secrets masked. */
+    publicCredentials(row: AuthConfigRow): Record<string, unknown> {
+      const out: Record<string, unknown> = { ...JSON.parse(row.settings) };
+      for (const [k, v] of Object.entries(decryptSecrets(row))) out[k] = maskSecret(v);
+      return out;
+    },
+
+    /** Everything a flow needs, with secrets decrypted (managed: from the operator's file). */
+    async resolve(projectId: string, id: string): Promise<ResolvedAuthConfig> {
+      const row = await getRow(projectId, id);
+      return resolveRow(row);
+    },
+    resolveRow,
+  };
+
+  function decryptSecrets(row: AuthConfigRow): Record<string, string> {
+    return row.secrets_enc ? (JSON.parse(keyRing.decrypt(row.secrets_enc, aad(row))) as Record<string, string>) : {};
+  }
+
+  function resolveRow(row: AuthConfigRow): ResolvedAuthConfig {
+    const toolkit = toolkitOrThrow(row.toolkit_slug);
+    const scheme = schemeOrThrow(toolkit, row.auth_scheme as AuthMode);
+    const settings = JSON.parse(row.settings) as Record<string, unknown>;
+    const values: Record<string, string> = {};
+    for (const [k, v] of Object.entries(settings)) if (typeof v === 'string') values[k] = v;
+    Object.assign(values, row.is_composio_managed ? deps.managedAuth[row.toolkit_slug] ?? {} : {}, decryptSecrets(row));
+    const scopes = (settings.scopes as string[] | undefined) ?? scheme.oauth2?.default_scopes ?? [];
+    return { row, toolkit, scheme, scopes, values };
+  }
+}
+
+export type AuthConfigService = ReturnType<typeof createAuthConfigService>;

@@ -1,0 +1,31 @@
+import { ApiError } from '../errors.ts';
+
+/** The app's callback URL: absolute http(s), no userinfo, and on the allowlist when the project has one. */
+export function checkCallbackUrl(raw: string, allowlist: string[] | undefined, field = 'callback_url'): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ApiError('CallbackUrlInvalid', `${field} must be an absolute http(s) URL`, { errors: [`${field}: not an absolute URL`] });
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new ApiError('CallbackUrlInvalid', `${field} must use http or https`, { errors: [`${field}: scheme ${url.protocol.replace(':', '')} is not allowed`] });
+  }
+  if (url.username || url.password) {
+    throw new ApiError('CallbackUrlInvalid', `${field} must not contain credentials`, { errors: [`${field}: remove the user:password@ part`] });
+  }
+  if (allowlist?.length && !allowlist.includes(raw)) {
+    throw new ApiError('CallbackUrlInvalid', `${field} is not on this project's callback URL allowlist`, {
+      errors: [`${field}: not an exact match of an allowed URL`],
+      suggestedFix: 'Add it with `authlink projects callbacks add --project <id> --url <url>` or PUT /api/v3.1/project/callback_urls',
+    });
+  }
+  return url.toString() === raw ? raw : url.toString();
+}
+
+/** callback_url with the caller's own query kept and the outcome appended. */
+export function outcomeUrl(callbackUrl: string, params: Record<string, string>): string {
+  const url = new URL(callbackUrl);
+  for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
+  return url.toString();
+}

@@ -1,0 +1,94 @@
+import type { Kysely } from 'kysely';
+import type { ConnectedAccountsTable, DB } from './schema.ts';
+import { decodeCursor, encodeCursor, type Page } from './cursor.ts';
+
+export type AccountRow = ConnectedAccountsTable;
+export type AccountPatch = Partial<Omit<AccountRow, 'id' | 'project_id' | 'auth_config_id' | 'toolkit_slug' | 'user_id' | 'account_type' | 'created_at' | 'word_id'>>;
+
+export interface AccountQuery {
+  projectId: string;
+  userIds?: string[];
+  toolkitSlugs?: string[];
+  statuses?: string[];
+  authConfigIds?: string[];
+  ids?: string[];
+  accountTypes?: string[];
+  orderBy: 'created_at' | 'updated_at';
+  direction: 'asc' | 'desc';
+  cursor?: string;
+  limit: number;
+}
+
+export function accountsRepo(db: Kysely<DB>) {
+  return {
+    async insert(row: AccountRow): Promise<void> {
+      await db.insertInto('connected_accounts').values(row).execute();
+    },
+    async get(projectId: string, id: string): Promise<AccountRow | undefined> {
+      return db.selectFrom('connected_accounts').selectAll().where('id', '=', id).where('project_id', '=', projectId).where('deleted_at', 'is', null).executeTakeFirst();
+    },
+    /**
+     * Conditional update: only applies when the row is live and (if given) in
+     * one of `fromStatuses`, so concurrent state changes cannot both win.
+     */
+    async update(projectId: string, id: string, patch: AccountPatch, fromStatuses?: string[]): Promise<AccountRow | undefined> {
+      let q = db.updateTable('connected_accounts').set(patch).where('id', '=', id).where('project_id', '=', projectId).where('deleted_at', 'is', null);
+      if (fromStatuses) q = q.where('status', 'in', fromStatuses);
+      return q.returningAll().executeTakeFirst();
+    },
+    async countByAuthConfigs(projectId: string, authConfigIds: string[]): Promise<Map<string, number>> {
+      if (!authConfigIds.length) return new Map();
+      const rows = await db
+        .selectFrom('connected_accounts')
+        .select(['auth_config_id', (eb) => eb.fn.countAll<string | number>().as('n')])
+        .where('project_id', '=', projectId)
+        .where('auth_config_id', 'in', authConfigIds)
+        .where('deleted_at', 'is', null)
+        .groupBy('auth_config_id')
+        .execute();
+      return new Map(rows.map((r) => [r.auth_config_id, Number(r.n)]));
+    },
+    /** Keyset page on (orderBy, id): stable under inserts and O(limit). */
+    async list(q: AccountQuery): Promise<Page<AccountRow> & { total: number }> {
+      let base = db.selectFrom('connected_accounts').where('project_id', '=', q.projectId).where('deleted_at', 'is', null);
+      if (q.userIds?.length) base = base.where('user_id', 'in', q.userIds);
+      if (q.toolkitSlugs?.length) base = base.where('toolkit_slug', 'in', q.toolkitSlugs);
+      if (q.statuses?.length) base = base.where('status', 'in', q.statuses);
+      if (q.authConfigIds?.length) base = base.where('auth_config_id', 'in', q.authConfigIds);
+      if (q.ids?.length) base = base.where('id', 'in', q.ids);
+      if (q.accountTypes?.length) base = base.where('account_type', 'in', q.accountTypes);
+      let page = base.selectAll();
+      const after = decodeCursor(q.cursor);
+      const col = q.orderBy;
+      const cmp = q.direction === 'desc' ? '<' : '>';
+      if (after) page = page.where((eb) => eb.or([eb(col, cmp, after.t), eb.and([eb(col, '=', after.t), eb('id', cmp, after.id)])]));
+      const rows = await page.orderBy(col, q.direction).orderBy('id', q.direction).limit(q.limit + 1).execute();
+      const items = rows.slice(0, q.limit);
+      const last = items[items.length - 1];
+      const total = Number((await base.select((eb) => eb.fn.countAll<string | number>().as('n')).executeTakeFirstOrThrow()).n);
+      return { items, total, nextCursor: rows.length > q.limit && last ? encodeCursor({ t: last[col], id: last.id }) : null };
+    },
+    /** INITIATED accounts whose every link expired: the sweeper marks them EXPIRED. */
+    async expireAbandoned(now: string, reason: string): Promise<string[]> {
+      const rows = await db
+        .updateTable('connected_accounts')
+        .set({ status: 'EXPIRED', status_reason: reason, updated_at: now })
+        .where('status', '=', 'INITIATED')
+        .where('deleted_at', 'is', null)
+        .where('id', 'in', (eb) =>
+          eb.selectFrom('link_sessions').select('connected_account_id').where('consumed_at', 'is', null).where('expires_at', '<=', now),
+        )
+        .where('id', 'not in', (eb) => eb.selectFrom('link_sessions').select('connected_account_id').where('expires_at', '>', now))
+        .returning('id')
+        .execute();
+      return rows.map((r) => r.id);
+    },
+  };
+}
+
+/** True when `e` is a unique-constraint violation on SQLite or PostgreSQL. */
+export function isUniqueViolation(e: unknown): boolean {
+  const code = (e as { code?: string })?.code;
+  return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === '23505';
+}
+

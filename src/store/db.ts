@@ -1,0 +1,79 @@
+// Opens the one Kysely database authlink runs on: embedded SQLite (default) or
+// PostgreSQL (DATABASE_URL), and runs the migrations.
+import fs from 'node:fs';
+import path from 'node:path';
+import SQLite from 'better-sqlite3';
+import pg from 'pg';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Migration } from 'kysely';
+import type { DB } from './schema.ts';
+import * as m001 from './migrations/001_initial.ts';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+export interface Database {
+  db: Kysely<DB>;
+  dialect: Dialect;
+  describe: string; // where the data lives, without credentials
+  pgSchema?: string;
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  databaseUrl?: string;
+  sqliteFile?: string;
+  /** PostgreSQL schema to use (tests isolate themselves this way); created when missing. */
+  pgSchema?: string;
+  poolSize?: number;
+}
+
+const migrations: Record<string, Migration> = { '001_initial': m001 };
+
+export async function openDatabase(opts: OpenOptions): Promise<Database> {
+  if (opts.databaseUrl) {
+    if (opts.pgSchema) {
+      const admin = new pg.Client({ connectionString: opts.databaseUrl });
+      await admin.connect();
+      try {
+        await admin.query(`CREATE SCHEMA IF NOT EXISTS "${opts.pgSchema.replace(/"/g, '')}"`);
+      } finally {
+        await admin.end();
+      }
+    }
+    const pool = new pg.Pool({
+      connectionString: opts.databaseUrl,
+      max: opts.poolSize ?? 10,
+      ...(opts.pgSchema ? { options: `-c search_path=${opts.pgSchema}` } : {}),
+    });
+    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+    const u = new URL(opts.databaseUrl);
+    return { db, dialect: 'postgres', describe: `postgres://${u.host}${u.pathname}`, pgSchema: opts.pgSchema, close: () => db.destroy() };
+  }
+  const file = opts.sqliteFile!;
+  if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
+  const sqlite = new SQLite(file);
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma('busy_timeout = 5000');
+  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return { db, dialect: 'sqlite', describe: file, close: () => db.destroy() };
+}
+
+export async function migrate(database: Database): Promise<string[]> {
+  const migrator = new Migrator({
+    db: database.db,
+    // Kysely looks for its bookkeeping tables in every schema; name ours so a
+    // second schema on the same server (tests, tenants) is migrated on its own.
+    ...(database.pgSchema ? { migrationTableSchema: database.pgSchema } : {}),
+    provider: { getMigrations: async () => migrations },
+    migrationTableName: 'authlink_migrations',
+    migrationLockTableName: 'authlink_migrations_lock',
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) throw error instanceof Error ? error : new Error(String(error));
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+export async function ping(db: Kysely<DB>): Promise<void> {
+  await sql`select 1`.execute(db);
+}

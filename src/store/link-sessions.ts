@@ -1,0 +1,47 @@
+import type { Kysely } from 'kysely';
+import type { DB, LinkSessionsTable } from './schema.ts';
+
+export type LinkSessionRow = LinkSessionsTable;
+
+export function linkSessionsRepo(db: Kysely<DB>) {
+  return {
+    async insert(row: LinkSessionRow): Promise<void> {
+      await db.insertInto('link_sessions').values(row).execute();
+    },
+    async byTokenHash(hash: string): Promise<LinkSessionRow | undefined> {
+      return db.selectFrom('link_sessions').selectAll().where('token_hash', '=', hash).executeTakeFirst();
+    },
+    async byId(id: string): Promise<LinkSessionRow | undefined> {
+      return db.selectFrom('link_sessions').selectAll().where('id', '=', id).executeTakeFirst();
+    },
+    async byStateHash(hash: string): Promise<LinkSessionRow | undefined> {
+      return db.selectFrom('link_sessions').selectAll().where('oauth_state_hash', '=', hash).executeTakeFirst();
+    },
+    /** Binds the link to the first browser that opens it; later opens from elsewhere get nothing. */
+    async bindBrowser(id: string, browserHash: string, csrfToken: string, now: string): Promise<LinkSessionRow | undefined> {
+      return db
+        .updateTable('link_sessions')
+        .set({ browser_hash: browserHash, csrf_token: csrfToken, opened_at: now })
+        .where('id', '=', id)
+        .where('browser_hash', 'is', null)
+        .where('consumed_at', 'is', null)
+        .where('expires_at', '>', now)
+        .returningAll()
+        .executeTakeFirst();
+    },
+    async setOAuthState(id: string, stateHash: string, verifierEnc: string | null): Promise<void> {
+      await db.updateTable('link_sessions').set({ oauth_state_hash: stateHash, pkce_verifier_enc: verifierEnc }).where('id', '=', id).where('consumed_at', 'is', null).execute();
+    },
+    /** Single use: exactly one caller gets the row back, whatever the concurrency. */
+    async consume(id: string, now: string): Promise<LinkSessionRow | undefined> {
+      return db
+        .updateTable('link_sessions')
+        .set({ consumed_at: now })
+        .where('id', '=', id)
+        .where('consumed_at', 'is', null)
+        .where('expires_at', '>', now)
+        .returningAll()
+        .executeTakeFirst();
+    },
+  };
+}

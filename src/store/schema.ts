@@ -1,0 +1,93 @@
+// Row types of every table. Timestamps are ISO-8601 UTC strings (same format
+// on SQLite and PostgreSQL, so ordering and comparisons behave alike);
+// booleans are 0/1 integers; JSON is text.
+export interface ProjectsTable {
+  id: string;
+  name: string;
+  settings: string; // JSON ProjectSettings
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  project_id: string;
+  key_hash: string;
+  key_prefix: string; // first characters, to recognise a key in listings
+  name: string;
+  created_at: string;
+  revoked_at: string | null;
+}
+
+export interface AuthConfigsTable {
+  id: string;
+  project_id: string;
+  toolkit_slug: string;
+  name: string;
+  auth_scheme: string;
+  is_composio_managed: number;
+  status: string; // ENABLED | DISABLED
+  settings: string; // JSON of non-secret creation fields (client_id, scopes...)
+  secrets_enc: string | null; // encrypted JSON of secret creation fields
+  created_at: string;
+  updated_at: string;
+  deleted_at: string | null;
+}
+
+export interface ConnectedAccountsTable {
+  id: string;
+  project_id: string;
+  auth_config_id: string;
+  toolkit_slug: string;
+  user_id: string;
+  alias: string | null;
+  word_id: string;
+  account_type: string; // PRIVATE | SHARED
+  acl: string | null; // JSON, SHARED only
+  status: string;
+  status_reason: string | null;
+  is_disabled: number;
+  data: string; // JSON of non-secret connection fields
+  credentials_enc: string | null; // encrypted JSON of secrets / token set
+  requested_scopes: string | null; // JSON array
+  granted_scopes: string | null; // JSON array
+  token_expires_at: string | null;
+  created_at: string;
+  updated_at: string;
+  deleted_at: string | null;
+}
+
+export interface LinkSessionsTable {
+  id: string;
+  project_id: string;
+  connected_account_id: string;
+  token_hash: string;
+  callback_url: string | null;
+  expires_at: string;
+  browser_hash: string | null; // hash of the cookie secret bound on first open
+  csrf_token: string | null;
+  oauth_state_hash: string | null;
+  pkce_verifier_enc: string | null;
+  opened_at: string | null;
+  consumed_at: string | null;
+  created_at: string;
+}
+
+export interface AuditLogTable {
+  id: string;
+  project_id: string;
+  api_key_id: string | null;
+  action: string;
+  target_id: string;
+  request_id: string | null;
+  created_at: string;
+}
+
+export interface DB {
+  projects: ProjectsTable;
+  api_keys: ApiKeysTable;
+  auth_configs: AuthConfigsTable;
+  connected_accounts: ConnectedAccountsTable;
+  link_sessions: LinkSessionsTable;
+  audit_log: AuditLogTable;
+}

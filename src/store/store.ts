@@ -1,0 +1,39 @@
+// The narrow storage interface every service uses. One implementation on
+// Kysely serves both SQLite and PostgreSQL; the contract tests run it on both.
+import type { Kysely } from 'kysely';
+import type { DB } from './schema.ts';
+import type { Dialect } from './db.ts';
+import { ping } from './db.ts';
+import { projectsRepo } from './projects.ts';
+import { apiKeysRepo } from './api-keys.ts';
+import { authConfigsRepo } from './auth-configs.ts';
+import { accountsRepo } from './accounts.ts';
+import { linkSessionsRepo } from './link-sessions.ts';
+import { auditRepo } from './audit.ts';
+
+export interface Store {
+  dialect: Dialect;
+  projects: ReturnType<typeof projectsRepo>;
+  apiKeys: ReturnType<typeof apiKeysRepo>;
+  authConfigs: ReturnType<typeof authConfigsRepo>;
+  accounts: ReturnType<typeof accountsRepo>;
+  links: ReturnType<typeof linkSessionsRepo>;
+  audit: ReturnType<typeof auditRepo>;
+  ping(): Promise<void>;
+  /** Runs fn inside one database transaction, with a store bound to it. */
+  transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
+}
+
+export function createStore(db: Kysely<DB>, dialect: Dialect): Store {
+  return {
+    dialect,
+    projects: projectsRepo(db),
+    apiKeys: apiKeysRepo(db),
+    authConfigs: authConfigsRepo(db),
+    accounts: accountsRepo(db),
+    links: linkSessionsRepo(db),
+    audit: auditRepo(db),
+    ping: () => ping(db),
+    transaction: (fn) => db.transaction().execute((trx) => fn(createStore(trx, dialect))),
+  };
+}

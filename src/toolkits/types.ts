@@ -1,0 +1,71 @@
+// Shape of a toolkit definition file (src/toolkits/builtin/*.json, or an
+// operator's AUTHLINK_TOOLKITS_DIR). docs/toolkit.schema.json is the published
+// JSON Schema for the same shape; keep the two in step.
+
+export type AuthMode = 'OAUTH2' | 'API_KEY' | 'BEARER_TOKEN' | 'BASIC' | 'NO_AUTH';
+export const AUTH_MODES: readonly AuthMode[] = ['OAUTH2', 'API_KEY', 'BEARER_TOKEN', 'BASIC', 'NO_AUTH'];
+
+export interface FieldDef {
+  name: string;              // snake_case key, e.g. "api_key", "subdomain"
+  display_name: string;
+  description: string;
+  type: 'string';
+  secret: boolean;           // secrets are encrypted at rest, masked on read, never echoed into HTML
+  default?: string;
+}
+
+export interface FieldGroup {
+  required: FieldDef[];
+  optional: FieldDef[];
+}
+
+// How stored credentials are put on a proxied request. Values are templates:
+// {{name}} is replaced by a connection field or credential value
+// (access_token for OAUTH2). `basic` entries build an Authorization: Basic header.
+export type ApplyRule =
+  | { in: 'header'; name: string; value: string }
+  | { in: 'query'; name: string; value: string }
+  | { in: 'basic'; username: string; password: string };
+
+export interface OAuth2Quirks {
+  token_type_missing?: boolean;        // token response has no token_type (assume Bearer)
+  scopes_comma_separated?: boolean;    // granted `scope` comes back "a,b" instead of "a b"
+  refresh_token_rotates?: boolean;     // every refresh returns a new refresh_token
+  token_response_nested_in?: string;   // e.g. Slack "authed_user": tokens nested under this key
+}
+
+export interface OAuth2Settings {
+  authorization_url: string;           // may hold {{field}} placeholders
+  token_url: string;
+  revocation_url?: string;
+  userinfo_url?: string;
+  default_scopes: string[];
+  scope_separator: string;             // usually " "
+  scope_param?: string;                // default "scope" (Slack user scopes: "user_scope")
+  authorize_params?: Record<string, string>;
+  pkce: boolean;
+  token_endpoint_auth_method: 'client_secret_basic' | 'client_secret_post';
+  quirks?: OAuth2Quirks;
+}
+
+export interface AuthScheme {
+  mode: AuthMode;
+  name: string;
+  fields: {
+    auth_config_creation: FieldGroup;
+    connected_account_initiation: FieldGroup;
+  };
+  apply: ApplyRule[];
+  oauth2?: OAuth2Settings;             // present iff mode === 'OAUTH2'
+}
+
+export interface ToolkitDef {
+  slug: string;                        // lowercase, [a-z0-9_]+
+  name: string;
+  description: string;
+  categories: string[];
+  logo?: string;
+  docs_url: string;                    // where the endpoints below were taken from
+  base_url: string;                    // proxy base, may hold {{field}} placeholders
+  auth_schemes: AuthScheme[];
+}

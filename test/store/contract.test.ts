@@ -1,0 +1,133 @@
+// The store contract: the same behaviour on SQLite and PostgreSQL.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { forEachBackend } from '../helpers/backends.ts';
+import { startTestApp, type TestApp } from '../helpers/test-app.ts';
+import { isUniqueViolation, type AccountRow } from '../../src/store/accounts.ts';
+import { migrate } from '../../src/store/db.ts';
+
+function account(projectId: string, authConfigId: string, over: Partial<AccountRow>): AccountRow {
+  const ts = over.created_at ?? new Date().toISOString();
+  return {
+    id: `ca_${Math.random().toString(36).slice(2, 14)}`,
+    project_id: projectId,
+    auth_config_id: authConfigId,
+    toolkit_slug: 'github',
+    user_id: 'u1',
+    alias: null,
+    word_id: 'github_red-castle',
+    account_type: 'PRIVATE',
+    acl: null,
+    status: 'ACTIVE',
+    status_reason: null,
+    is_disabled: 0,
+    data: '{}',
+    credentials_enc: null,
+    requested_scopes: null,
+    granted_scopes: null,
+    token_expires_at: null,
+    created_at: ts,
+    updated_at: ts,
+    deleted_at: null,
+    ...over,
+  };
+}
+
+forEachBackend('store contract', (backend) => {
+  let t: TestApp;
+  let acId: string;
+  before(async () => {
+    t = await startTestApp(backend);
+    const ts = new Date().toISOString();
+    acId = 'ac_contract0001';
+    await t.runtime.store.authConfigs.insert({ id: acId, project_id: t.projectId, toolkit_slug: 'github', name: 'gh', auth_scheme: 'OAUTH2', is_composio_managed: 0, status: 'ENABLED', settings: '{}', secrets_enc: null, created_at: ts, updated_at: ts, deleted_at: null });
+  });
+  after(() => t.close());
+  const store = () => t.runtime.store;
+
+  test('migrations are idempotent', async () => {
+    assert.deepEqual(await migrate(t.runtime.database), []);
+  });
+
+  test('projects: insert, get, list, settings', async () => {
+    const p = await store().projects.get(t.projectId);
+    assert.equal(p?.name, 'Test Project');
+    assert.deepEqual(p?.settings, {});
+    await store().projects.updateSettings(t.projectId, { link_ttl_seconds: 60 }, new Date().toISOString());
+    assert.deepEqual((await store().projects.get(t.projectId))?.settings, { link_ttl_seconds: 60 });
+    await store().projects.updateSettings(t.projectId, {}, new Date().toISOString());
+    assert.ok((await store().projects.list()).some((x) => x.id === t.projectId));
+  });
+
+  test('api keys: live lookup by hash, revoke once', async () => {
+    const [k] = await store().apiKeys.listByProject(t.projectId);
+    assert.equal((await store().apiKeys.findLiveByHash(k.key_hash))?.id, k.id);
+    const other = await t.otherProject();
+    const [k2] = await store().apiKeys.listByProject(other.projectId);
+    assert.ok(await store().apiKeys.revoke(k2.id, new Date().toISOString()));
+    assert.equal(await store().apiKeys.revoke(k2.id, new Date().toISOString()), undefined);
+    assert.equal(await store().apiKeys.findLiveByHash(k2.key_hash), undefined);
+  });
+
+  test('accounts: alias unique among live accounts, freed by delete or failure', async () => {
+    const a = account(t.projectId, acId, { alias: 'work', user_id: 'alias-user' });
+    await store().accounts.insert(a);
+    await assert.rejects(store().accounts.insert(account(t.projectId, acId, { alias: 'work', user_id: 'alias-user' })), (e) => isUniqueViolation(e));
+    // Same alias for another user or toolkit is fine.
+    await store().accounts.insert(account(t.projectId, acId, { alias: 'work', user_id: 'someone-else' }));
+    await store().accounts.update(t.projectId, a.id, { status: 'FAILED' });
+    await store().accounts.insert(account(t.projectId, acId, { alias: 'work', user_id: 'alias-user' }));
+  });
+
+  test('accounts: conditional update only from the given statuses', async () => {
+    const a = account(t.projectId, acId, { status: 'INITIATED' });
+    await store().accounts.insert(a);
+    assert.equal((await store().accounts.update(t.projectId, a.id, { status: 'ACTIVE' }, ['INITIATED']))?.status, 'ACTIVE');
+    assert.equal(await store().accounts.update(t.projectId, a.id, { status: 'FAILED' }, ['INITIATED']), undefined);
+    assert.equal(await store().accounts.get('prj_other', a.id), undefined, 'other project sees nothing');
+  });
+
+  test('accounts: keyset pages are complete, ordered and stable under inserts', async () => {
+    const user = 'pager';
+    const base = Date.parse('2026-01-01T00:00:00Z');
+    for (let i = 0; i < 25; i++) await store().accounts.insert(account(t.projectId, acId, { user_id: user, created_at: new Date(base + i * 1000).toISOString() }));
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    let pages = 0;
+    do {
+      const page = await store().accounts.list({ projectId: t.projectId, userIds: [user], orderBy: 'created_at', direction: 'desc', cursor, limit: 10 });
+      assert.equal(page.total, 25 + pages * 1);
+      seen.push(...page.items.map((r) => r.id));
+      // A newer row inserted mid-walk must not shift later pages.
+      await store().accounts.insert(account(t.projectId, acId, { user_id: user, created_at: new Date(base + 100_000 + pages * 1000).toISOString() }));
+      pages++;
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    assert.equal(seen.length, 25);
+    assert.equal(new Set(seen).size, 25);
+    assert.equal(pages, 3);
+  });
+
+  test('link sessions: consume is single use, even concurrently', async () => {
+    const a = account(t.projectId, acId, { status: 'INITIATED' });
+    await store().accounts.insert(a);
+    const now = new Date().toISOString();
+    await store().links.insert({ id: 'ls_contract01', project_id: t.projectId, connected_account_id: a.id, token_hash: 'h1', callback_url: null, expires_at: new Date(Date.now() + 60_000).toISOString(), browser_hash: null, csrf_token: null, oauth_state_hash: null, pkce_verifier_enc: null, opened_at: null, consumed_at: null, created_at: now });
+    assert.ok(await store().links.bindBrowser('ls_contract01', 'b1', 'c1', now));
+    assert.equal(await store().links.bindBrowser('ls_contract01', 'b2', 'c2', now), undefined, 'second browser cannot bind');
+    const results = await Promise.all(Array.from({ length: 8 }, () => store().links.consume('ls_contract01', new Date().toISOString())));
+    assert.equal(results.filter(Boolean).length, 1);
+  });
+
+  test('transactions roll back as a whole', async () => {
+    const a = account(t.projectId, acId, {});
+    await assert.rejects(
+      store().transaction(async (tx) => {
+        await tx.accounts.insert(a);
+        throw new Error('boom');
+      }),
+      /boom/,
+    );
+    assert.equal(await store().accounts.get(t.projectId, a.id), undefined);
+  });
+});

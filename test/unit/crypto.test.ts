@@ -1,0 +1,62 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { createKeyRing, keyIdFor, parseKeys } from '../../src/crypto/keyring.ts';
+import { constantTimeEqual, hashSecret, newId, newSecret } from '../../src/crypto/tokens.ts';
+
+const k1 = randomBytes(32);
+const k2 = randomBytes(32);
+
+test('envelope round-trips and carries version and key id', () => {
+  const ring = createKeyRing(parseKeys(k1.toString('base64')));
+  const env = ring.encrypt('s3cret-value', 'account:p1:ca_1:credentials');
+  assert.match(env, new RegExp(`^v1:${keyIdFor(k1)}:[A-Za-z0-9_-]{16}:[A-Za-z0-9_-]+$`));
+  assert.ok(!env.includes('s3cret'));
+  assert.equal(ring.decrypt(env, 'account:p1:ca_1:credentials'), 's3cret-value');
+});
+
+test('a ciphertext copied to another row (other AAD) fails to decrypt', () => {
+  const ring = createKeyRing(parseKeys(k1.toString('base64')));
+  const env = ring.encrypt('token', 'account:p1:ca_1:credentials');
+  assert.throws(() => ring.decrypt(env, 'account:p1:ca_2:credentials'), /failed authentication/);
+});
+
+test('a tampered ciphertext fails to decrypt', () => {
+  const ring = createKeyRing(parseKeys(k1.toString('base64')));
+  const env = ring.encrypt('token', 'aad');
+  const parts = env.split(':');
+  const ct = Buffer.from(parts[3], 'base64url');
+  ct[0] ^= 1;
+  parts[3] = ct.toString('base64url');
+  assert.throws(() => ring.decrypt(parts.join(':'), 'aad'), /failed authentication/);
+});
+
+test('key ring: first key is active, older keys still decrypt, unknown key id is a clear error', () => {
+  const old = createKeyRing(parseKeys(`old:${k2.toString('base64')}`));
+  const env = old.encrypt('v', 'aad');
+  const ring = createKeyRing(parseKeys(`new:${k1.toString('base64')},old:${k2.toString('base64')}`));
+  assert.equal(ring.activeKeyId, 'new');
+  assert.deepEqual(ring.keyIds, ['new', 'old']);
+  assert.equal(ring.decrypt(env, 'aad'), 'v');
+  assert.equal(ring.keyIdOf(ring.encrypt('v', 'aad')), 'new');
+  const other = createKeyRing(parseKeys(k1.toString('base64')));
+  assert.throws(() => other.decrypt(env, 'aad'), /uses key old, which is not in the key ring/);
+});
+
+test('malformed keys are refused with how to make one', () => {
+  assert.throws(() => parseKeys('short'), /encryption key #1 is not 32 bytes of base64 \(generate one with: openssl rand -base64 32\)/);
+  assert.throws(() => parseKeys(''), /no encryption key given/);
+  assert.throws(() => parseKeys(`a:${k1.toString('base64')},a:${k2.toString('base64')}`), /key id a appears twice/);
+});
+
+test('ids and secrets have their prefixes and enough randomness', () => {
+  assert.match(newId('ca'), /^ca_[a-z0-9]{12}$/);
+  const s = newSecret('lt');
+  assert.match(s, /^lt_[A-Za-z0-9_-]{32}$/); // 24 random bytes = 192 bits
+  assert.notEqual(newSecret('lt'), s);
+  assert.equal(hashSecret(s), hashSecret(s));
+  assert.notEqual(hashSecret(s), s);
+  assert.ok(constantTimeEqual('abc', 'abc'));
+  assert.ok(!constantTimeEqual('abc', 'abd'));
+  assert.ok(!constantTimeEqual('abc', 'abcd'));
+});
