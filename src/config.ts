@@ -22,6 +22,9 @@ export interface Config {
   managedAuthFile?: string;
   bodyLimitBytes: number;
   trustProxy: boolean;
+  refreshSkewSeconds: number;
+  sweepIntervalSeconds: number;
+  sweepRefreshHorizonSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -99,6 +102,9 @@ export function parseConfig(env: Env, cwd = process.cwd()): Config {
     managedAuthFile: env.AUTHLINK_MANAGED_AUTH_FILE ? path.resolve(cwd, env.AUTHLINK_MANAGED_AUTH_FILE) : undefined,
     bodyLimitBytes: int(env, 'AUTHLINK_BODY_LIMIT_BYTES', 1024 * 1024, 1024, 100 * 1024 * 1024, problems),
     trustProxy: flag(env, 'AUTHLINK_TRUST_PROXY', problems),
+    refreshSkewSeconds: int(env, 'AUTHLINK_REFRESH_SKEW_SECONDS', 60, 0, 3600, problems),
+    sweepIntervalSeconds: int(env, 'AUTHLINK_SWEEP_INTERVAL_SECONDS', 30, 1, 3600, problems),
+    sweepRefreshHorizonSeconds: int(env, 'AUTHLINK_SWEEP_REFRESH_HORIZON_SECONDS', 300, 0, 86400, problems),
   };
   if (problems.length) throw new ConfigError(problems);
   return config;

@@ -17,7 +17,7 @@ export function checkCallbackUrl(raw: string, allowlist: string[] | undefined, f
   if (allowlist?.length && !allowlist.includes(raw)) {
     throw new ApiError('CallbackUrlInvalid', `${field} is not on this project's callback URL allowlist`, {
       errors: [`${field}: not an exact match of an allowed URL`],
-      suggestedFix: 'Add it with `authlink projects callbacks add --project <id> --url <url>` or PUT /api/v3.1/project/callback_urls',
+      suggestedFix: 'Add it with `authlink projects callbacks add --project <id> --url <url>` or PATCH /api/v3.1/project/settings',
     });
   }
   return url.toString() === raw ? raw : url.toString();

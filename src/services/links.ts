@@ -9,7 +9,9 @@ import type { AccountRow } from '../store/accounts.ts';
 import { isUniqueViolation } from '../store/accounts.ts';
 import type { AuthConfigService, ResolvedAuthConfig } from './auth-configs.ts';
 import { checkCallbackUrl } from './callback-url.ts';
-import { newWordId } from './account-view.ts';
+import { newWordId, sealCredentials } from './account-view.ts';
+import { aliasTaken, checkConnectionData, splitFields } from './account-fields.ts';
+import type { KeyRing } from '../crypto/keyring.ts';
 
 export type AccountType = 'PRIVATE' | 'SHARED';
 
@@ -37,118 +39,133 @@ export interface LinkResult {
   account_type: AccountType;
 }
 
-export function aliasTaken(alias: string): ApiError {
-  return new ApiError('AliasTaken', `Alias "${alias}" is already used by another connected account of this user for this toolkit`, {
-    suggestedFix: 'Choose another alias, or delete the other account first',
-  });
-}
-
-/** Connection fields given up front: only non-secret fields the scheme defines. */
-export function checkConnectionData(resolved: ResolvedAuthConfig, data: Record<string, unknown>): Record<string, string> {
-  const { required, optional } = resolved.scheme.fields.connected_account_initiation;
-  const defs = new Map([...required, ...optional].map((f) => [f.name, f]));
-  const problems: string[] = [];
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(data)) {
-    const def = defs.get(k);
-    if (!def) problems.push(`connection_data.${k}: not a field of ${resolved.toolkit.slug} ${resolved.scheme.mode} (allowed: ${[...defs.keys()].join(', ') || 'none'})`);
-    else if (def.secret) problems.push(`connection_data.${k}: secret fields are entered by the end user on the hosted page (or use POST /api/v3.1/connected_accounts with state.val)`);
-    else if (typeof v !== 'string' || v.length > 2048) problems.push(`connection_data.${k}: must be a string of at most 2048 characters`);
-    else out[k] = v;
-  }
-  if (problems.length) throw new ApiError('ConnectionDataInvalid', `Invalid connection_data: ${problems.join('; ')}`, { errors: problems });
-  return out;
-}
-
-export function createLinkService(deps: { store: Store; authConfigs: AuthConfigService; publicUrl: string; defaultTtlSeconds: number; now: () => Date }) {
+export function createLinkService(deps: { store: Store; keyRing: KeyRing; authConfigs: AuthConfigService; publicUrl: string; defaultTtlSeconds: number; now: () => Date }) {
   const { store } = deps;
+
+  /** Validates a request for a new account and builds its INITIATED row (shared by link and legacy create). */
+  async function prepare(projectId: string, input: LinkInput) {
+    const userId = input.userId.trim();
+    if (!userId) throw new ApiError('ValidationFailed', 'user_id must not be empty', { errors: ['user_id: must not be empty'] });
+    const typeTop = input.accountType;
+    const typeExp = input.experimental?.account_type;
+    if (typeTop && typeExp && typeTop !== typeExp) {
+      throw new ApiError('ValidationFailed', 'account_type and experimental.account_type disagree', { errors: ['account_type: differs from experimental.account_type'] });
+    }
+    const accountType: AccountType = typeTop ?? typeExp ?? 'PRIVATE';
+    const aclIn = input.experimental?.acl_config_for_shared;
+    if (aclIn && accountType !== 'SHARED') {
+      throw new ApiError('ValidationFailed', 'experimental.acl_config_for_shared is only valid for SHARED accounts', { errors: ['experimental.acl_config_for_shared: requires account_type SHARED'] });
+    }
+    const alias = input.alias?.trim() || null;
+
+    const [project, resolved] = await Promise.all([store.projects.get(projectId), deps.authConfigs.resolve(projectId, input.authConfigId)]);
+    if (!project) throw new ApiError('Unauthorized', 'The API key is invalid or revoked');
+    if (resolved.row.status !== 'ENABLED') {
+      throw new ApiError('AuthConfigDisabled', `Auth config ${resolved.row.id} is disabled`, { suggestedFix: `Enable it with PATCH /api/v3.1/auth_configs/${resolved.row.id}/ENABLED` });
+    }
+    const callbackUrl = input.callbackUrl === undefined ? null : checkCallbackUrl(input.callbackUrl, project.settings.callback_url_allowlist);
+    const data = checkConnectionData(resolved, input.connectionData ?? {});
+    if (resolved.scheme.mode === 'OAUTH2') {
+      // The provider URLs are filled from these before the user arrives, so they cannot wait for the hosted page.
+      const missing = resolved.scheme.fields.connected_account_initiation.required.filter((f) => !data[f.name] && !f.default).map((f) => f.name);
+      if (missing.length) {
+        throw new ApiError('ConnectionFieldsMissing', `${resolved.toolkit.name} needs ${missing.join(', ')} in connection_data`, { errors: missing.map((m) => `connection_data.${m}: is required`) });
+      }
+    }
+    const acl: Acl | null =
+      accountType === 'SHARED'
+        ? { allow_all_users: aclIn?.allow_all_users ?? false, allowed_user_ids: aclIn?.allowed_user_ids ?? [], not_allowed_user_ids: aclIn?.not_allowed_user_ids ?? [] }
+        : null;
+    const now = deps.now();
+    const ts = now.toISOString();
+    const account: AccountRow = {
+      id: newId('ca'),
+      project_id: projectId,
+      auth_config_id: resolved.row.id,
+      toolkit_slug: resolved.row.toolkit_slug,
+      user_id: userId,
+      alias,
+      word_id: newWordId(resolved.row.toolkit_slug),
+      account_type: accountType,
+      acl: acl && JSON.stringify(acl),
+      status: 'INITIATED',
+      status_reason: null,
+      is_disabled: 0,
+      data: JSON.stringify(data),
+      credentials_enc: null,
+      requested_scopes: resolved.scheme.mode === 'OAUTH2' ? JSON.stringify(resolved.scopes) : null,
+      granted_scopes: null,
+      token_expires_at: null,
+      refresh_lock_owner: null,
+      refresh_lock_until: null,
+      refresh_failures: 0,
+      next_refresh_at: null,
+      last_used_at: null,
+      created_at: ts,
+      updated_at: ts,
+      deleted_at: null,
+    };
+    return { project, resolved, account, callbackUrl, now };
+  }
+
+  async function insertAccount(account: AccountRow, alias: string | null, also?: (tx: Store) => Promise<void>): Promise<void> {
+    try {
+      await store.transaction(async (tx) => {
+        await tx.accounts.insert(account);
+        if (also) await also(tx);
+      });
+    } catch (e) {
+      if (isUniqueViolation(e) && alias) throw aliasTaken(alias);
+      throw e;
+    }
+  }
 
   return {
     async create(projectId: string, input: LinkInput): Promise<LinkResult> {
-      const userId = input.userId.trim();
-      if (!userId) throw new ApiError('ValidationFailed', 'user_id must not be empty', { errors: ['user_id: must not be empty'] });
-      const typeTop = input.accountType;
-      const typeExp = input.experimental?.account_type;
-      if (typeTop && typeExp && typeTop !== typeExp) {
-        throw new ApiError('ValidationFailed', 'account_type and experimental.account_type disagree', { errors: ['account_type: differs from experimental.account_type'] });
-      }
-      const accountType: AccountType = typeTop ?? typeExp ?? 'PRIVATE';
-      const aclIn = input.experimental?.acl_config_for_shared;
-      if (aclIn && accountType !== 'SHARED') {
-        throw new ApiError('ValidationFailed', 'experimental.acl_config_for_shared is only valid for SHARED accounts', { errors: ['experimental.acl_config_for_shared: requires account_type SHARED'] });
-      }
-      const alias = input.alias?.trim() || null;
-
-      const [project, resolved] = await Promise.all([store.projects.get(projectId), deps.authConfigs.resolve(projectId, input.authConfigId)]);
-      if (!project) throw new ApiError('Unauthorized', 'The API key is invalid or revoked');
-      if (resolved.row.status !== 'ENABLED') {
-        throw new ApiError('AuthConfigDisabled', `Auth config ${resolved.row.id} is disabled`, { suggestedFix: `Enable it with PATCH /api/v3.1/auth_configs/${resolved.row.id}/ENABLED` });
-      }
-      const callbackUrl = input.callbackUrl === undefined ? null : checkCallbackUrl(input.callbackUrl, project.settings.callback_url_allowlist);
-      const data = checkConnectionData(resolved, input.connectionData ?? {});
-      if (resolved.scheme.mode === 'OAUTH2') {
-        // The provider URLs are filled from these before the user arrives, so they cannot wait for the hosted page.
-        const missing = resolved.scheme.fields.connected_account_initiation.required.filter((f) => !data[f.name] && !f.default).map((f) => f.name);
-        if (missing.length) {
-          throw new ApiError('ConnectionFieldsMissing', `${resolved.toolkit.name} needs ${missing.join(', ')} in connection_data`, { errors: missing.map((m) => `connection_data.${m}: is required`) });
-        }
-      }
-      const acl: Acl | null =
-        accountType === 'SHARED'
-          ? { allow_all_users: aclIn?.allow_all_users ?? false, allowed_user_ids: aclIn?.allowed_user_ids ?? [], not_allowed_user_ids: aclIn?.not_allowed_user_ids ?? [] }
-          : null;
-
-      const now = deps.now();
-      const ts = now.toISOString();
+      const { project, account, callbackUrl, now } = await prepare(projectId, input);
       const ttl = Math.min(project.settings.link_ttl_seconds ?? deps.defaultTtlSeconds, MAX_LINK_TTL_SECONDS);
       const expiresAt = new Date(now.getTime() + ttl * 1000).toISOString();
       const token = newSecret('lt');
-      const account: AccountRow = {
-        id: newId('ca'),
-        project_id: projectId,
-        auth_config_id: resolved.row.id,
-        toolkit_slug: resolved.row.toolkit_slug,
-        user_id: userId,
-        alias,
-        word_id: newWordId(resolved.row.toolkit_slug),
-        account_type: accountType,
-        acl: acl && JSON.stringify(acl),
-        status: 'INITIATED',
-        status_reason: null,
-        is_disabled: 0,
-        data: JSON.stringify(data),
-        credentials_enc: null,
-        requested_scopes: resolved.scheme.mode === 'OAUTH2' ? JSON.stringify(resolved.scopes) : null,
-        granted_scopes: null,
-        token_expires_at: null,
-        created_at: ts,
-        updated_at: ts,
-        deleted_at: null,
-      };
-      try {
-        await store.transaction(async (tx) => {
-          await tx.accounts.insert(account);
-          await tx.links.insert({
-            id: newId('ls'),
-            project_id: projectId,
-            connected_account_id: account.id,
-            token_hash: hashSecret(token),
-            callback_url: callbackUrl,
-            expires_at: expiresAt,
-            browser_hash: null,
-            csrf_token: null,
-            oauth_state_hash: null,
-            pkce_verifier_enc: null,
-            opened_at: null,
-            consumed_at: null,
-            created_at: ts,
-          });
-        });
-      } catch (e) {
-        if (isUniqueViolation(e) && alias) throw aliasTaken(alias);
-        throw e;
+      await insertAccount(account, account.alias, (tx) =>
+        tx.links.insert({
+          id: newId('ls'),
+          project_id: projectId,
+          connected_account_id: account.id,
+          token_hash: hashSecret(token),
+          callback_url: callbackUrl,
+          expires_at: expiresAt,
+          browser_hash: null,
+          csrf_token: null,
+          oauth_state_hash: null,
+          pkce_verifier_enc: null,
+          opened_at: null,
+          consumed_at: null,
+          created_at: account.created_at,
+        }),
+      );
+      return { link_token: token, redirect_url: `${deps.publicUrl}/link/${token}`, expires_at: expiresAt, connected_account_id: account.id, account_type: account.account_type as AccountType };
+    },
+
+    /**
+     * Legacy POST /connected_accounts: non-OAuth credentials given in state.val make
+     * the account ACTIVE at once; otherwise the user goes through the hosted page.
+     */
+    async createLegacy(projectId: string, input: LinkInput & { stateVal?: Record<string, unknown> }): Promise<{ accountId: string; status: string; authScheme: string; redirectUrl: string | null }> {
+      const auth = await deps.authConfigs.resolve(projectId, input.authConfigId);
+      const direct = auth.scheme.mode !== 'OAUTH2' && input.stateVal && Object.keys(input.stateVal).some((k) => k !== 'status');
+      if (!direct) {
+        const link = await this.create(projectId, input);
+        return { accountId: link.connected_account_id, status: 'INITIATED', authScheme: auth.scheme.mode, redirectUrl: link.redirect_url };
       }
-      return { link_token: token, redirect_url: `${deps.publicUrl}/link/${token}`, expires_at: expiresAt, connected_account_id: account.id, account_type: accountType };
+      const { account, resolved } = await prepare(projectId, input);
+      const { creds, data } = splitFields(resolved.scheme.fields.connected_account_initiation, input.stateVal!, 'connection.state.val');
+      const missing = resolved.scheme.fields.connected_account_initiation.required.filter((f) => !creds[f.name] && !data[f.name] && !f.default).map((f) => f.name);
+      if (missing.length) throw new ApiError('ConnectionFieldsMissing', `Missing ${missing.join(', ')} in connection.state.val`, { errors: missing.map((m) => `connection.state.val.${m}: is required`) });
+      account.status = 'ACTIVE';
+      account.data = JSON.stringify({ ...JSON.parse(account.data), ...data });
+      account.credentials_enc = sealCredentials(deps.keyRing, account, creds);
+      await insertAccount(account, account.alias);
+      return { accountId: account.id, status: 'ACTIVE', authScheme: resolved.scheme.mode, redirectUrl: null };
     },
   };
 }

@@ -1,6 +1,8 @@
-// Background upkeep: INITIATED accounts whose links all expired unopened (or
-// unfinished) become EXPIRED with a reason. Safe to run in several processes:
-// each step is one conditional UPDATE.
+// Background upkeep, safe to run in several processes (each step is a
+// conditional UPDATE or goes through the refresh lease):
+// - INITIATED accounts whose links all expired become EXPIRED with a reason;
+// - OAuth tokens about to expire are refreshed ahead of use, so an account
+//   nobody used for a while is still fresh when it is needed.
 import type { Services } from './index.ts';
 
 export function startSweeper(services: Services, opts: { intervalMs: number }) {
@@ -21,7 +23,20 @@ export function startSweeper(services: Services, opts: { intervalMs: number }) {
   return { stop: () => clearInterval(timer), tick };
 }
 
-export async function sweepOnce(services: Services): Promise<{ expired: string[] }> {
-  const expired = await services.store.accounts.expireAbandoned(services.now().toISOString(), 'The link expired before the user connected');
-  return { expired };
+export async function sweepOnce(services: Services, batch = 100): Promise<{ expired: string[]; refreshed: string[]; failed: string[] }> {
+  const now = services.now();
+  const expired = await services.store.accounts.expireAbandoned(now.toISOString(), 'The link expired before the user connected');
+  const horizon = new Date(now.getTime() + services.config.sweepRefreshHorizonSeconds * 1000).toISOString();
+  const due = await services.store.accounts.dueForRefresh(now.toISOString(), horizon, batch);
+  const refreshed: string[] = [];
+  const failed: string[] = [];
+  for (const { id, project_id } of due) {
+    try {
+      await services.refresher.refresh(project_id, id, { force: true });
+      refreshed.push(id);
+    } catch {
+      failed.push(id); // the refresher recorded the outcome (backoff or EXPIRED)
+    }
+  }
+  return { expired, refreshed, failed };
 }

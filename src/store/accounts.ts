@@ -68,6 +68,43 @@ export function accountsRepo(db: Kysely<DB>) {
       const total = Number((await base.select((eb) => eb.fn.countAll<string | number>().as('n')).executeTakeFirstOrThrow()).n);
       return { items, total, nextCursor: rows.length > q.limit && last ? encodeCursor({ t: last[col], id: last.id }) : null };
     },
+    /** Takes the refresh lease when free or timed out: one refresher per account across processes. */
+    async acquireRefreshLease(projectId: string, id: string, owner: string, now: string, until: string): Promise<AccountRow | undefined> {
+      return db
+        .updateTable('connected_accounts')
+        .set({ refresh_lock_owner: owner, refresh_lock_until: until })
+        .where('id', '=', id)
+        .where('project_id', '=', projectId)
+        .where((eb) => eb.or([eb('refresh_lock_until', 'is', null), eb('refresh_lock_until', '<=', now)]))
+        .returningAll()
+        .executeTakeFirst();
+    },
+    /** Writes the refresh outcome and frees the lease, only if this owner still holds it. */
+    async finishRefresh(projectId: string, id: string, owner: string, patch: AccountPatch): Promise<AccountRow | undefined> {
+      return db
+        .updateTable('connected_accounts')
+        .set({ ...patch, refresh_lock_owner: null, refresh_lock_until: null })
+        .where('id', '=', id)
+        .where('project_id', '=', projectId)
+        .where('refresh_lock_owner', '=', owner)
+        .returningAll()
+        .executeTakeFirst();
+    },
+    /** ACTIVE OAuth accounts whose token expires before `horizon` and whose backoff has passed. */
+    async dueForRefresh(now: string, horizon: string, limit: number): Promise<Pick<AccountRow, 'id' | 'project_id'>[]> {
+      return db
+        .selectFrom('connected_accounts')
+        .select(['id', 'project_id'])
+        .where('status', '=', 'ACTIVE')
+        .where('token_expires_at', 'is not', null)
+        .where('token_expires_at', '<=', horizon)
+        .where('is_disabled', '=', 0)
+        .where('deleted_at', 'is', null)
+        .where((eb) => eb.or([eb('next_refresh_at', 'is', null), eb('next_refresh_at', '<=', now)]))
+        .orderBy('token_expires_at')
+        .limit(limit)
+        .execute();
+    },
     /** INITIATED accounts whose every link expired: the sweeper marks them EXPIRED. */
     async expireAbandoned(now: string, reason: string): Promise<string[]> {
       const rows = await db

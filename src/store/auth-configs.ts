@@ -28,6 +28,10 @@ export function authConfigsRepo(db: Kysely<DB>) {
     async get(projectId: string, id: string): Promise<AuthConfigRow | undefined> {
       return db.selectFrom('auth_configs').selectAll().where('id', '=', id).where('project_id', '=', projectId).where('deleted_at', 'is', null).executeTakeFirst();
     },
+    /** Also a deleted one: accounts keep showing their auth config's scheme. */
+    async getAny(projectId: string, id: string): Promise<AuthConfigRow | undefined> {
+      return db.selectFrom('auth_configs').selectAll().where('id', '=', id).where('project_id', '=', projectId).executeTakeFirst();
+    },
     async update(projectId: string, id: string, patch: Partial<Pick<AuthConfigRow, 'name' | 'status' | 'settings' | 'secrets_enc' | 'updated_at' | 'deleted_at'>>): Promise<AuthConfigRow | undefined> {
       return db
         .updateTable('auth_configs')

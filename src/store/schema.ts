@@ -52,6 +52,11 @@ export interface ConnectedAccountsTable {
   requested_scopes: string | null; // JSON array
   granted_scopes: string | null; // JSON array
   token_expires_at: string | null;
+  refresh_lock_owner: string | null;
+  refresh_lock_until: string | null;
+  refresh_failures: number;
+  next_refresh_at: string | null;
+  last_used_at: string | null;
   created_at: string;
   updated_at: string;
   deleted_at: string | null;

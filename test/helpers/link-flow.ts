@@ -69,3 +69,17 @@ export async function consentAndAuthorize(client: CookieClient, w: OAuthWorld, r
 }
 
 export { createCookieClient };
+
+/** A full OAuth connect for `userId`; returns the ACTIVE account id. */
+export async function connectOAuth(w: OAuthWorld, userId: string, extra: Record<string, unknown> = {}): Promise<string> {
+  const link = await createLink(w.t, { auth_config_id: w.authConfigId, user_id: userId, ...extra });
+  const client = createCookieClient();
+  const done = await client.get(await consentAndAuthorize(client, w, link.redirect_url));
+  assert.equal(done.status, 200, done.text.slice(0, 300));
+  return link.connected_account_id;
+}
+
+/** Makes the stored access token look expired, as time passing would. */
+export async function expireToken(w: OAuthWorld, accountId: string): Promise<void> {
+  await w.t.runtime.database.db.updateTable('connected_accounts').set({ token_expires_at: new Date(Date.now() - 1000).toISOString() }).where('id', '=', accountId).execute();
+}

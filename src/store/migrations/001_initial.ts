@@ -60,6 +60,12 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('requested_scopes', 'text')
     .addColumn('granted_scopes', 'text')
     .addColumn('token_expires_at', 'text')
+    // Refresh lease (single flight across processes) and retry backoff.
+    .addColumn('refresh_lock_owner', 'text')
+    .addColumn('refresh_lock_until', 'text')
+    .addColumn('refresh_failures', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('next_refresh_at', 'text')
+    .addColumn('last_used_at', 'text')
     .addColumn('created_at', 'text', (c) => c.notNull())
     .addColumn('updated_at', 'text', (c) => c.notNull())
     .addColumn('deleted_at', 'text')

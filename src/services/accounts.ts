@@ -1,0 +1,194 @@
+// Connected accounts after creation: read (secrets masked unless the project
+// allows reveal, which is audited), list, update, enable/disable, delete,
+// refresh and revoke at the provider.
+import { ApiError } from '../errors.ts';
+import { newId } from '../crypto/tokens.ts';
+import type { KeyRing } from '../crypto/keyring.ts';
+import type { Store } from '../store/store.ts';
+import type { AccountPatch, AccountQuery, AccountRow } from '../store/accounts.ts';
+import { isUniqueViolation } from '../store/accounts.ts';
+import { CursorError } from '../store/cursor.ts';
+import type { AuthConfigRow } from '../store/auth-configs.ts';
+import type { AuthConfigService } from './auth-configs.ts';
+import { maskSecret } from './auth-configs.ts';
+import type { Acl } from './links.ts';
+import { aliasTaken, splitFields } from './account-fields.ts';
+import { openCredentials, sealCredentials } from './account-view.ts';
+import type { Refresher } from './refresh.ts';
+import { oauthClientFor, oauthProviderFor } from './oauth-provider.ts';
+import { revokeToken } from '../oauth/revoke.ts';
+import { OAuthClientError } from '../oauth/errors.ts';
+
+export const ACCOUNT_STATUSES = ['INITIALIZING', 'INITIATED', 'ACTIVE', 'FAILED', 'EXPIRED', 'INACTIVE', 'REVOKED'] as const;
+export type AccountStatus = (typeof ACCOUNT_STATUSES)[number];
+
+export interface Requester {
+  projectId: string;
+  apiKeyId: string;
+  requestId: string;
+}
+
+// Token-set fields that are not secret: shown as is.
+const PUBLIC_TOKEN_FIELDS = new Set(['token_type', 'expires_at', 'scope', 'id_token_claims', 'raw_extra']);
+
+export function createAccountService(deps: { store: Store; keyRing: KeyRing; authConfigs: AuthConfigService; refresher: Refresher; allowInsecureOAuth: boolean; fetch: typeof fetch; now: () => Date }) {
+  const { store, keyRing } = deps;
+
+  async function getRow(projectId: string, id: string): Promise<AccountRow> {
+    const row = await store.accounts.get(projectId, id);
+    if (!row) throw new ApiError('ConnectedAccountNotFound', `Connected account ${id} not found`, { suggestedFix: 'List accounts with GET /api/v3.1/connected_accounts' });
+    return row;
+  }
+
+  /** Secret fields of the scheme plus every token-set secret are masked unless `reveal`. */
+  function stateVal(row: AccountRow, authRow: AuthConfigRow | undefined, reveal: boolean): Record<string, unknown> {
+    const val: Record<string, unknown> = { ...JSON.parse(row.data), status: row.status };
+    if (!row.credentials_enc) return val;
+    for (const [k, v] of Object.entries(openCredentials(keyRing, row))) {
+      val[k] = reveal || PUBLIC_TOKEN_FIELDS.has(k) || typeof v !== 'string' ? v : maskSecret(v);
+    }
+    if (authRow?.auth_scheme === 'OAUTH2' && row.granted_scopes) val.scope = JSON.parse(row.granted_scopes);
+    return val;
+  }
+
+  function view(row: AccountRow, authRow: AuthConfigRow | undefined, reveal = false) {
+    const val = stateVal(row, authRow, reveal);
+    const acl = row.acl ? (JSON.parse(row.acl) as Acl) : undefined;
+    return {
+      id: row.id,
+      alias: row.alias,
+      word_id: row.word_id,
+      user_id: row.user_id,
+      status: row.status as AccountStatus,
+      status_reason: row.status_reason,
+      is_disabled: row.is_disabled === 1,
+      created_at: row.created_at,
+      updated_at: row.updated_at,
+      toolkit: { slug: row.toolkit_slug },
+      auth_config: {
+        id: row.auth_config_id,
+        auth_scheme: authRow?.auth_scheme ?? 'OAUTH2',
+        is_composio_managed: authRow?.is_composio_managed === 1,
+        is_disabled: !authRow || authRow.status !== 'ENABLED',
+      },
+      state: { authScheme: authRow?.auth_scheme ?? 'OAUTH2', val },
+      data: val,
+      params: {},
+      test_request_endpoint: '',
+      experimental: { account_type: row.account_type as 'PRIVATE' | 'SHARED', ...(acl ? { acl_config_for_shared: acl } : {}) },
+    };
+  }
+
+  async function authRowsFor(projectId: string, rows: AccountRow[]): Promise<Map<string, AuthConfigRow>> {
+    const ids = [...new Set(rows.map((r) => r.auth_config_id))];
+    const found = await Promise.all(ids.map((id) => store.authConfigs.getAny(projectId, id)));
+    return new Map(found.filter((r): r is AuthConfigRow => !!r).map((r) => [r.id, r]));
+  }
+
+  async function revokeAtProvider(row: AccountRow): Promise<void> {
+    const authRow = await store.authConfigs.getAny(row.project_id, row.auth_config_id);
+    const resolved = authRow && deps.authConfigs.resolveRow(authRow);
+    if (!resolved || resolved.scheme.mode !== 'OAUTH2' || !resolved.scheme.oauth2?.revocation_url) {
+      throw new ApiError('RevocationUnsupported', `Toolkit ${row.toolkit_slug} has no revocation endpoint`, { suggestedFix: 'Delete the account instead, and revoke access in the provider\'s settings' });
+    }
+    const creds = openCredentials(keyRing, row);
+    const token = (creds.refresh_token ?? creds.access_token) as string | undefined;
+    if (!token) return;
+    try {
+      await revokeToken({
+        provider: oauthProviderFor(resolved, JSON.parse(row.data)),
+        client: oauthClientFor(resolved),
+        token,
+        tokenTypeHint: creds.refresh_token ? 'refresh_token' : 'access_token',
+        fetch: deps.fetch,
+        allowInsecure: deps.allowInsecureOAuth,
+      });
+    } catch (e) {
+      if (e instanceof OAuthClientError) throw new ApiError('ProviderError', `The provider refused the revocation: ${e.message}`, { suggestedFix: 'Retry later' });
+      throw e;
+    }
+  }
+
+  return {
+    getRow,
+    view,
+
+    async get(req: Requester, id: string) {
+      let row = await getRow(req.projectId, id);
+      const project = await store.projects.get(req.projectId);
+      const reveal = project?.settings.allow_credential_reveal === true && row.credentials_enc !== null;
+      if (reveal) {
+        // A revealed token must be usable: refresh first when it is about to expire.
+        if (row.status === 'ACTIVE' && deps.refresher.needsRefresh(row)) row = await deps.refresher.refresh(req.projectId, id);
+        await store.audit.insert({ id: newId('aud'), project_id: req.projectId, api_key_id: req.apiKeyId, action: 'connected_account.reveal', target_id: id, request_id: req.requestId, created_at: deps.now().toISOString() });
+      }
+      return view(row, await store.authConfigs.getAny(req.projectId, row.auth_config_id), reveal);
+    },
+
+    async list(q: AccountQuery) {
+      try {
+        const page = await store.accounts.list(q);
+        const auth = await authRowsFor(q.projectId, page.items);
+        return { ...page, items: page.items.map((r) => view(r, auth.get(r.auth_config_id))) };
+      } catch (e) {
+        if (e instanceof CursorError) throw new ApiError('ValidationFailed', 'Invalid cursor', { errors: ['cursor: not a cursor this API returned'] });
+        throw e;
+      }
+    },
+
+    async update(projectId: string, id: string, patch: { alias?: string; state?: { authScheme: string; val: Record<string, unknown> }; acl?: Partial<Acl> }) {
+      const row = await getRow(projectId, id);
+      const set: AccountPatch = { updated_at: deps.now().toISOString() };
+      if (patch.alias !== undefined) set.alias = patch.alias.trim() || null;
+      if (patch.acl) {
+        if (row.account_type !== 'SHARED') throw new ApiError('ValidationFailed', 'Only SHARED accounts have an ACL', { errors: ['experimental.acl_config_for_shared: the account is PRIVATE'] });
+        const current = JSON.parse(row.acl ?? '{}') as Partial<Acl>;
+        set.acl = JSON.stringify({ allow_all_users: false, allowed_user_ids: [], not_allowed_user_ids: [], ...current, ...patch.acl });
+      }
+      if (patch.state) {
+        const authRow = await store.authConfigs.getAny(projectId, row.auth_config_id);
+        const resolved = authRow && deps.authConfigs.resolveRow(authRow);
+        if (!resolved || resolved.scheme.mode === 'OAUTH2') throw new ApiError('ValidationFailed', 'OAuth2 credentials cannot be replaced; create a new link instead', { errors: ['connection.state: not allowed for OAUTH2 accounts'] });
+        if (patch.state.authScheme !== resolved.scheme.mode) throw new ApiError('ValidationFailed', `connection.state.authScheme must be ${resolved.scheme.mode}`, { errors: [`connection.state.authScheme: must be ${resolved.scheme.mode}`] });
+        const { creds, data } = splitFields(resolved.scheme.fields.connected_account_initiation, patch.state.val, 'connection.state.val');
+        set.credentials_enc = sealCredentials(keyRing, row, { ...openCredentials(keyRing, row), ...creds });
+        set.data = JSON.stringify({ ...JSON.parse(row.data), ...data });
+      }
+      try {
+        return await store.accounts.update(projectId, id, set);
+      } catch (e) {
+        if (isUniqueViolation(e) && set.alias) throw aliasTaken(set.alias);
+        throw e;
+      }
+    },
+
+    async setEnabled(projectId: string, id: string, enabled: boolean) {
+      await getRow(projectId, id);
+      return store.accounts.update(projectId, id, { is_disabled: enabled ? 0 : 1, updated_at: deps.now().toISOString() });
+    },
+
+    /** Soft delete; credentials are dropped at once. With revoke, the provider is told first. */
+    async remove(projectId: string, id: string, revoke: boolean) {
+      const row = await getRow(projectId, id);
+      if (revoke && row.status === 'ACTIVE') await revokeAtProvider(row);
+      const ts = deps.now().toISOString();
+      await store.accounts.update(projectId, id, { deleted_at: ts, updated_at: ts, credentials_enc: null });
+    },
+
+    async revoke(projectId: string, id: string) {
+      const row = await getRow(projectId, id);
+      if (row.status !== 'ACTIVE') throw new ApiError('ConnectedAccountNotActive', `Connected account ${id} is ${row.status}, not ACTIVE`);
+      await revokeAtProvider(row);
+      const updated = await store.accounts.update(projectId, id, { status: 'REVOKED', status_reason: 'Revoked at the provider through the API', credentials_enc: null, updated_at: deps.now().toISOString() }, ['ACTIVE']);
+      return updated ?? getRow(projectId, id);
+    },
+
+    async refresh(projectId: string, id: string) {
+      const row = await getRow(projectId, id);
+      if (!row.token_expires_at && !openCredentials(keyRing, row).refresh_token) return row; // nothing to refresh (API keys...)
+      return deps.refresher.refresh(projectId, id, { force: true });
+    },
+  };
+}
+
+export type AccountService = ReturnType<typeof createAccountService>;

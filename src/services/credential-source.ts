@@ -1,0 +1,66 @@
+// What the proxy and tool-router sessions use to act for an account: a live,
+// enabled, ACTIVE account of an enabled auth config, with a fresh token and
+// its decrypted credentials.
+import { ApiError } from '../errors.ts';
+import type { KeyRing } from '../crypto/keyring.ts';
+import type { Store } from '../store/store.ts';
+import type { AccountRow } from '../store/accounts.ts';
+import type { AuthConfigService, ResolvedAuthConfig } from './auth-configs.ts';
+import { openCredentials } from './account-view.ts';
+import type { Refresher } from './refresh.ts';
+
+export interface UsableAccount {
+  accountId: string;
+  projectId: string;
+  toolkitSlug: string;
+  resolved: ResolvedAuthConfig;
+  credentials: Record<string, unknown>;
+  data: Record<string, string>;
+}
+
+export function createCredentialSource(deps: { store: Store; keyRing: KeyRing; authConfigs: AuthConfigService; refresher: Refresher; now: () => Date }) {
+  const { store } = deps;
+
+  async function usable(row: AccountRow): Promise<UsableAccount> {
+    const authRow = await store.authConfigs.get(row.project_id, row.auth_config_id);
+    if (!authRow || authRow.status !== 'ENABLED') {
+      throw new ApiError('ConnectedAccountNotActive', `The auth config of connected account ${row.id} is disabled or deleted`);
+    }
+    return {
+      accountId: row.id,
+      projectId: row.project_id,
+      toolkitSlug: row.toolkit_slug,
+      resolved: deps.authConfigs.resolveRow(authRow),
+      credentials: openCredentials(deps.keyRing, row),
+      data: JSON.parse(row.data),
+    };
+  }
+
+  async function checked(projectId: string, id: string): Promise<AccountRow> {
+    const row = await store.accounts.get(projectId, id);
+    if (!row) throw new ApiError('ConnectedAccountNotFound', `Connected account ${id} not found`);
+    if (row.is_disabled) throw new ApiError('ConnectedAccountNotActive', `Connected account ${id} is disabled`, { suggestedFix: `Enable it with PATCH /api/v3.1/connected_accounts/${id}/status` });
+    if (row.status !== 'ACTIVE') throw new ApiError('ConnectedAccountNotActive', `Connected account ${id} is ${row.status}${row.status_reason ? `: ${row.status_reason}` : ''}`);
+    return row;
+  }
+
+  return {
+    async get(projectId: string, id: string): Promise<UsableAccount> {
+      let row = await checked(projectId, id);
+      if (deps.refresher.needsRefresh(row)) row = await deps.refresher.refresh(projectId, id);
+      // Recorded at most once a minute: the sweeper uses it, the hot path should not write each time.
+      const nowMs = deps.now().getTime();
+      if (!row.last_used_at || nowMs - Date.parse(row.last_used_at) > 60_000) {
+        void store.accounts.update(projectId, id, { last_used_at: new Date(nowMs).toISOString() }).catch(() => undefined);
+      }
+      return usable(row);
+    },
+    async refreshAfter401(projectId: string, id: string): Promise<UsableAccount | undefined> {
+      const row = await checked(projectId, id);
+      if (!openCredentials(deps.keyRing, row).refresh_token) return undefined;
+      return usable(await deps.refresher.refresh(projectId, id, { force: true }));
+    },
+  };
+}
+
+export type CredentialSource = ReturnType<typeof createCredentialSource>;

@@ -1,0 +1,137 @@
+// OAuth2 token refresh with single flight: concurrent callers in this process
+// share one promise; across processes a lease on the account row (owner +
+// timeout, a conditional UPDATE that works on SQLite and PostgreSQL) lets one
+// process call the provider while the others wait and then read its result.
+import { ApiError } from '../errors.ts';
+import { newId } from '../crypto/tokens.ts';
+import type { KeyRing } from '../crypto/keyring.ts';
+import type { Store } from '../store/store.ts';
+import type { AccountPatch, AccountRow } from '../store/accounts.ts';
+import type { AuthConfigService } from './auth-configs.ts';
+import { openCredentials, sealCredentials } from './account-view.ts';
+import { oauthClientFor, oauthProviderFor } from './oauth-provider.ts';
+import { refreshTokens } from '../oauth/refresh.ts';
+import { isInvalidGrant, OAuthClientError } from '../oauth/errors.ts';
+
+export interface RefreshOptions {
+  skewSeconds: number; // refresh when the token expires within this many seconds
+  leaseMs: number; // how long one process may hold the refresh lease
+  waitMs: number; // how long a caller waits for another process's refresh
+}
+
+export const INVALID_GRANT_REASON = 'The provider rejected the refresh token (invalid_grant): the user must connect again';
+
+/** Backoff after the n-th consecutive transient failure: 5 s, 10 s, 20 s ... capped at 10 min. */
+export function backoffMs(failures: number): number {
+  return Math.min(5000 * 2 ** Math.max(0, failures - 1), 10 * 60 * 1000);
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export function createRefresher(deps: { store: Store; keyRing: KeyRing; authConfigs: AuthConfigService; allowInsecureOAuth: boolean; fetch: typeof fetch; now: () => Date; options: RefreshOptions }) {
+  const { store, keyRing, options } = deps;
+  const owner = newId('proc');
+  const inflight = new Map<string, Promise<AccountRow>>();
+
+  function needsRefresh(row: AccountRow): boolean {
+    if (!row.token_expires_at) return false;
+    const expiresAt = Date.parse(row.token_expires_at);
+    // A provider with very short-lived tokens must not make every use a refresh:
+    // the margin is at most half of the lifetime the token was written with.
+    const lifetime = expiresAt - Date.parse(row.updated_at);
+    const skewMs = Math.min(options.skewSeconds * 1000, Math.max(0, lifetime / 2));
+    return expiresAt - deps.now().getTime() <= skewMs;
+  }
+
+  function expired(row: AccountRow): boolean {
+    return !!row.token_expires_at && Date.parse(row.token_expires_at) <= deps.now().getTime();
+  }
+
+  async function callProvider(row: AccountRow): Promise<AccountRow> {
+    const authRow = await store.authConfigs.get(row.project_id, row.auth_config_id);
+    const creds = openCredentials(keyRing, row);
+    const release = () => store.accounts.finishRefresh(row.project_id, row.id, owner, {});
+    if (!authRow || typeof creds.refresh_token !== 'string') {
+      await release();
+      throw new ApiError('ConnectedAccountNotActive', `Connected account ${row.id} cannot be refreshed: it has no refresh token`, { suggestedFix: 'Ask the user to connect again with a new link' });
+    }
+    const resolved = deps.authConfigs.resolveRow(authRow);
+    const ts = deps.now().toISOString();
+    try {
+      const tokens = await refreshTokens({
+        provider: oauthProviderFor(resolved, JSON.parse(row.data)),
+        client: oauthClientFor(resolved),
+        refreshToken: creds.refresh_token,
+        fetch: deps.fetch,
+        allowInsecure: deps.allowInsecureOAuth,
+        now: deps.now,
+        scopesIfMissing: row.granted_scopes ? JSON.parse(row.granted_scopes) : resolved.scopes,
+      });
+      // A rotated refresh token replaces the old one in the same write.
+      const next = { ...creds, ...tokens, refresh_token: tokens.refresh_token ?? creds.refresh_token };
+      const patch: AccountPatch = {
+        credentials_enc: sealCredentials(keyRing, row, next),
+        token_expires_at: tokens.expires_at ?? null,
+        granted_scopes: JSON.stringify(tokens.scope),
+        refresh_failures: 0,
+        next_refresh_at: null,
+        status_reason: null,
+        updated_at: ts,
+      };
+      const done = await store.accounts.finishRefresh(row.project_id, row.id, owner, patch);
+      if (!done) throw new ApiError('Internal', 'The refresh lease was lost while refreshing');
+      return done;
+    } catch (e) {
+      if (isInvalidGrant(e)) {
+        await store.accounts.finishRefresh(row.project_id, row.id, owner, { status: 'EXPIRED', status_reason: INVALID_GRANT_REASON, updated_at: ts });
+        throw new ApiError('ConnectedAccountNotActive', `Connected account ${row.id} expired: ${INVALID_GRANT_REASON}`, { suggestedFix: 'Create a new link for this user' });
+      }
+      // Transient (network, 5xx, 429) or an unexpected answer: stay ACTIVE, back off, retry later.
+      const failures = row.refresh_failures + 1;
+      const after = await store.accounts.finishRefresh(row.project_id, row.id, owner, { refresh_failures: failures, next_refresh_at: new Date(deps.now().getTime() + backoffMs(failures)).toISOString() });
+      if (after && !expired(after)) return after; // the current token still works
+      const why = e instanceof OAuthClientError ? e.message : 'internal error';
+      throw new ApiError('ProviderError', `Could not refresh the token of ${row.id}: ${why}`, { suggestedFix: 'Retry later; authlink retries with backoff' });
+    }
+  }
+
+  async function run(projectId: string, id: string, force: boolean): Promise<AccountRow> {
+    const deadline = deps.now().getTime() + options.waitMs;
+    let waited = false;
+    for (;;) {
+      const row = await store.accounts.get(projectId, id);
+      if (!row) throw new ApiError('ConnectedAccountNotFound', `Connected account ${id} not found`);
+      if (row.status !== 'ACTIVE') throw new ApiError('ConnectedAccountNotActive', `Connected account ${id} is ${row.status}${row.status_reason ? `: ${row.status_reason}` : ''}`);
+      // After waiting for another refresher, its result counts as our refresh.
+      if ((!force || waited) && !needsRefresh(row) && !(waited && row.refresh_lock_owner)) return row;
+      const nowIso = deps.now().toISOString();
+      const leased = await store.accounts.acquireRefreshLease(projectId, id, owner, nowIso, new Date(deps.now().getTime() + options.leaseMs).toISOString());
+      if (leased) {
+        if ((!force || waited) && !needsRefresh(leased)) {
+          await store.accounts.finishRefresh(projectId, id, owner, {});
+          return leased;
+        }
+        return callProvider(leased);
+      }
+      if (deps.now().getTime() > deadline) throw new ApiError('ProviderError', `Timed out waiting for another process to refresh ${id}`, { suggestedFix: 'Retry the request' });
+      waited = true;
+      await sleep(50);
+    }
+  }
+
+  return {
+    owner,
+    needsRefresh,
+    /** The account with a usable token: refreshed first when expired or about to expire (or when forced). */
+    refresh(projectId: string, id: string, opts: { force?: boolean } = {}): Promise<AccountRow> {
+      const key = `${projectId}:${id}:${opts.force ? 'f' : ''}`;
+      const existing = inflight.get(key);
+      if (existing) return existing;
+      const p = run(projectId, id, !!opts.force).finally(() => inflight.delete(key));
+      inflight.set(key, p);
+      return p;
+    },
+  };
+}
+
+export type Refresher = ReturnType<typeof createRefresher>;
