@@ -6,6 +6,7 @@ import { CatalogError } from './toolkits/catalog.ts';
 import { startRuntime } from './bootstrap.ts';
 import { serve } from './cli/serve.ts';
 import { projectsCommand, keysCommand, migrateCommand, type Output } from './cli/admin.ts';
+import { encryptionCommand } from './cli/encryption.ts';
 
 const USAGE = `authlink <command> [options]   (every command takes --json)
 
@@ -17,7 +18,9 @@ const USAGE = `authlink <command> [options]   (every command takes --json)
   projects callbacks list|add|remove --project ID [--url URL]
   keys create --project ID [--name N]     create an API key (shown once)
   keys list --project ID
-  keys revoke KEY_ID`;
+  keys revoke KEY_ID
+  encryption status                       values per encryption key
+  encryption rotate [--batch-size N]      re-encrypt everything under the active key (resumable)`;
 
 export async function main(argv: string[], env: Record<string, string | undefined>): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -30,6 +33,7 @@ export async function main(argv: string[], env: Record<string, string | undefine
       url: { type: 'string' },
       'link-ttl': { type: 'string' },
       'allow-reveal': { type: 'string' },
+      'batch-size': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: false,
@@ -63,6 +67,8 @@ export async function main(argv: string[], env: Record<string, string | undefine
           return await projectsCommand(runtime, rest, opts, out);
         case 'keys':
           return await keysCommand(runtime, rest, opts, out);
+        case 'encryption':
+          return await encryptionCommand(runtime, rest, opts, out);
         default:
           return out.fail(`unknown command ${command}\n${USAGE}`);
       }

@@ -3,8 +3,8 @@
 import type { Runtime } from '../bootstrap.ts';
 import { createProject } from '../services/projects.ts';
 import { createApiKeyService } from '../services/api-keys.ts';
-import { checkCallbackUrl } from '../services/callback-url.ts';
-import { MAX_LINK_TTL_SECONDS } from '../config.ts';
+import { updateProjectSettings } from '../services/project-settings.ts';
+import type { ProjectSettings } from '../store/projects.ts';
 import { ApiError } from '../errors.ts';
 
 export interface Output {
@@ -41,44 +41,43 @@ export async function projectsCommand(runtime: Runtime, args: string[], opts: Op
     case 'settings': {
       const project = await projectOrFail(runtime, opts, out);
       if (typeof project === 'number') return project;
-      const settings = { ...project.settings };
+      const patch: ProjectSettings = {};
       const ttl = str(opts['link-ttl']);
-      if (ttl !== undefined) {
-        const n = Number(ttl);
-        if (!Number.isInteger(n) || n < 30 || n > MAX_LINK_TTL_SECONDS) return out.fail(`--link-ttl must be an integer between 30 and ${MAX_LINK_TTL_SECONDS}`);
-        settings.link_ttl_seconds = n;
-      }
+      if (ttl !== undefined) patch.link_ttl_seconds = Number(ttl);
       const reveal = str(opts['allow-reveal']);
       if (reveal !== undefined) {
         if (reveal !== 'true' && reveal !== 'false') return out.fail('--allow-reveal must be true or false');
-        settings.allow_credential_reveal = reveal === 'true';
+        patch.allow_credential_reveal = reveal === 'true';
       }
-      await store.projects.updateSettings(project.id, settings, now.toISOString());
-      out.result({ project_id: project.id, settings }, `Settings of ${project.id}: ${JSON.stringify(settings)}`);
-      return 0;
+      return saveSettings(runtime, project.id, patch, out);
     }
     case 'callbacks': {
       const project = await projectOrFail(runtime, opts, out);
       if (typeof project === 'number') return project;
       const list = [...(project.settings.callback_url_allowlist ?? [])];
       const url = str(opts.url);
-      if (args[1] === 'add' || args[1] === 'remove') {
-        if (!url) return out.fail(`projects callbacks ${args[1]} needs --url URL`);
-        if (args[1] === 'add') {
-          try {
-            checkCallbackUrl(url, undefined, '--url');
-          } catch (e) {
-            return out.fail((e as ApiError).message);
-          }
-          if (!list.includes(url)) list.push(url);
-        } else if (list.includes(url)) list.splice(list.indexOf(url), 1);
-        await store.projects.updateSettings(project.id, { ...project.settings, callback_url_allowlist: list }, now.toISOString());
-      } else if (args[1] !== 'list') return out.fail('projects callbacks list|add|remove --project ID [--url URL]');
-      out.result({ project_id: project.id, callback_urls: list }, list.join('\n') || '(no allowlist: any http(s) callback URL is accepted)');
-      return 0;
+      if (args[1] === 'list') {
+        out.result({ project_id: project.id, callback_urls: list }, list.join('\n') || '(no allowlist: any http(s) callback URL is accepted)');
+        return 0;
+      }
+      if (args[1] !== 'add' && args[1] !== 'remove') return out.fail('projects callbacks list|add|remove --project ID [--url URL]');
+      if (!url) return out.fail(`projects callbacks ${args[1]} needs --url URL`);
+      const next = args[1] === 'add' ? [...list, url] : list.filter((u) => u !== url);
+      return saveSettings(runtime, project.id, { callback_url_allowlist: next }, out);
     }
     default:
       return out.fail('projects create|list|settings|callbacks');
+  }
+}
+
+async function saveSettings(runtime: Runtime, projectId: string, patch: ProjectSettings, out: Output): Promise<number> {
+  try {
+    const settings = await updateProjectSettings(runtime.store, projectId, patch, new Date());
+    out.result({ project_id: projectId, settings }, `Settings of ${projectId}: ${JSON.stringify(settings)}`);
+    return 0;
+  } catch (e) {
+    if (e instanceof ApiError) return out.fail([e.message, ...(e.options.errors ?? [])].join('\n  '));
+    throw e;
   }
 }
 

@@ -2,6 +2,7 @@
 import { randomInt } from 'node:crypto';
 import type { KeyRing } from '../crypto/keyring.ts';
 import type { AccountRow } from '../store/accounts.ts';
+import { ENCRYPTED_FIELDS } from '../crypto/fields.ts';
 
 const ADJECTIVES = ['red', 'blue', 'green', 'quiet', 'brave', 'swift', 'calm', 'bright', 'bold', 'gentle', 'lucky', 'proud', 'silver', 'golden', 'misty', 'sunny', 'wild', 'happy', 'clever', 'amber'];
 const NOUNS = ['castle', 'river', 'forest', 'harbor', 'meadow', 'falcon', 'canyon', 'island', 'garden', 'comet', 'maple', 'otter', 'summit', 'lantern', 'valley', 'willow', 'beacon', 'harvest', 'pebble', 'orchard'];
@@ -13,7 +14,7 @@ export function newWordId(toolkitSlug: string): string {
 
 export type Credentials = Record<string, unknown>;
 
-const credentialsAad = (row: Pick<AccountRow, 'project_id' | 'id'>) => `connected_account:${row.project_id}:${row.id}:credentials`;
+const credentialsAad = ENCRYPTED_FIELDS.accountCredentials.aad;
 
 export function sealCredentials(keyRing: KeyRing, row: Pick<AccountRow, 'project_id' | 'id'>, creds: Credentials): string {
   return keyRing.encrypt(JSON.stringify(creds), credentialsAad(row));

@@ -9,6 +9,7 @@ import type { AuthConfigRow } from '../store/auth-configs.ts';
 import type { Catalog } from '../toolkits/catalog.ts';
 import type { AuthMode, AuthScheme, ToolkitDef } from '../toolkits/types.ts';
 import { CursorError } from '../store/cursor.ts';
+import { ENCRYPTED_FIELDS } from '../crypto/fields.ts';
 
 export type ManagedAuth = Record<string, Record<string, string>>;
 
@@ -39,7 +40,7 @@ export function maskSecret(value: string): string {
   return value.length >= 16 ? `********${value.slice(-4)}` : '********';
 }
 
-const aad = (row: Pick<AuthConfigRow, 'project_id' | 'id'>) => `auth_config:${row.project_id}:${row.id}:secrets`;
+const aad = ENCRYPTED_FIELDS.authConfigSecrets.aad;
 
 export function createAuthConfigService(deps: { store: Store; keyRing: KeyRing; catalog: Catalog; managedAuth: ManagedAuth; now: () => Date }) {
   const { store, keyRing, catalog } = deps;

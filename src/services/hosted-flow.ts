@@ -10,6 +10,7 @@ import type { LinkSessionRow } from '../store/link-sessions.ts';
 import type { Project } from '../store/projects.ts';
 import type { AuthConfigService, ResolvedAuthConfig } from './auth-configs.ts';
 import { sealCredentials } from './account-view.ts';
+import { ENCRYPTED_FIELDS } from '../crypto/fields.ts';
 import { oauthProviderFor, oauthClientFor } from './oauth-provider.ts';
 import { buildAuthorizeUrl, newPkce, newState } from '../oauth/authorize.ts';
 import { exchangeCode } from '../oauth/exchange.ts';
@@ -56,7 +57,7 @@ export function createHostedFlow(deps: {
 }) {
   const { store, keyRing } = deps;
   const redirectUri = `${deps.publicUrl}/api/v3.1/toolkits/auth/callback`;
-  const verifierAad = (link: LinkSessionRow) => `link_session:${link.project_id}:${link.id}:pkce_verifier`;
+  const verifierAad = ENCRYPTED_FIELDS.pkceVerifier.aad;
 
   function stopFor(link: LinkSessionRow | undefined, nowIso: string): Stop | undefined {
     if (!link) return 'invalid';

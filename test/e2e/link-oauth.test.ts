@@ -6,6 +6,7 @@ import { forEachBackend } from '../helpers/backends.ts';
 import { api } from '../helpers/test-app.ts';
 import { consentAndAuthorize, createCookieClient, createLink, openLink, startOAuthWorld, type OAuthWorld } from '../helpers/link-flow.ts';
 import { openCredentials } from '../../src/services/account-view.ts';
+import { ENCRYPTED_FIELDS } from '../../src/crypto/fields.ts';
 
 const CALLBACK = 'https://app.example.com/connected?tab=integrations';
 
@@ -102,7 +103,7 @@ forEachBackend('OAuth2 link flow', (backend) => {
     const back = await consentAndAuthorize(client, w, link.redirect_url);
     // Swap the stored verifier for another valid-looking one, as an attacker replaying a stolen code would hold.
     const ls = await w.t.runtime.store.links.byStateHash((await import('../../src/crypto/tokens.ts')).hashSecret(new URL(back).searchParams.get('state')!));
-    const wrong = w.t.runtime.keyRing.encrypt('x'.repeat(43), `link_session:${ls!.project_id}:${ls!.id}:pkce_verifier`);
+    const wrong = w.t.runtime.keyRing.encrypt('x'.repeat(43), ENCRYPTED_FIELDS.pkceVerifier.aad(ls!));
     await w.t.runtime.database.db.updateTable('link_sessions').set({ pkce_verifier_enc: wrong }).where('id', '=', ls!.id).execute();
     const done = await client.get(back);
     const final = new URL(done.location!);

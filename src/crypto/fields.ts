@@ -1,0 +1,15 @@
+// Every encrypted column, with the additional authenticated data that binds a
+// ciphertext to its row and field. Services encrypt through these; rotation
+// and status walk the same list, so a new encrypted column is added once here.
+export interface RowIdentity {
+  project_id: string;
+  id: string;
+}
+
+export const ENCRYPTED_FIELDS = {
+  authConfigSecrets: { table: 'auth_configs', column: 'secrets_enc', aad: (r: RowIdentity) => `auth_config:${r.project_id}:${r.id}:secrets` },
+  accountCredentials: { table: 'connected_accounts', column: 'credentials_enc', aad: (r: RowIdentity) => `connected_account:${r.project_id}:${r.id}:credentials` },
+  pkceVerifier: { table: 'link_sessions', column: 'pkce_verifier_enc', aad: (r: RowIdentity) => `link_session:${r.project_id}:${r.id}:pkce_verifier` },
+} as const;
+
+export type EncryptedField = (typeof ENCRYPTED_FIELDS)[keyof typeof ENCRYPTED_FIELDS];
