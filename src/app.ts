@@ -45,6 +45,11 @@ export async function createApp(deps: AppDeps): Promise<App> {
 
   const services = createServices({ ...deps, now: deps.now ?? (() => new Date()), fetch: deps.fetch ?? fetch });
   app.decorate('services', services);
+  // Background work and upstream connection pools end with the app.
+  app.addHook('onClose', async () => {
+    await services.webhookWorker.stop();
+    await services.proxy.close();
+  });
   app.setValidatorCompiler(validatorCompiler());
 
   app.addHook('onRequest', async (req, reply) => {

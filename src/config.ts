@@ -1,6 +1,7 @@
 // Environment -> typed config, parsed once. Every problem is collected and
 // reported together, each with how to fix it.
 import path from 'node:path';
+import { isIP } from 'node:net';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 const LOG_LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -25,6 +26,15 @@ export interface Config {
   refreshSkewSeconds: number;
   sweepIntervalSeconds: number;
   sweepRefreshHorizonSeconds: number;
+  proxyTimeoutMs: number;
+  proxyMaxResponseBytes: number;
+  /** Private/loopback targets the proxy may call: false = none, true = all, or hosts / IPs / CIDR ranges. */
+  proxyAllowPrivate: boolean | string[];
+  webhookAllowPrivate: boolean | string[];
+  webhookTimeoutMs: number;
+  webhookRetryDelaysMs: number[]; // delay before each retry; attempts = length + 1
+  webhookSecretOverlapSeconds: number;
+  webhookPollMs: number;
 }
 
 export class ConfigError extends Error {
@@ -48,12 +58,40 @@ function int(env: Env, name: string, def: number, min: number, max: number, prob
   return n;
 }
 
+function intList(env: Env, name: string, def: number[], problems: string[]): number[] {
+  const raw = env[name]?.trim();
+  if (!raw) return def;
+  const list = raw.split(',').map((s) => Number(s.trim()));
+  if (!list.every((n) => Number.isInteger(n) && n >= 0)) {
+    problems.push(`${name}=${JSON.stringify(raw)} must be a comma-separated list of milliseconds`);
+    return def;
+  }
+  return list;
+}
+
 function flag(env: Env, name: string, problems: string[]): boolean {
   const raw = env[name];
   if (raw === undefined || raw === '' || raw === '0' || raw === 'false') return false;
   if (raw === '1' || raw === 'true') return true;
   problems.push(`${name}=${JSON.stringify(raw)} must be 1/true or 0/false`);
   return false;
+}
+
+/** AUTHLINK_*_ALLOW_PRIVATE: unset/0 = none, 1 = all, else a comma list of hosts, IPs and CIDR ranges. */
+function allowPrivate(env: Env, name: string, problems: string[]): boolean | string[] {
+  const raw = env[name]?.trim();
+  if (!raw || raw === '0' || raw === 'false') return false;
+  if (raw === '1' || raw === 'true') return true;
+  const entries = raw.split(',').map((e) => e.trim()).filter(Boolean);
+  for (const e of entries) {
+    if (!e.includes('/')) continue;
+    const [net, bits, extra] = e.split('/');
+    const family = isIP(net);
+    if (extra !== undefined || !family || !/^\d+$/.test(bits) || Number(bits) > (family === 4 ? 32 : 128)) {
+      problems.push(`${name}: ${JSON.stringify(e)} is not a valid CIDR range (e.g. 10.0.0.0/8 or fd00::/8)`);
+    }
+  }
+  return entries;
 }
 
 export function parseConfig(env: Env, cwd = process.cwd()): Config {
@@ -105,6 +143,14 @@ export function parseConfig(env: Env, cwd = process.cwd()): Config {
     refreshSkewSeconds: int(env, 'AUTHLINK_REFRESH_SKEW_SECONDS', 60, 0, 3600, problems),
     sweepIntervalSeconds: int(env, 'AUTHLINK_SWEEP_INTERVAL_SECONDS', 30, 1, 3600, problems),
     sweepRefreshHorizonSeconds: int(env, 'AUTHLINK_SWEEP_REFRESH_HORIZON_SECONDS', 300, 0, 86400, problems),
+    proxyTimeoutMs: int(env, 'AUTHLINK_PROXY_TIMEOUT_MS', 30_000, 100, 600_000, problems),
+    proxyMaxResponseBytes: int(env, 'AUTHLINK_PROXY_MAX_RESPONSE_BYTES', 10 * 1024 * 1024, 1024, 1024 * 1024 * 1024, problems),
+    proxyAllowPrivate: allowPrivate(env, 'AUTHLINK_PROXY_ALLOW_PRIVATE', problems),
+    webhookAllowPrivate: allowPrivate(env, 'AUTHLINK_WEBHOOK_ALLOW_PRIVATE', problems),
+    webhookTimeoutMs: int(env, 'AUTHLINK_WEBHOOK_TIMEOUT_MS', 10_000, 100, 120_000, problems),
+    webhookRetryDelaysMs: intList(env, 'AUTHLINK_WEBHOOK_RETRY_DELAYS_MS', [5_000, 30_000, 120_000, 600_000, 1_800_000, 3_600_000, 7_200_000, 14_400_000], problems),
+    webhookSecretOverlapSeconds: int(env, 'AUTHLINK_WEBHOOK_SECRET_OVERLAP_SECONDS', 86_400, 0, 30 * 86_400, problems),
+    webhookPollMs: int(env, 'AUTHLINK_WEBHOOK_POLL_MS', 1000, 10, 60_000, problems),
   };
   if (problems.length) throw new ConfigError(problems);
   return config;

@@ -28,7 +28,19 @@ export const ERRORS = {
   ConnectionFieldsMissing: { code: 706, slug: 'ConnectedAccount_MissingConnectionFields', status: 422 },
   RevocationUnsupported: { code: 707, slug: 'ConnectedAccount_RevocationNotSupported', status: 400 },
   ProviderError: { code: 708, slug: 'ConnectedAccount_ProviderError', status: 502 },
+  WebhookEndpointNotFound: { code: 801, slug: 'WebhookEndpoint_NotFound', status: 404 },
+  WebhookDeliveryNotFound: { code: 802, slug: 'WebhookDelivery_NotFound', status: 404 },
   MultipleSharedAccounts: { code: 4347, slug: 'ToolRouterV2_MultipleSharedAccountsPerToolkit', status: 400 },
+  NotImplemented: { code: 501, slug: 'Request_NotImplemented', status: 501 },
+  SessionNotFound: { code: 4301, slug: 'ToolRouterV2_SessionNotFound', status: 404 },
+  SessionConfigConflict: { code: 4302, slug: 'ToolRouterV2_ConfigVersionConflict', status: 409 },
+  SessionConfigInvalid: { code: 4303, slug: 'ToolRouterV2_InvalidSessionConfig', status: 400 },
+  SessionToolkitNotEnabled: { code: 4304, slug: 'ToolRouterV2_ToolkitNotEnabled', status: 400 },
+  SessionNoConnectedAccount: { code: 4305, slug: 'ToolRouterV2_NoConnectedAccount', status: 404 },
+  SessionAccountSelectionRequired: { code: 4306, slug: 'ToolRouterV2_AccountSelectionRequired', status: 409 },
+  SessionAccountNotAllowed: { code: 4307, slug: 'ToolRouterV2_ConnectedAccountNotAllowed', status: 403 },
+  SessionAuthConfigAmbiguous: { code: 4308, slug: 'ToolRouterV2_MultipleAuthConfigs', status: 400 },
+  SessionNoAuthConfig: { code: 4309, slug: 'ToolRouterV2_NoAuthConfig', status: 400 },
 } as const;
 
 export type ErrorKey = keyof typeof ERRORS;

@@ -31,6 +31,25 @@ const Account = Type.Object({
   }),
 });
 
+/** List filters the official client sends comma-joined (`user_ids=a,b`: Stainless `arrayFormat: 'comma'`). */
+const LIST_FILTERS = ['user_ids', 'toolkit_slugs', 'statuses', 'auth_config_ids', 'connected_account_ids'] as const;
+
+/**
+ * Accepts every list filter both ways: repeated (`user_ids=a&user_ids=b`) and
+ * comma-joined (`user_ids=a,b`, what @composio/client sends). Empty values
+ * (`user_ids=`, the client's `null`) mean no filter. Runs before validation,
+ * so each status is still checked against the enum.
+ */
+async function splitListFilters(req: { query: unknown }): Promise<void> {
+  const q = req.query as Record<string, unknown>;
+  for (const key of LIST_FILTERS) {
+    if (q[key] === undefined) continue;
+    const parts = ([] as unknown[]).concat(q[key]).flatMap((v) => (typeof v === 'string' ? v.split(',') : [v])).filter((v) => v !== '');
+    if (parts.length) q[key] = parts;
+    else delete q[key];
+  }
+}
+
 const CredentialState = Type.Object({ authScheme: Type.String({ maxLength: 40 }), val: Type.Record(Type.String({ maxLength: 100 }), Type.Unknown()) });
 
 export function registerConnectedAccountRoutes(api: ApiApp, services: Services, opts: RouteOptions): void {
@@ -41,9 +60,10 @@ export function registerConnectedAccountRoutes(api: ApiApp, services: Services, 
   api.get(
     '/connected_accounts',
     {
+      preValidation: splitListFilters,
       schema: {
         ...common,
-        summary: 'List connected accounts',
+        summary: 'List connected accounts (list filters: repeated or comma-separated)',
         querystring: Type.Object({
           user_ids: StrList(),
           toolkit_slugs: StrList(),
@@ -92,13 +112,14 @@ export function registerConnectedAccountRoutes(api: ApiApp, services: Services, 
         summary: 'Update alias, non-OAuth credentials or the ACL of a SHARED account',
         params: Type.Object({ nanoid: Id }),
         body: Type.Object({ alias: Type.Optional(Type.String({ maxLength: 200 })), connection: Type.Optional(Type.Object({ state: CredentialState })), experimental: Type.Optional(Type.Object({ acl_config_for_shared: Type.Optional(AclConfig) })) }),
-        response: { 200: Account, ...errors(404, 409) },
+        // The account as GET returns it, plus the `success` flag Composio's PATCH response has ({success, id, status}).
+        response: { 200: Type.Object({ success: Type.Boolean(), ...Account.properties }), ...errors(404, 409) },
       },
     },
     async (req) => {
       const r = requester(req);
       await accounts.update(r.projectId, req.params.nanoid, { alias: req.body.alias, state: req.body.connection?.state, acl: req.body.experimental?.acl_config_for_shared });
-      return accounts.get(r, req.params.nanoid);
+      return { success: true, ...(await accounts.get(r, req.params.nanoid)) };
     },
   );
 
@@ -139,10 +160,27 @@ export function registerConnectedAccountRoutes(api: ApiApp, services: Services, 
 
   api.post(
     '/connected_accounts/:nanoid/revoke',
-    { schema: { ...common, summary: 'Revoke at the provider (RFC 7009) -> REVOKED', params: Type.Object({ nanoid: Id }), response: { 200: Type.Object({ id: Type.String(), status: StringEnum(STATUSES) }), ...errors(404, 409, 502) } } },
+    {
+      schema: {
+        ...common,
+        summary: 'Revoke at the provider (RFC 7009) -> REVOKED',
+        params: Type.Object({ nanoid: Id }),
+        // Composio's shape ({revoked_tokens, connected_account}) plus id and status at the top level.
+        response: {
+          200: Type.Object({
+            id: Type.String(),
+            status: StringEnum(STATUSES),
+            revoked_tokens: Type.Array(StringEnum(['access_token', 'refresh_token', 'credential']), { description: 'The token sent to the revocation endpoint (a refresh token when there is one)' }),
+            connected_account: Type.Object({ id: Type.String(), status: StringEnum(STATUSES) }),
+          }),
+          ...errors(404, 409, 502),
+        },
+      },
+    },
     async (req) => {
-      const row = await accounts.revoke(principalOf(req).projectId, req.params.nanoid);
-      return { id: row.id, status: row.status as (typeof STATUSES)[number] };
+      const { row, revokedTokens } = await accounts.revoke(principalOf(req).projectId, req.params.nanoid);
+      const status = row.status as (typeof STATUSES)[number];
+      return { id: row.id, status, revoked_tokens: revokedTokens, connected_account: { id: row.id, status } };
     },
   );
 }

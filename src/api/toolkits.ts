@@ -2,7 +2,7 @@ import { Type } from 'typebox';
 import { ApiError } from '../errors.ts';
 import type { Services } from '../services/index.ts';
 import type { AuthScheme, FieldDef, ToolkitDef } from '../toolkits/types.ts';
-import { Cursor, errors, Limit, type ApiApp, type RouteOptions } from './types.ts';
+import { Cursor, errors, Limit, StringEnum, type ApiApp, type RouteOptions } from './types.ts';
 
 const Field = Type.Object({
   name: Type.String(),
@@ -19,15 +19,45 @@ const AuthConfigDetail = Type.Object({
   name: Type.String(),
   fields: Type.Object({ auth_config_creation: FieldGroup, connected_account_initiation: FieldGroup }),
 });
+// Category: `id` is what GET /toolkits?category= filters on; `slug` is the same
+// value under the name the single-toolkit response uses in Composio's spec.
+const Category = Type.Object({ id: Type.String(), slug: Type.String(), name: Type.String() });
+const Meta = Type.Object({
+  description: Type.String(),
+  categories: Type.Array(Category),
+  logo: Type.String(),
+  app_url: Type.String(),
+  // Required by the v3.1 spec (the official client's types); authlink has no
+  // tools or triggers and one version of each toolkit definition.
+  created_at: Type.String(),
+  updated_at: Type.String(),
+  tools_count: Type.Integer(),
+  triggers_count: Type.Integer(),
+  version: Type.String(),
+});
 const ToolkitSummary = Type.Object({
   slug: Type.String(),
   name: Type.String(),
-  meta: Type.Object({ description: Type.String(), categories: Type.Array(Type.Object({ id: Type.String(), name: Type.String() })), logo: Type.String(), app_url: Type.String() }),
+  type: StringEnum(['native', 'custom']),
+  meta: Meta,
   auth_schemes: Type.Array(Type.String()),
   composio_managed_auth_schemes: Type.Array(Type.String()),
   no_auth: Type.Boolean(),
+  is_local_toolkit: Type.Boolean(),
+  deprecated: Type.Object({ toolkitId: Type.String() }),
 });
-const ToolkitDetail = Type.Object({ ...ToolkitSummary.properties, base_url: Type.String(), auth_config_details: Type.Array(AuthConfigDetail) });
+const ToolkitDetail = Type.Object({
+  ...ToolkitSummary.properties,
+  meta: Type.Object({ ...Meta.properties, available_versions: Type.Array(Type.String()) }),
+  enabled: Type.Boolean(),
+  composio_managed_auth: Type.Array(Type.Object({ mode: Type.String(), scopes: Type.Object({ available: Type.Array(Type.String()) }) })),
+  base_url: Type.String(),
+  auth_config_details: Type.Array(AuthConfigDetail),
+  deprecated: Type.Object({ toolkitId: Type.String(), rawProxyInfoByAuthSchemes: Type.Array(Type.Record(Type.String(), Type.Unknown())) }),
+});
+
+/** Toolkit definitions carry no version or dates: one version, dated from when this server loaded its catalog. */
+const VERSION = 'latest';
 
 const field = (required: boolean) => (f: FieldDef) => ({
   name: f.name,
@@ -44,19 +74,37 @@ function detail(s: AuthScheme) {
   return { mode: s.mode, name: s.name, fields: { auth_config_creation: group(s.fields.auth_config_creation), connected_account_initiation: group(s.fields.connected_account_initiation) } };
 }
 
-function summary(t: ToolkitDef, managed: Set<string>) {
+function managedSchemes(t: ToolkitDef, managed: Set<string>): AuthScheme[] {
+  return managed.has(t.slug) ? t.auth_schemes.filter((s) => s.mode === 'OAUTH2') : [];
+}
+
+function summary(t: ToolkitDef, managed: Set<string>, loadedAt: string) {
   return {
     slug: t.slug,
     name: t.name,
-    meta: { description: t.description, categories: t.categories.map((c) => ({ id: c, name: c })), logo: t.logo ?? '', app_url: t.docs_url },
+    type: 'native' as const,
+    meta: {
+      description: t.description,
+      categories: t.categories.map((c) => ({ id: c, slug: c, name: c })),
+      logo: t.logo ?? '',
+      app_url: t.docs_url,
+      created_at: loadedAt,
+      updated_at: loadedAt,
+      tools_count: 0,
+      triggers_count: 0,
+      version: VERSION,
+    },
     auth_schemes: t.auth_schemes.map((s) => s.mode),
-    composio_managed_auth_schemes: managed.has(t.slug) ? t.auth_schemes.filter((s) => s.mode === 'OAUTH2').map((s) => s.mode) : [],
+    composio_managed_auth_schemes: managedSchemes(t, managed).map((s) => s.mode),
     no_auth: t.auth_schemes.every((s) => s.mode === 'NO_AUTH'),
+    is_local_toolkit: false,
+    deprecated: { toolkitId: t.slug },
   };
 }
 
 export function registerToolkitRoutes(api: ApiApp, services: Services, opts: RouteOptions): void {
   const managed = new Set(Object.keys(services.managedAuth));
+  const loadedAt = services.now().toISOString();
 
   api.get(
     '/toolkits',
@@ -83,7 +131,7 @@ export function registerToolkitRoutes(api: ApiApp, services: Services, opts: Rou
       const items = all.slice(from, from + limit);
       const more = from + limit < all.length;
       return {
-        items: items.map((t) => summary(t, managed)),
+        items: items.map((t) => summary(t, managed, loadedAt)),
         next_cursor: more ? items[items.length - 1].slug : null,
         total_pages: Math.max(1, Math.ceil(all.length / limit)),
         current_page: Math.floor(from / limit) + 1,
@@ -106,7 +154,16 @@ export function registerToolkitRoutes(api: ApiApp, services: Services, opts: Rou
     async (req) => {
       const t = services.catalog.get(req.params.slug);
       if (!t) throw new ApiError('ToolkitNotFound', `Toolkit ${req.params.slug} not found`, { suggestedFix: 'List toolkits with GET /api/v3.1/toolkits' });
-      return { ...summary(t, managed), base_url: t.base_url, auth_config_details: t.auth_schemes.map(detail) };
+      const base = summary(t, managed, loadedAt);
+      return {
+        ...base,
+        meta: { ...base.meta, available_versions: [VERSION] },
+        enabled: true,
+        composio_managed_auth: managedSchemes(t, managed).map((s) => ({ mode: s.mode, scopes: { available: s.oauth2?.default_scopes ?? [] } })),
+        base_url: t.base_url,
+        auth_config_details: t.auth_schemes.map(detail),
+        deprecated: { toolkitId: t.slug, rawProxyInfoByAuthSchemes: [] },
+      };
     },
   );
 }

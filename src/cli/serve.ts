@@ -21,6 +21,7 @@ export async function serve(config: Config, opts: { json: boolean }): Promise<nu
   const app = await createApp({ config, store: runtime.store, keyRing: runtime.keyRing, catalog: runtime.catalog, managedAuth: runtime.managedAuth });
   const address = await app.listen({ host: config.host, port: config.port });
   const sweeper = startSweeper(app.services, { intervalMs: config.sweepIntervalSeconds * 1000 });
+  app.services.webhookWorker.start(config.webhookPollMs);
 
   if (opts.json) {
     say(JSON.stringify({ listening: address, public_url: config.publicUrl, database: runtime.database.describe, ...(firstKey ? { project_id: firstKey.projectId, api_key: firstKey.apiKey } : {}) }));

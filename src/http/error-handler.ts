@@ -1,8 +1,13 @@
 // Maps every failure to the wire envelope. What the client sees is decided
 // here; a 5xx never shows a stack, SQL or secret (it is logged instead).
+// The hosted connect page (/link..., the OAuth callback) is read by people in
+// a browser, so its failures are HTML pages with the page's security headers,
+// not JSON.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError, envelope } from '../errors.ts';
 import { redactUrl } from './log.ts';
+import { renderResult } from '../link/views/pages.ts';
+import { contentSecurityPolicy, securityHeaders } from '../link/views/csp.ts';
 
 interface AjvIssue {
   instancePath?: string;
@@ -28,6 +33,14 @@ function describeIssue(context: string, issue: AjvIssue): string {
   return `${field}: ${msg}`;
 }
 
+/**
+ * PostgreSQL refuses text it cannot store (a NUL character, bytes that are not
+ * UTF-8) with these SQLSTATEs. That is always the caller's input, never a
+ * server fault: 400, not 500. (Schema validation refuses such strings first;
+ * this covers the values no schema sees, e.g. the hosted page's cookie.)
+ */
+const PG_BAD_TEXT = new Set(['22021', '22P05']);
+
 export function toApiError(err: FastifyError & { validation?: AjvIssue[]; validationContext?: string }): ApiError | undefined {
   if (err instanceof ApiError) return err;
   if (err.validation) {
@@ -43,6 +56,14 @@ export function toApiError(err: FastifyError & { validation?: AjvIssue[]; valida
       return new ApiError('UnsupportedMediaType', 'Unsupported content type', { suggestedFix: 'Send the body as application/json' });
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new ApiError('PayloadTooLarge', 'The request body is too large');
+    case 'FST_ERR_BAD_URL':
+      // Fastify's message echoes the raw path; say what is wrong without it.
+      return new ApiError('BadRequest', 'The URL is not valid: a path segment has a malformed percent-encoding', { suggestedFix: 'Percent-encode path segments as UTF-8 (encodeURIComponent)' });
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return new ApiError('ValidationFailed', 'Invalid request: a path parameter is longer than 100 characters', { errors: ['params: a path parameter is longer than 100 characters'] });
+  }
+  if (typeof err.code === 'string' && PG_BAD_TEXT.has(err.code)) {
+    return new ApiError('BadRequest', 'The request contains text that cannot be stored (a NUL character or invalid UTF-8)', { suggestedFix: 'Remove NUL characters and send UTF-8 text' });
   }
   if (err.statusCode === 429) return new ApiError('RateLimited', 'Too many requests for this API key', { suggestedFix: 'Wait for the number of seconds in the retry-after header' });
   if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
@@ -52,19 +73,58 @@ export function toApiError(err: FastifyError & { validation?: AjvIssue[]; valida
   return undefined;
 }
 
+const CALLBACK_PATH = '/api/v3.1/toolkits/auth/callback';
+
+/** True for the hosted page's URLs: its failures are shown to a person, as HTML. */
+export function isHostedPagePath(url: string): boolean {
+  const path = url.split('?')[0];
+  return path === '/link' || path.startsWith('/link/') || path === CALLBACK_PATH;
+}
+
+const HOSTED_MESSAGES: Partial<Record<number, string>> = {
+  400: 'The request could not be read. Go back to the app and try again.',
+  404: undefined,
+  413: 'What was sent is too large. Go back and try again.',
+  415: 'The form was sent in a format this page does not accept. Go back and try again.',
+  429: 'Too many attempts. Wait a moment and try again.',
+};
+
+function sendHostedError(reply: FastifyReply, status: number): FastifyReply {
+  const kind = status >= 500 ? ('failed' as const) : ('invalid' as const);
+  const message = status >= 500 ? 'Something went wrong on our side. Go back to the app and try again.' : HOSTED_MESSAGES[status] ?? HOSTED_MESSAGES[400];
+  reply.headers(securityHeaders(contentSecurityPolicy({ formActions: [] })));
+  return reply.status(status).type('text/html; charset=utf-8').send(renderResult({ kind, message }));
+}
+
+function sendError(err: FastifyError, req: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const apiError = toApiError(err);
+  if (!apiError) {
+    req.log.error({ err }, 'unhandled error');
+    if (isHostedPagePath(req.url)) return sendHostedError(reply, 500);
+    const internal = new ApiError('Internal', 'Internal server error', { suggestedFix: `Retry later; report request id ${req.id} if it persists` });
+    return reply.status(500).send(envelope(internal, req.id));
+  }
+  if (apiError.status >= 500) req.log.error({ err }, apiError.message);
+  for (const [k, v] of Object.entries(apiError.options.headers ?? {})) reply.header(k, v);
+  if (isHostedPagePath(req.url)) return sendHostedError(reply, apiError.status);
+  return reply.status(apiError.status).send(envelope(apiError, req.id));
+}
+
+/**
+ * Fastify's `frameworkErrors` option: failures found before routing (a path
+ * with malformed percent-encoding, a path parameter over 100 characters),
+ * which otherwise bypass the error handler and get Fastify's own JSON with
+ * the raw path in it. Pass it to Fastify({ frameworkErrors }).
+ */
+export function frameworkErrors(err: FastifyError, req: FastifyRequest, reply: FastifyReply): void {
+  reply.header('x-request-id', req.id);
+  void sendError(err, req, reply);
+}
+
 export function installErrorHandling(app: FastifyInstance): void {
-  app.setErrorHandler((err: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
-    const apiError = toApiError(err);
-    if (!apiError) {
-      req.log.error({ err }, 'unhandled error');
-      const internal = new ApiError('Internal', 'Internal server error', { suggestedFix: `Retry later; report request id ${req.id} if it persists` });
-      return reply.status(500).send(envelope(internal, req.id));
-    }
-    if (apiError.status >= 500) req.log.error({ err }, apiError.message);
-    for (const [k, v] of Object.entries(apiError.options.headers ?? {})) reply.header(k, v);
-    return reply.status(apiError.status).send(envelope(apiError, req.id));
-  });
+  app.setErrorHandler((err: FastifyError, req: FastifyRequest, reply: FastifyReply) => sendError(err, req, reply));
   app.setNotFoundHandler((req, reply) => {
+    if (isHostedPagePath(req.url)) return sendHostedError(reply, 404);
     const err = new ApiError('NotFound', `No route ${req.method} ${redactUrl(req.url.split('?')[0])}`, { suggestedFix: 'See /api/v3.1/openapi.json for the available routes' });
     return reply.status(404).send(envelope(err, req.id));
   });

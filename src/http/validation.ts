@@ -1,13 +1,61 @@
 // Schema validation. Bodies are validated strictly (no type coercion: a number
 // is not silently accepted as a string); query strings and path parameters
 // arrive as text, so they are coerced to the schema's types.
-import { Ajv, type Options } from 'ajv';
+//
+// Every value a schema declares as a string must also be well-formed text: no
+// NUL character (PostgreSQL cannot store one in a text column, SQLite would,
+// so the two stores would disagree) and no unpaired UTF-16 surrogate (both
+// stores silently turn one into U+FFFD, so two different user ids could end
+// up as the same stored value). Both are refused with a 400 naming the field.
+import { Ajv, type FuncKeywordDefinition, type Options } from 'ajv';
 import type { FastifySchemaCompiler } from 'fastify';
 
 const common: Options = { allErrors: true, removeAdditional: true, useDefaults: true, strict: false };
 
+export const WELL_FORMED_KEYWORD = 'x-authlink-well-formed';
+export const WELL_FORMED_MESSAGE = 'must not contain NUL characters or unpaired UTF-16 surrogates';
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** True for text both stores keep exactly as given. */
+export function isWellFormedText(s: string): boolean {
+  return !s.includes('\u0000') && !LONE_SURROGATE.test(s);
+}
+
+function wellFormedKeyword(): FuncKeywordDefinition {
+  const validate = (_enabled: boolean, data: unknown): boolean => {
+    if (typeof data !== 'string' || isWellFormedText(data)) return true;
+    validate.errors = [{ keyword: WELL_FORMED_KEYWORD, message: WELL_FORMED_MESSAGE, params: {} }];
+    return false;
+  };
+  validate.errors = null as null | Array<{ keyword: string; message: string; params: Record<string, unknown> }>;
+  return { keyword: WELL_FORMED_KEYWORD, schemaType: 'boolean', errors: true, validate: validate as FuncKeywordDefinition['validate'] };
+}
+
+function declaresString(node: Record<string, unknown>): boolean {
+  const t = node.type;
+  return t === 'string' || (Array.isArray(t) && t.includes('string'));
+}
+
+/** A copy of `schema` whose every string-typed node also carries the well-formed keyword (route schemas stay untouched: the OpenAPI document is built from them). */
+export function withWellFormedStrings<T>(schema: T): T {
+  const walk = (node: unknown): unknown => {
+    if (Array.isArray(node)) return node.map(walk);
+    if (!node || typeof node !== 'object') return node;
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(node as Record<string, unknown>)) {
+      // `enum`, `const`, `default` and `examples` hold data, not schemas.
+      out[k] = k === 'enum' || k === 'const' || k === 'default' || k === 'examples' ? v : walk(v);
+    }
+    if (declaresString(out)) out[WELL_FORMED_KEYWORD] = true;
+    return out;
+  };
+  return walk(schema) as T;
+}
+
 export function validatorCompiler(): FastifySchemaCompiler<unknown> {
   const strict = new Ajv({ ...common, coerceTypes: false });
   const coercing = new Ajv({ ...common, coerceTypes: 'array' });
-  return ({ schema, httpPart }) => (httpPart === 'body' ? strict : coercing).compile(schema as object);
+  for (const ajv of [strict, coercing]) ajv.addKeyword(wellFormedKeyword());
+  return ({ schema, httpPart }) => (httpPart === 'body' ? strict : coercing).compile(withWellFormedStrings(schema) as object);
 }

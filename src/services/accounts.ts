@@ -2,6 +2,7 @@
 // allows reveal, which is audited), list, update, enable/disable, delete,
 // refresh and revoke at the provider.
 import { ApiError } from '../errors.ts';
+import { changeWithEvents } from './transitions.ts';
 import { newId } from '../crypto/tokens.ts';
 import type { KeyRing } from '../crypto/keyring.ts';
 import type { Store } from '../store/store.ts';
@@ -85,7 +86,8 @@ export function createAccountService(deps: { store: Store; keyRing: KeyRing; aut
     return new Map(found.filter((r): r is AuthConfigRow => !!r).map((r) => [r.id, r]));
   }
 
-  async function revokeAtProvider(row: AccountRow): Promise<void> {
+  /** Revokes at the provider; returns which token was sent (none when the account holds no token). */
+  async function revokeAtProvider(row: AccountRow): Promise<'refresh_token' | 'access_token' | undefined> {
     const authRow = await store.authConfigs.getAny(row.project_id, row.auth_config_id);
     const resolved = authRow && deps.authConfigs.resolveRow(authRow);
     if (!resolved || resolved.scheme.mode !== 'OAUTH2' || !resolved.scheme.oauth2?.revocation_url) {
@@ -93,13 +95,14 @@ export function createAccountService(deps: { store: Store; keyRing: KeyRing; aut
     }
     const creds = openCredentials(keyRing, row);
     const token = (creds.refresh_token ?? creds.access_token) as string | undefined;
-    if (!token) return;
+    if (!token) return undefined;
+    const hint = creds.refresh_token ? ('refresh_token' as const) : ('access_token' as const);
     try {
       await revokeToken({
         provider: oauthProviderFor(resolved, JSON.parse(row.data)),
         client: oauthClientFor(resolved),
         token,
-        tokenTypeHint: creds.refresh_token ? 'refresh_token' : 'access_token',
+        tokenTypeHint: hint,
         fetch: deps.fetch,
         allowInsecure: deps.allowInsecureOAuth,
       });
@@ -107,6 +110,7 @@ export function createAccountService(deps: { store: Store; keyRing: KeyRing; aut
       if (e instanceof OAuthClientError) throw new ApiError('ProviderError', `The provider refused the revocation: ${e.message}`, { suggestedFix: 'Retry later' });
       throw e;
     }
+    return hint;
   }
 
   return {
@@ -164,7 +168,7 @@ export function createAccountService(deps: { store: Store; keyRing: KeyRing; aut
 
     async setEnabled(projectId: string, id: string, enabled: boolean) {
       await getRow(projectId, id);
-      return store.accounts.update(projectId, id, { is_disabled: enabled ? 0 : 1, updated_at: deps.now().toISOString() });
+      return changeWithEvents(store, deps.now(), (tx) => tx.accounts.update(projectId, id, { is_disabled: enabled ? 0 : 1, updated_at: deps.now().toISOString() }), [enabled ? 'connected_account.enabled' : 'connected_account.disabled']);
     },
 
     /** Soft delete; credentials are dropped at once. With revoke, the provider is told first. */
@@ -172,15 +176,20 @@ export function createAccountService(deps: { store: Store; keyRing: KeyRing; aut
       const row = await getRow(projectId, id);
       if (revoke && row.status === 'ACTIVE') await revokeAtProvider(row);
       const ts = deps.now().toISOString();
-      await store.accounts.update(projectId, id, { deleted_at: ts, updated_at: ts, credentials_enc: null });
+      await changeWithEvents(store, deps.now(), (tx) => tx.accounts.update(projectId, id, { deleted_at: ts, updated_at: ts, credentials_enc: null }), ['connected_account.deleted']);
     },
 
     async revoke(projectId: string, id: string) {
       const row = await getRow(projectId, id);
       if (row.status !== 'ACTIVE') throw new ApiError('ConnectedAccountNotActive', `Connected account ${id} is ${row.status}, not ACTIVE`);
-      await revokeAtProvider(row);
-      const updated = await store.accounts.update(projectId, id, { status: 'REVOKED', status_reason: 'Revoked at the provider through the API', credentials_enc: null, updated_at: deps.now().toISOString() }, ['ACTIVE']);
-      return updated ?? getRow(projectId, id);
+      const sent = await revokeAtProvider(row);
+      const updated = await changeWithEvents(
+        store,
+        deps.now(),
+        (tx) => tx.accounts.update(projectId, id, { status: 'REVOKED', status_reason: 'Revoked at the provider through the API', credentials_enc: null, updated_at: deps.now().toISOString() }, ['ACTIVE']),
+        ['connected_account.revoked'],
+      );
+      return { row: updated ?? (await getRow(projectId, id)), revokedTokens: sent ? [sent] : [] };
     },
 
     async refresh(projectId: string, id: string) {

@@ -5,18 +5,12 @@ import { ApiError } from '../errors.ts';
 import type { KeyRing } from '../crypto/keyring.ts';
 import type { Store } from '../store/store.ts';
 import type { AccountRow } from '../store/accounts.ts';
-import type { AuthConfigService, ResolvedAuthConfig } from './auth-configs.ts';
+import type { AuthConfigService } from './auth-configs.ts';
+import type { UsableAccount } from '../proxy/types.ts';
 import { openCredentials } from './account-view.ts';
 import type { Refresher } from './refresh.ts';
 
-export interface UsableAccount {
-  accountId: string;
-  projectId: string;
-  toolkitSlug: string;
-  resolved: ResolvedAuthConfig;
-  credentials: Record<string, unknown>;
-  data: Record<string, string>;
-}
+export type { UsableAccount };
 
 export function createCredentialSource(deps: { store: Store; keyRing: KeyRing; authConfigs: AuthConfigService; refresher: Refresher; now: () => Date }) {
   const { store } = deps;

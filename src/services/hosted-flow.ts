@@ -3,6 +3,8 @@
 // Every completion consumes the link session atomically first, so a second
 // submit, a replayed state or a concurrent double callback changes nothing.
 import { constantTimeEqual, hashSecret, newSecret } from '../crypto/tokens.ts';
+import { changeWithEvents } from './transitions.ts';
+import type { CredentialFieldVm } from '../link/views/credential-form.ts';
 import type { KeyRing } from '../crypto/keyring.ts';
 import type { Store } from '../store/store.ts';
 import type { AccountRow } from '../store/accounts.ts';
@@ -35,14 +37,8 @@ export interface Outcome {
   toolkitName: string;
 }
 
-export interface FormField {
-  name: string;
-  display_name: string;
-  description: string;
-  secret: boolean;
-  required: boolean;
-  value?: string;
-}
+/** A field of the credential form, as the view renders it. */
+export type FormField = CredentialFieldVm;
 
 export const LINK_COOKIE = 'authlink_link';
 
@@ -69,7 +65,13 @@ export function createHostedFlow(deps: {
   /** An expired link ends its still-INITIATED account as EXPIRED, with a reason. */
   async function expireAccount(link: LinkSessionRow): Promise<void> {
     const ts = deps.now().toISOString();
-    await store.accounts.update(link.project_id, link.connected_account_id, { status: 'EXPIRED', status_reason: 'The link expired before the user connected', updated_at: ts }, ['INITIATED']);
+    await changeWithEvents(
+      store,
+      deps.now(),
+      (tx) => tx.accounts.update(link.project_id, link.connected_account_id, { status: 'EXPIRED', status_reason: 'The link expired before the user connected', updated_at: ts }, ['INITIATED']),
+      ['connected_account.expired', 'link_session.expired'],
+      { link_session: { expires_at: link.expires_at } },
+    );
   }
 
   async function context(link: LinkSessionRow): Promise<FlowContext | Stop> {
@@ -85,16 +87,22 @@ export function createHostedFlow(deps: {
   }
 
   async function fail(ctx: FlowContext, error: string, reason: string): Promise<Outcome> {
-    await store.accounts.update(ctx.account.project_id, ctx.account.id, { status: 'FAILED', status_reason: reason, updated_at: deps.now().toISOString() }, ['INITIATED']);
+    await changeWithEvents(store, deps.now(), (tx) => tx.accounts.update(ctx.account.project_id, ctx.account.id, { status: 'FAILED', status_reason: reason, updated_at: deps.now().toISOString() }, ['INITIATED']), ['connected_account.failed'], { error });
     return outcome(ctx, 'failed', { error, message: reason });
   }
 
   async function activate(ctx: FlowContext, creds: Record<string, unknown>, extra: Partial<AccountRow>): Promise<Outcome> {
-    const updated = await store.accounts.update(
-      ctx.account.project_id,
-      ctx.account.id,
-      { ...extra, credentials_enc: sealCredentials(keyRing, ctx.account, creds), status: 'ACTIVE', status_reason: null, updated_at: deps.now().toISOString() },
-      ['INITIATED'],
+    const updated = await changeWithEvents(
+      store,
+      deps.now(),
+      (tx) =>
+        tx.accounts.update(
+          ctx.account.project_id,
+          ctx.account.id,
+          { ...extra, credentials_enc: sealCredentials(keyRing, ctx.account, creds), status: 'ACTIVE', status_reason: null, updated_at: deps.now().toISOString() },
+          ['INITIATED'],
+        ),
+      ['connected_account.active'],
     );
     return updated ? outcome(ctx, 'success') : outcome(ctx, 'failed', { error: 'account_changed', message: 'The account changed while connecting' });
   }

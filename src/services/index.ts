@@ -8,6 +8,10 @@ import { createHostedFlow } from './hosted-flow.ts';
 import { createRefresher } from './refresh.ts';
 import { createAccountService } from './accounts.ts';
 import { createCredentialSource } from './credential-source.ts';
+import { createWebhookEndpoints } from '../webhooks/endpoints.ts';
+import { createWebhookWorker } from '../webhooks/worker.ts';
+import { createSessionService } from './sessions.ts';
+import { createProxy } from '../proxy/execute.ts';
 
 export interface ServiceDeps extends AppDeps {
   now: () => Date;
@@ -25,7 +29,16 @@ export function createServices(deps: ServiceDeps) {
   const refresher = createRefresher({ store, keyRing, authConfigs, ...oauth, now, options: { skewSeconds: config.refreshSkewSeconds, leaseMs: 30_000, waitMs: 15_000 } });
   const accounts = createAccountService({ store, keyRing, authConfigs, refresher, ...oauth, now });
   const credentials = createCredentialSource({ store, keyRing, authConfigs, refresher, now });
-  return { store, catalog, config, managedAuth, now, apiKeys, authConfigs, links, hostedFlow, refresher, accounts, credentials };
+  const webhookEndpoints = createWebhookEndpoints({ store, keyRing, now, allowPrivateNetworks: config.webhookAllowPrivate, secretOverlapSeconds: config.webhookSecretOverlapSeconds });
+  const webhookWorker = createWebhookWorker({
+    store,
+    keyRing,
+    now,
+    options: { timeoutMs: config.webhookTimeoutMs, allowPrivateNetworks: config.webhookAllowPrivate, retryDelaysMs: config.webhookRetryDelaysMs, leaseMs: config.webhookTimeoutMs + 30_000, batchSize: 50 },
+  });
+  const proxy = createProxy({ credentials, options: { timeoutMs: config.proxyTimeoutMs, maxResponseBytes: config.proxyMaxResponseBytes, allowPrivateNetworks: config.proxyAllowPrivate } });
+  const sessions = createSessionService({ store, catalog, links, proxy, managedAuth, publicUrl: config.publicUrl, now });
+  return { store, catalog, config, managedAuth, now, apiKeys, authConfigs, links, hostedFlow, refresher, accounts, credentials, proxy, sessions, webhookEndpoints, webhookWorker };
 }
 
 export type Services = ReturnType<typeof createServices>;

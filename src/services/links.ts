@@ -12,6 +12,7 @@ import { checkCallbackUrl } from './callback-url.ts';
 import { newWordId, sealCredentials } from './account-view.ts';
 import { aliasTaken, checkConnectionData, splitFields } from './account-fields.ts';
 import type { KeyRing } from '../crypto/keyring.ts';
+import { emitAccountEvent } from '../webhooks/events.ts';
 
 export type AccountType = 'PRIVATE' | 'SHARED';
 
@@ -113,6 +114,7 @@ export function createLinkService(deps: { store: Store; keyRing: KeyRing; authCo
       await store.transaction(async (tx) => {
         await tx.accounts.insert(account);
         if (also) await also(tx);
+        await emitAccountEvent(tx, account, account.status === 'ACTIVE' ? 'connected_account.active' : 'connected_account.initiated', deps.now());
       });
     } catch (e) {
       if (isUniqueViolation(e) && alias) throw aliasTaken(alias);

@@ -3,6 +3,7 @@
 // timeout, a conditional UPDATE that works on SQLite and PostgreSQL) lets one
 // process call the provider while the others wait and then read its result.
 import { ApiError } from '../errors.ts';
+import { changeWithEvents } from './transitions.ts';
 import { newId } from '../crypto/tokens.ts';
 import type { KeyRing } from '../crypto/keyring.ts';
 import type { Store } from '../store/store.ts';
@@ -78,17 +79,30 @@ export function createRefresher(deps: { store: Store; keyRing: KeyRing; authConf
         status_reason: null,
         updated_at: ts,
       };
-      const done = await store.accounts.finishRefresh(row.project_id, row.id, owner, patch);
+      const done = await changeWithEvents(store, deps.now(), (tx) => tx.accounts.finishRefresh(row.project_id, row.id, owner, patch), ['connected_account.refreshed']);
       if (!done) throw new ApiError('Internal', 'The refresh lease was lost while refreshing');
       return done;
     } catch (e) {
       if (isInvalidGrant(e)) {
-        await store.accounts.finishRefresh(row.project_id, row.id, owner, { status: 'EXPIRED', status_reason: INVALID_GRANT_REASON, updated_at: ts });
+        await changeWithEvents(
+          store,
+          deps.now(),
+          (tx) => tx.accounts.finishRefresh(row.project_id, row.id, owner, { status: 'EXPIRED', status_reason: INVALID_GRANT_REASON, updated_at: ts }),
+          ['connected_account.refresh_failed', 'connected_account.expired'],
+          { refresh: { permanent: true, error: 'invalid_grant' } },
+        );
         throw new ApiError('ConnectedAccountNotActive', `Connected account ${row.id} expired: ${INVALID_GRANT_REASON}`, { suggestedFix: 'Create a new link for this user' });
       }
       // Transient (network, 5xx, 429) or an unexpected answer: stay ACTIVE, back off, retry later.
       const failures = row.refresh_failures + 1;
-      const after = await store.accounts.finishRefresh(row.project_id, row.id, owner, { refresh_failures: failures, next_refresh_at: new Date(deps.now().getTime() + backoffMs(failures)).toISOString() });
+      const retryAt = new Date(deps.now().getTime() + backoffMs(failures)).toISOString();
+      const after = await changeWithEvents(
+        store,
+        deps.now(),
+        (tx) => tx.accounts.finishRefresh(row.project_id, row.id, owner, { refresh_failures: failures, next_refresh_at: retryAt }),
+        ['connected_account.refresh_failed'],
+        { refresh: { permanent: false, error: e instanceof OAuthClientError ? (e.oauthError ?? e.kind) : 'internal', failures, next_attempt_at: retryAt } },
+      );
       if (after && !expired(after)) return after; // the current token still works
       const why = e instanceof OAuthClientError ? e.message : 'internal error';
       throw new ApiError('ProviderError', `Could not refresh the token of ${row.id}: ${why}`, { suggestedFix: 'Retry later; authlink retries with backoff' });

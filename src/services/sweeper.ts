@@ -4,6 +4,7 @@
 // - OAuth tokens about to expire are refreshed ahead of use, so an account
 //   nobody used for a while is still fresh when it is needed.
 import type { Services } from './index.ts';
+import { emitAccountEvent } from '../webhooks/events.ts';
 
 export function startSweeper(services: Services, opts: { intervalMs: number }) {
   let running = false;
@@ -25,7 +26,14 @@ export function startSweeper(services: Services, opts: { intervalMs: number }) {
 
 export async function sweepOnce(services: Services, batch = 100): Promise<{ expired: string[]; refreshed: string[]; failed: string[] }> {
   const now = services.now();
-  const expired = await services.store.accounts.expireAbandoned(now.toISOString(), 'The link expired before the user connected');
+  const expired = await services.store.transaction(async (tx) => {
+    const rows = await tx.accounts.expireAbandoned(now.toISOString(), 'The link expired before the user connected');
+    for (const row of rows) {
+      await emitAccountEvent(tx, row, 'connected_account.expired', now);
+      await emitAccountEvent(tx, row, 'link_session.expired', now);
+    }
+    return rows.map((r) => r.id);
+  });
   const horizon = new Date(now.getTime() + services.config.sweepRefreshHorizonSeconds * 1000).toISOString();
   const due = await services.store.accounts.dueForRefresh(now.toISOString(), horizon, batch);
   const refreshed: string[] = [];

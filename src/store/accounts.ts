@@ -105,20 +105,22 @@ export function accountsRepo(db: Kysely<DB>) {
         .limit(limit)
         .execute();
     },
-    /** INITIATED accounts whose every link expired: the sweeper marks them EXPIRED. */
-    async expireAbandoned(now: string, reason: string): Promise<string[]> {
-      const rows = await db
+    /**
+     * INITIATED accounts none of whose links is still valid: never opened, not
+     * finished, or interrupted mid-way (a process that died during the code
+     * exchange leaves its link consumed and the account INITIATED).
+     */
+    async expireAbandoned(now: string, reason: string): Promise<AccountRow[]> {
+      return db
         .updateTable('connected_accounts')
         .set({ status: 'EXPIRED', status_reason: reason, updated_at: now })
         .where('status', '=', 'INITIATED')
         .where('deleted_at', 'is', null)
-        .where('id', 'in', (eb) =>
-          eb.selectFrom('link_sessions').select('connected_account_id').where('consumed_at', 'is', null).where('expires_at', '<=', now),
-        )
-        .where('id', 'not in', (eb) => eb.selectFrom('link_sessions').select('connected_account_id').where('expires_at', '>', now))
-        .returning('id')
+        // Correlated on the account (index link_sessions_account): cost follows the INITIATED accounts, not all links ever made.
+        .where((eb) => eb.exists(eb.selectFrom('link_sessions as ls').select('ls.id').whereRef('ls.connected_account_id', '=', 'connected_accounts.id').where('ls.expires_at', '<=', now)))
+        .where((eb) => eb.not(eb.exists(eb.selectFrom('link_sessions as ls').select('ls.id').whereRef('ls.connected_account_id', '=', 'connected_accounts.id').where('ls.expires_at', '>', now))))
+        .returningAll()
         .execute();
-      return rows.map((r) => r.id);
     },
   };
 }

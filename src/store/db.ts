@@ -7,6 +7,8 @@ import pg from 'pg';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Migration } from 'kysely';
 import type { DB } from './schema.ts';
 import * as m001 from './migrations/001_initial.ts';
+import * as m002 from './migrations/002_tool_router_sessions.ts';
+import * as m003 from './migrations/003_webhooks.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -26,7 +28,7 @@ export interface OpenOptions {
   poolSize?: number;
 }
 
-const migrations: Record<string, Migration> = { '001_initial': m001 };
+const migrations: Record<string, Migration> = { '001_initial': m001, '002_tool_router_sessions': m002, '003_webhooks': m003 };
 
 export async function openDatabase(opts: OpenOptions): Promise<Database> {
   if (opts.databaseUrl) {

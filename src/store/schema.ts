@@ -1,6 +1,10 @@
 // Row types of every table. Timestamps are ISO-8601 UTC strings (same format
 // on SQLite and PostgreSQL, so ordering and comparisons behave alike);
 // booleans are 0/1 integers; JSON is text.
+import type { WebhookDeliveriesTable, WebhookEndpointsTable, WebhookEventsTable } from './schema-webhooks.ts';
+
+export type { WebhookDeliveriesTable, WebhookEndpointsTable, WebhookEventsTable };
+
 export interface ProjectsTable {
   id: string;
   name: string;
@@ -88,6 +92,16 @@ export interface AuditLogTable {
   created_at: string;
 }
 
+export interface ToolRouterSessionsTable {
+  id: string;
+  project_id: string;
+  user_id: string;
+  config: string; // JSON SessionConfig (normalised)
+  config_version: number; // +1 on every PATCH; PATCH is conditional on it
+  created_at: string;
+  updated_at: string;
+}
+
 export interface DB {
   projects: ProjectsTable;
   api_keys: ApiKeysTable;
@@ -95,4 +109,8 @@ export interface DB {
   connected_accounts: ConnectedAccountsTable;
   link_sessions: LinkSessionsTable;
   audit_log: AuditLogTable;
+  tool_router_sessions: ToolRouterSessionsTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  webhook_events: WebhookEventsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
 }

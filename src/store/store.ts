@@ -10,6 +10,8 @@ import { authConfigsRepo } from './auth-configs.ts';
 import { accountsRepo } from './accounts.ts';
 import { linkSessionsRepo } from './link-sessions.ts';
 import { auditRepo } from './audit.ts';
+import { sessionsRepo } from './sessions.ts';
+import { webhooksRepo } from './webhooks.ts';
 
 export interface Store {
   dialect: Dialect;
@@ -19,6 +21,8 @@ export interface Store {
   accounts: ReturnType<typeof accountsRepo>;
   links: ReturnType<typeof linkSessionsRepo>;
   audit: ReturnType<typeof auditRepo>;
+  sessions: ReturnType<typeof sessionsRepo>;
+  webhooks: ReturnType<typeof webhooksRepo>;
   ping(): Promise<void>;
   /** Runs fn inside one database transaction, with a store bound to it. */
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
@@ -33,6 +37,8 @@ export function createStore(db: Kysely<DB>, dialect: Dialect): Store {
     accounts: accountsRepo(db),
     links: linkSessionsRepo(db),
     audit: auditRepo(db),
+    sessions: sessionsRepo(db),
+    webhooks: webhooksRepo(db, dialect),
     ping: () => ping(db),
     transaction: (fn) => db.transaction().execute((trx) => fn(createStore(trx, dialect))),
   };

@@ -160,7 +160,7 @@ forEachBackend('connected accounts lifecycle', (backend) => {
     const id = await connectOAuth(w, 'revoke-user');
     const hits = w.op.counts.revocation;
     const res = await api(w.t).post(`/api/v3.1/connected_accounts/${id}/revoke`, {});
-    assert.deepEqual(res.body, { id, status: 'REVOKED' });
+    assert.deepEqual(res.body, { id, status: 'REVOKED', revoked_tokens: ['refresh_token'], connected_account: { id, status: 'REVOKED' } });
     assert.equal(w.op.counts.revocation - hits, 1);
     assert.equal((await store().accounts.get(w.t.projectId, id))?.credentials_enc, null, 'credentials dropped');
     const again = await api(w.t).post(`/api/v3.1/connected_accounts/${id}/revoke`, {});

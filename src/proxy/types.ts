@@ -1,0 +1,83 @@
+// The proxy's seams: where credentials come from, how it is tuned, and the
+// shapes of one proxied call in and out (API.md "Tool-router sessions and proxy").
+import type { ResolvedAuthConfig } from '../services/auth-configs.ts';
+
+/** A connected account ready to be used on a request, secrets decrypted. */
+export interface UsableAccount {
+  accountId: string;
+  projectId: string;
+  toolkitSlug: string;
+  resolved: ResolvedAuthConfig;
+  /** Decrypted: access_token for OAUTH2; api_key, token, username, password... otherwise. */
+  credentials: Record<string, unknown>;
+  /** Connection fields, e.g. subdomain (fill the toolkit's base_url). */
+  data: Record<string, string>;
+}
+
+export interface CredentialSource {
+  /**
+   * The account, with an about-to-expire OAuth token refreshed first.
+   * Throws ApiError (404/409) when it is missing, disabled or not ACTIVE.
+   */
+  get(projectId: string, accountId: string): Promise<UsableAccount>;
+  /**
+   * Forced refresh after the provider answered 401. undefined when the account
+   * cannot refresh (not OAUTH2, or no refresh token). May throw ApiError
+   * (e.g. the refresh token was revoked): the proxy passes that on.
+   */
+  refreshAfter401(projectId: string, accountId: string): Promise<UsableAccount | undefined>;
+}
+
+export interface ProxyOptions {
+  /** Per upstream attempt: connect + headers + whole body. */
+  timeoutMs: number;
+  /** Cap on the upstream body, counted after decompression too. */
+  maxResponseBytes: number;
+  /**
+   * Private, loopback, link-local... targets: false refuses them all, true allows
+   * them all, a list allows the hosts, IPs and CIDR ranges it names
+   * (e.g. ['127.0.0.1', '10.1.0.0/16', 'jira.internal']).
+   */
+  allowPrivateNetworks: boolean | string[];
+}
+
+export const PROXY_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD'] as const;
+export type ProxyMethod = (typeof PROXY_METHODS)[number];
+
+export interface ProxyParameter {
+  name: string;
+  type: 'header' | 'query';
+  value: string;
+}
+
+/** Composio's binary_body: only the base64 form is supported (a URL would be a second fetch target). */
+export type BinaryBody = { base64: string; content_type?: string } | { url: string; content_type?: string };
+
+export interface ProxyInput {
+  connectedAccountId: string;
+  endpoint: string;
+  method: ProxyMethod;
+  /** Objects, arrays, numbers and booleans go as JSON; a string goes as is. */
+  body?: unknown;
+  binaryBody?: BinaryBody;
+  parameters?: ProxyParameter[];
+}
+
+export interface BinaryData {
+  content_type: string;
+  /** Bytes of the (decoded) body. */
+  size: number;
+  /** How `data` carries the body: always 'base64'. */
+  encoding: 'base64';
+}
+
+/** The 200 body of POST /tools/execute/proxy. */
+export interface ProxyResult {
+  /** The provider's HTTP status (3xx are returned as is, never followed). */
+  status: number;
+  /** Parsed JSON, or text, or (with binary_data) the body in base64; null when there is no body. */
+  data: unknown;
+  /** The provider's response headers, lower-cased, without hop-by-hop ones and set-cookie. */
+  headers: Record<string, string>;
+  binary_data?: BinaryData;
+}

@@ -1,0 +1,58 @@
+import type { Kysely } from 'kysely';
+import type { DB, ToolRouterSessionsTable } from './schema.ts';
+import type { AccountRow } from './accounts.ts';
+import type { AuthConfigRow } from './auth-configs.ts';
+
+export type SessionRow = ToolRouterSessionsTable;
+
+export function sessionsRepo(db: Kysely<DB>) {
+  return {
+    async insert(row: SessionRow): Promise<void> {
+      await db.insertInto('tool_router_sessions').values(row).execute();
+    },
+    async get(projectId: string, id: string): Promise<SessionRow | undefined> {
+      return db.selectFrom('tool_router_sessions').selectAll().where('project_id', '=', projectId).where('id', '=', id).executeTakeFirst();
+    },
+    /**
+     * Writes a new config only if the row is still at `fromVersion`, and bumps
+     * the version in the same statement: of two concurrent PATCHes based on the
+     * same version, exactly one gets a row back.
+     */
+    async updateConfig(projectId: string, id: string, fromVersion: number, config: string, now: string): Promise<SessionRow | undefined> {
+      return db
+        .updateTable('tool_router_sessions')
+        .set({ config, config_version: fromVersion + 1, updated_at: now })
+        .where('project_id', '=', projectId)
+        .where('id', '=', id)
+        .where('config_version', '=', fromVersion)
+        .returningAll()
+        .executeTakeFirst();
+    },
+    /**
+     * Every live account a session might use, in one query: the user's own
+     * PRIVATE accounts (of `toolkits` when given) plus the pinned ids. Always
+     * scoped to the project, so another project's id is simply not found.
+     */
+    async candidateAccounts(projectId: string, userId: string, pinnedIds: string[], toolkits?: string[]): Promise<AccountRow[]> {
+      if (toolkits && !toolkits.length && !pinnedIds.length) return [];
+      return db
+        .selectFrom('connected_accounts')
+        .selectAll()
+        .where('project_id', '=', projectId)
+        .where('deleted_at', 'is', null)
+        .where((eb) => {
+          const own = [eb('user_id', '=', userId), eb('account_type', '=', 'PRIVATE')];
+          if (toolkits) own.push(toolkits.length ? eb('toolkit_slug', 'in', toolkits) : eb.lit(false));
+          const either = [eb.and(own)];
+          if (pinnedIds.length) either.push(eb('id', 'in', pinnedIds));
+          return eb.or(either);
+        })
+        .execute();
+    },
+    /** Auth configs by id, deleted ones included (the resolver treats them as unusable). */
+    async authConfigsByIds(projectId: string, ids: string[]): Promise<AuthConfigRow[]> {
+      if (!ids.length) return [];
+      return db.selectFrom('auth_configs').selectAll().where('project_id', '=', projectId).where('id', 'in', ids).execute();
+    },
+  };
+}

@@ -1,0 +1,94 @@
+import type { Kysely } from 'kysely';
+import type { DB, WebhookDeliveriesTable, WebhookEndpointsTable, WebhookEventsTable } from './schema.ts';
+import type { Dialect } from './db.ts';
+import { decodeCursor, encodeCursor, type Page } from './cursor.ts';
+
+export type WebhookEndpointRow = WebhookEndpointsTable;
+export type WebhookEventRow = WebhookEventsTable;
+export type WebhookDeliveryRow = WebhookDeliveriesTable;
+
+export function webhooksRepo(db: Kysely<DB>, dialect: Dialect) {
+  return {
+    async insertEndpoint(row: WebhookEndpointRow): Promise<void> {
+      await db.insertInto('webhook_endpoints').values(row).execute();
+    },
+    async getEndpoint(projectId: string, id: string): Promise<WebhookEndpointRow | undefined> {
+      return db.selectFrom('webhook_endpoints').selectAll().where('id', '=', id).where('project_id', '=', projectId).where('deleted_at', 'is', null).executeTakeFirst();
+    },
+    async listEndpoints(projectId: string): Promise<WebhookEndpointRow[]> {
+      return db.selectFrom('webhook_endpoints').selectAll().where('project_id', '=', projectId).where('deleted_at', 'is', null).orderBy('created_at').orderBy('id').execute();
+    },
+    async updateEndpoint(projectId: string, id: string, patch: Partial<WebhookEndpointRow>): Promise<WebhookEndpointRow | undefined> {
+      return db.updateTable('webhook_endpoints').set(patch).where('id', '=', id).where('project_id', '=', projectId).where('deleted_at', 'is', null).returningAll().executeTakeFirst();
+    },
+    /** Enabled endpoints of a project; the caller filters by subscribed event type. */
+    async enabledEndpoints(projectId: string): Promise<WebhookEndpointRow[]> {
+      return db.selectFrom('webhook_endpoints').selectAll().where('project_id', '=', projectId).where('enabled', '=', 1).where('deleted_at', 'is', null).execute();
+    },
+    async insertEvent(row: WebhookEventRow): Promise<void> {
+      await db.insertInto('webhook_events').values(row).execute();
+    },
+    async insertDeliveries(rows: WebhookDeliveryRow[]): Promise<void> {
+      if (rows.length) await db.insertInto('webhook_deliveries').values(rows).execute();
+    },
+    async getEvent(id: string): Promise<WebhookEventRow | undefined> {
+      return db.selectFrom('webhook_events').selectAll().where('id', '=', id).executeTakeFirst();
+    },
+    async getDelivery(projectId: string, endpointId: string, id: string): Promise<WebhookDeliveryRow | undefined> {
+      return db.selectFrom('webhook_deliveries').selectAll().where('id', '=', id).where('endpoint_id', '=', endpointId).where('project_id', '=', projectId).executeTakeFirst();
+    },
+    async listDeliveries(projectId: string, endpointId: string, cursor: string | undefined, limit: number): Promise<Page<WebhookDeliveryRow>> {
+      let q = db.selectFrom('webhook_deliveries').selectAll().where('project_id', '=', projectId).where('endpoint_id', '=', endpointId);
+      const after = decodeCursor(cursor);
+      if (after) q = q.where((eb) => eb.or([eb('created_at', '<', after.t), eb.and([eb('created_at', '=', after.t), eb('id', '<', after.id)])]));
+      const rows = await q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit + 1).execute();
+      const items = rows.slice(0, limit);
+      const last = items[items.length - 1];
+      return { items, nextCursor: rows.length > limit && last ? encodeCursor({ t: last.created_at, id: last.id }) : null };
+    },
+    /**
+     * Leases up to `limit` due deliveries for this worker in one statement.
+     * PostgreSQL skips rows other workers are leasing right now (FOR UPDATE SKIP
+     * LOCKED); SQLite has a single writer, so the statement alone is atomic.
+     */
+    async leaseDue(owner: string, now: string, until: string, limit: number): Promise<WebhookDeliveryRow[]> {
+      return db
+        .updateTable('webhook_deliveries')
+        .set({ lease_owner: owner, lease_until: until })
+        .where('id', 'in', (eb) => {
+          let pick = eb
+            .selectFrom('webhook_deliveries')
+            .select('id')
+            .where('status', '=', 'pending')
+            .where('next_attempt_at', '<=', now)
+            .where((w) => w.or([w('lease_until', 'is', null), w('lease_until', '<=', now)]))
+            .orderBy('next_attempt_at')
+            .limit(limit);
+          if (dialect === 'postgres') pick = pick.forUpdate().skipLocked();
+          return pick;
+        })
+        .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<=', now)]))
+        .returningAll()
+        .execute();
+    },
+    /** Records an attempt's outcome, only while this worker still holds the lease. */
+    async finishDelivery(id: string, owner: string, patch: Partial<WebhookDeliveryRow>): Promise<boolean> {
+      const r = await db
+        .updateTable('webhook_deliveries')
+        .set({ ...patch, lease_owner: null, lease_until: null })
+        .where('id', '=', id)
+        .where('lease_owner', '=', owner)
+        .executeTakeFirst();
+      return Number(r.numUpdatedRows) === 1;
+    },
+    async requeue(projectId: string, id: string, now: string): Promise<WebhookDeliveryRow | undefined> {
+      return db
+        .updateTable('webhook_deliveries')
+        .set({ status: 'pending', attempts: 0, next_attempt_at: now, updated_at: now, lease_owner: null, lease_until: null })
+        .where('id', '=', id)
+        .where('project_id', '=', projectId)
+        .returningAll()
+        .executeTakeFirst();
+    },
+  };
+}

@@ -1,0 +1,180 @@
+// Issue #8 (crashes): a real authlink process killed with SIGKILL at chosen
+// points leaves no half-written account; links end EXPIRED with a reason;
+// rotation resumes; everything still decrypts.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { randomBytes } from 'node:crypto';
+import { forEachBackend, PG_URL, type Backend } from '../helpers/backends.ts';
+import { api, startTestApp, type TestApp } from '../helpers/test-app.ts';
+import { startOidcProvider, type TestOidcProvider } from '../helpers/oidc-provider.ts';
+import { oidcToolkit, writeToolkitsDir } from '../helpers/toolkits.ts';
+import { createCookieClient, driveOidcInteraction } from '../helpers/cookie-fetch.ts';
+import { freePort, pgUrlWithSchema, startChild, type Child } from '../helpers/child.ts';
+import { csrfOf } from '../helpers/link-flow.ts';
+import { openCredentials } from '../../src/services/account-view.ts';
+import { sweepOnce } from '../../src/services/sweeper.ts';
+import { createKeyRing, parseKeys } from '../../src/crypto/keyring.ts';
+import { ENCRYPTED_FIELDS } from '../../src/crypto/fields.ts';
+
+const BIN = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'authlink.js');
+
+/** A token endpoint that tells the test when a request arrives, then does what the test says. */
+async function startTokenEndpoint() {
+  let onRequest: (res: import('node:http').ServerResponse) => void = () => {};
+  const server: Server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => onRequest(res));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/token`,
+    next(fn: (res: import('node:http').ServerResponse) => void) {
+      onRequest = fn;
+    },
+    close: () => new Promise<void>((r) => {
+      server.closeAllConnections();
+      server.close(() => r());
+    }),
+  };
+}
+
+forEachBackend('crash safety', (backend: Backend) => {
+  let op: TestOidcProvider;
+  let tokenEp: Awaited<ReturnType<typeof startTokenEndpoint>>;
+  let t: TestApp;
+  let env: Record<string, string>;
+  let authConfigId: string;
+
+  before(async () => {
+    op = await startOidcProvider();
+    tokenEp = await startTokenEndpoint();
+    // Authorization at the real provider; the code exchange goes to our controllable endpoint.
+    const dir = writeToolkitsDir([oidcToolkit(op, { token_url: tokenEp.url })]);
+    t = await startTestApp(backend, { env: { AUTHLINK_TOOLKITS_DIR: dir, AUTHLINK_ALLOW_INSECURE_OAUTH: '1' } });
+    const port = await freePort();
+    env = {
+      PORT: String(port),
+      AUTHLINK_PUBLIC_URL: `http://127.0.0.1:${port}`,
+      AUTHLINK_DATA_DIR: t.dataDir,
+      AUTHLINK_ENCRYPTION_KEY: t.config.encryptionKeys!,
+      AUTHLINK_TOOLKITS_DIR: dir,
+      AUTHLINK_ALLOW_INSECURE_OAUTH: '1',
+      ...(backend === 'postgres' ? { DATABASE_URL: pgUrlWithSchema(PG_URL!, t.pgSchema!) } : { DATABASE_URL: '' }),
+    };
+    op.redirectUris = [`${env.AUTHLINK_PUBLIC_URL}/api/v3.1/toolkits/auth/callback`];
+    const ac = await api(t).post('/api/v3.1/auth_configs', { toolkit: { slug: 'localoidc' }, auth_config: { type: 'use_custom_auth', authScheme: 'OAUTH2', credentials: { client_id: op.clientId, client_secret: op.clientSecret } } });
+    authConfigId = ac.body.auth_config.id;
+  });
+  after(async () => {
+    await t.close();
+    await tokenEp.close();
+    await op.close();
+  });
+
+  /** Starts a child, makes a link through it and brings the browser to the callback (not yet requested). */
+  async function toCallback(child: Child) {
+    const res = await fetch(`${child.url}/api/v3.1/connected_accounts/link`, { method: 'POST', headers: { 'x-api-key': t.apiKey, 'content-type': 'application/json' }, body: JSON.stringify({ auth_config_id: authConfigId, user_id: `crash-${randomBytes(3).toString('hex')}` }) });
+    const link = (await res.json()) as { redirect_url: string; connected_account_id: string };
+    const client = createCookieClient();
+    await client.get(link.redirect_url);
+    const page = await client.get(`${env.AUTHLINK_PUBLIC_URL}/link`);
+    const go = await client.post(`${env.AUTHLINK_PUBLIC_URL}/link/authorize`, { csrf: csrfOf(page.text) });
+    const back = await driveOidcInteraction(client, go.location!, { login: 'crash', consent: 'accept' });
+    return { client, back, accountId: link.connected_account_id };
+  }
+
+  async function expireLinksAndSweep(accountId: string) {
+    await t.runtime.database.db.updateTable('link_sessions').set({ expires_at: new Date(Date.now() - 1000).toISOString() }).where('connected_account_id', '=', accountId).execute();
+    await sweepOnce(t.app.services);
+  }
+
+  test('killed during the token exchange: nothing half-written; the link cannot be replayed; it ends EXPIRED with a reason', async () => {
+    const child = await startChild(env);
+    const { client, back, accountId } = await toCallback(child);
+    const arrived = new Promise<void>((resolve) => tokenEp.next(() => resolve())); // never answers
+    const pending = client.get(back).catch((e: Error) => e);
+    await arrived;
+    await child.stop('SIGKILL');
+    await pending;
+    let row = await t.runtime.store.accounts.get(t.projectId, accountId);
+    assert.equal(row?.status, 'INITIATED');
+    assert.equal(row?.credentials_enc, null);
+    // After a restart the same callback is "already used", not a second exchange.
+    const again = await startChild(env);
+    try {
+      const replay = await client.get(back);
+      assert.equal(replay.status, 409);
+    } finally {
+      await again.stop();
+    }
+    await expireLinksAndSweep(accountId);
+    row = await t.runtime.store.accounts.get(t.projectId, accountId);
+    assert.equal(row?.status, 'EXPIRED');
+    assert.equal(row?.status_reason, 'The link expired before the user connected');
+  });
+
+  test("killed right after the provider's answer: either fully ACTIVE with the tokens, or no credentials at all", async () => {
+    for (let i = 0; i < 3; i++) {
+      const child = await startChild(env);
+      const { client, back, accountId } = await toCallback(child);
+      const accessToken = `at-${randomBytes(8).toString('hex')}`;
+      tokenEp.next((res) => {
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ access_token: accessToken, token_type: 'bearer', refresh_token: 'rt-x', expires_in: 3600, scope: 'openid' }));
+        child.proc.kill('SIGKILL');
+      });
+      await client.get(back).catch(() => undefined);
+      await child.stop('SIGKILL');
+      const row = await t.runtime.store.accounts.get(t.projectId, accountId);
+      if (row?.status === 'ACTIVE') {
+        assert.equal(openCredentials(t.runtime.keyRing, row).access_token, accessToken, 'committed in full');
+      } else {
+        assert.equal(row?.status, 'INITIATED');
+        assert.equal(row?.credentials_enc, null, 'nothing half-written');
+        await expireLinksAndSweep(accountId);
+        assert.equal((await t.runtime.store.accounts.get(t.projectId, accountId))?.status, 'EXPIRED');
+      }
+    }
+  });
+
+  test('killed during key rotation: a rerun finishes, and every value decrypts under the new ring', async () => {
+    const oldRing = t.runtime.keyRing;
+    const oldSpec = t.config.encryptionKeys!; // unlabelled: its id is derived from the key, as in the rows already written
+    const newSpec = `new:${randomBytes(32).toString('base64')}`;
+    // Many encrypted rows, written under the old key.
+    const ts = new Date().toISOString();
+    const rows = Array.from({ length: 20000 }, (_, i) => {
+      const row = { id: `ac_rot${String(i).padStart(6, '0')}`, project_id: t.projectId };
+      return { ...row, toolkit_slug: 'localoidc', name: `r${i}`, auth_scheme: 'OAUTH2', is_composio_managed: 0, status: 'ENABLED', settings: '{}', secrets_enc: oldRing.encrypt(JSON.stringify({ client_secret: `secret-${i}` }), ENCRYPTED_FIELDS.authConfigSecrets.aad(row)), created_at: ts, updated_at: ts, deleted_at: null };
+    });
+    for (let i = 0; i < rows.length; i += 1000) await t.runtime.database.db.insertInto('auth_configs').values(rows.slice(i, i + 1000)).execute();
+    const cliEnv = { ...process.env, ...env, AUTHLINK_ENCRYPTION_KEY: '', AUTHLINK_ENCRYPTION_KEYS: `${newSpec},${oldSpec}`, LOG_LEVEL: 'silent' };
+    const { spawn } = await import('node:child_process');
+    const proc = spawn(process.execPath, [BIN, 'encryption', 'rotate', '--batch-size', '10', '--json'], { env: cliEnv, stdio: 'ignore' });
+    // Let it make some progress, then kill it mid-way.
+    const ring = createKeyRing(parseKeys(`${newSpec},${oldSpec}`));
+    for (let n = 0; n < 200; n++) {
+      const some = await t.runtime.database.db.selectFrom('auth_configs').select('id').where('secrets_enc', 'like', 'v1:new:%').limit(1).execute();
+      if (some.length) break;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    const exited = new Promise((r) => (proc.exitCode !== null || proc.signalCode !== null ? r(null) : proc.once('exit', r)));
+    proc.kill('SIGKILL');
+    await exited;
+    const mid = await t.runtime.database.db.selectFrom('auth_configs').select(['secrets_enc']).where('id', 'like', 'ac_rot%').execute();
+    const onNew = mid.filter((r) => r.secrets_enc!.startsWith('v1:new:')).length;
+    assert.ok(onNew > 0 && onNew < rows.length, `killed mid-way (${onNew} of ${rows.length} rotated)`);
+    const { stdout } = await promisify(execFile)(process.execPath, [BIN, 'encryption', 'rotate', '--json'], { env: cliEnv });
+    assert.equal(JSON.parse(stdout.trim()).remaining_on_old_keys, 0);
+    const done = await t.runtime.database.db.selectFrom('auth_configs').selectAll().where('id', 'like', 'ac_rot%').orderBy('id').execute();
+    done.forEach((r, i) => {
+      assert.ok(r.secrets_enc!.startsWith('v1:new:'));
+      assert.equal(JSON.parse(ring.decrypt(r.secrets_enc!, ENCRYPTED_FIELDS.authConfigSecrets.aad(r))).client_secret, `secret-${i}`);
+    });
+  });
+});
