@@ -20,7 +20,7 @@ const Body = Type.Object({
   experimental: Type.Optional(Type.Object({ account_type: Type.Optional(AccountType), acl_config_for_shared: Type.Optional(AclConfig) })),
 });
 
-const Response201 = Type.Object({
+export const LinkResponse = Type.Object({
   link_token: Type.String(),
   redirect_url: Type.String(),
   expires_at: Type.String(),
@@ -32,7 +32,7 @@ const Response201 = Type.Object({
 export function registerLinkRoute(api: ApiApp, services: Services, opts: RouteOptions): void {
   api.post(
     '/connected_accounts/link',
-    { schema: { hide: opts.hide, tags: ['connected_accounts'], summary: 'Create an auth link session', body: Body, response: { 201: Response201, ...errors(404, 409, 422) } } },
+    { schema: { hide: opts.hide, tags: ['connected_accounts'], summary: 'Create an auth link session', body: Body, response: { 201: LinkResponse, ...errors(404, 409, 422) } } },
     async (req, reply) => {
       const b = req.body;
       const result = await services.links.create(principalOf(req).projectId, {

@@ -7,7 +7,7 @@ import type { Services } from '../services/index.ts';
 import { principalOf } from '../http/api-auth.ts';
 import { ApiError } from '../errors.ts';
 import { ProxyBody, ProxyResponse } from '../proxy/route.ts';
-import { AclConfig } from './connected-accounts-link.ts';
+import { AclConfig, LinkResponse } from './connected-accounts-link.ts';
 import { Cursor, errors, StringEnum, type ApiApp, type RouteOptions } from './types.ts';
 
 const Slug = Type.String({ minLength: 1, maxLength: 100, description: 'Toolkit slug, e.g. github' });
@@ -174,14 +174,6 @@ const LinkBody = Type.Object({
   alias: Type.Optional(Type.String({ maxLength: 200 })),
   callback_url: Type.Optional(Type.String({ maxLength: 2048, description: "Defaults to the session's manage_connections.callback_url" })),
   experimental: Type.Optional(Type.Object({ account_type: Type.Optional(AccountType), acl_config_for_shared: Type.Optional(AclConfig) })),
-});
-const LinkResponse = Type.Object({
-  link_token: Type.String(),
-  redirect_url: Type.String(),
-  expires_at: Type.String(),
-  connected_account_id: Type.String(),
-  account_type: AccountType,
-  experimental: Type.Object({ account_type: AccountType }),
 });
 
 const { connected_account_id: _pinnedByProxyRoute, ...proxyFields } = ProxyBody.properties;

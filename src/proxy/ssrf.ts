@@ -181,7 +181,7 @@ function describe(reasons: string[]): string {
 }
 
 export const PRIVATE_TARGET_FIX =
-  'Proxied calls only go to public addresses. If this toolkit really lives on a private network, the operator can allow its host, IP or range with AUTHLINK_PROXY_ALLOW_PRIVATE_NETWORKS';
+  'Proxied calls only go to public addresses. If this toolkit really lives on a private network, the operator can allow its host, IP or range with AUTHLINK_PROXY_ALLOW_PRIVATE (comma-separated; 1 = all)';
 
 /** IP-literal hosts never go through a DNS lookup: check them before sending. */
 export function assertLiteralHostAllowed(url: URL, policy: AddressPolicy): void {

@@ -155,7 +155,7 @@ test('private targets refused unless allowed: IP literal, and a host name resolv
   assert.ok(literal instanceof ProxyError && literal.kind === 'target');
   assert.equal(literal.key, KIND_KEYS.target);
   assert.match(literal.message, new RegExp(`Refusing to connect to 127\\.0\\.0\\.1:${up.port}: it is a loopback address`));
-  assert.match(literal.options.suggestedFix ?? '', /AUTHLINK_PROXY_ALLOW_PRIVATE_NETWORKS/);
+  assert.match(literal.options.suggestedFix ?? '', /AUTHLINK_PROXY_ALLOW_PRIVATE /);
 
   const named = await rejection(() => call(proxy, { connectedAccountId: 'ca_oau', endpoint: '/protected' }));
   assert.ok(named instanceof ProxyError && named.kind === 'target', named.message);
