@@ -335,6 +335,7 @@ export function createProxy(deps: ProxyDeps): Proxy {
         const refreshed = await credentials.refreshAfter401(projectId, input.connectedAccountId);
         if (refreshed) up = await attempt(input.method, prepare(refreshed, input));
       }
+      credentials.markUsed?.(projectId, input.connectedAccountId);
       return toResult(input.method, up);
     },
     close: () => pool.close(),

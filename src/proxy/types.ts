@@ -26,6 +26,8 @@ export interface CredentialSource {
    * (e.g. the refresh token was revoked): the proxy passes that on.
    */
   refreshAfter401(projectId: string, accountId: string): Promise<UsableAccount | undefined>;
+  /** The account was used to reach the provider (recorded cheaply, best effort). */
+  markUsed?(projectId: string, accountId: string): void;
 }
 
 export interface ProxyOptions {

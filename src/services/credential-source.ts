@@ -14,6 +14,7 @@ export type { UsableAccount };
 
 export function createCredentialSource(deps: { store: Store; keyRing: KeyRing; authConfigs: AuthConfigService; refresher: Refresher; now: () => Date }) {
   const { store } = deps;
+  const lastMarked = new Map<string, number>();
 
   async function usable(row: AccountRow): Promise<UsableAccount> {
     const authRow = await store.authConfigs.get(row.project_id, row.auth_config_id);
@@ -42,12 +43,16 @@ export function createCredentialSource(deps: { store: Store; keyRing: KeyRing; a
     async get(projectId: string, id: string): Promise<UsableAccount> {
       let row = await checked(projectId, id);
       if (deps.refresher.needsRefresh(row)) row = await deps.refresher.refresh(projectId, id);
-      // Recorded at most once a minute: the sweeper uses it, the hot path should not write each time.
-      const nowMs = deps.now().getTime();
-      if (!row.last_used_at || nowMs - Date.parse(row.last_used_at) > 60_000) {
-        void store.accounts.update(projectId, id, { last_used_at: new Date(nowMs).toISOString() }).catch(() => undefined);
-      }
       return usable(row);
+    },
+    /** After the provider was reached; at most one write a minute per account (the hot path should not write each time). */
+    markUsed(projectId: string, id: string): void {
+      const nowMs = deps.now().getTime();
+      const last = lastMarked.get(id);
+      if (last && nowMs - last < 60_000) return;
+      if (lastMarked.size > 10_000) lastMarked.clear();
+      lastMarked.set(id, nowMs);
+      void store.accounts.update(projectId, id, { last_used_at: new Date(nowMs).toISOString() }).catch(() => undefined);
     },
     async refreshAfter401(projectId: string, id: string): Promise<UsableAccount | undefined> {
       const row = await checked(projectId, id);
