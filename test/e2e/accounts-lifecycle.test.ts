@@ -205,6 +205,21 @@ forEachBackend('connected accounts lifecycle', (backend) => {
     assert.equal(row?.is_disabled, 0);
   });
 
+  test('deleting an auth config with live accounts (issue #3): the accounts stay readable but become unusable', async () => {
+    const ac = await api(w.t).post('/api/v3.1/auth_configs', { toolkit: { slug: 'echoapi' }, auth_config: { type: 'use_custom_auth', authScheme: 'API_KEY' } });
+    const acId = ac.body.auth_config.id;
+    const res = await api(w.t).post('/api/v3.1/connected_accounts', { auth_config: { id: acId }, connection: { user_id: 'orphan', state: { authScheme: 'API_KEY', val: { api_key: 'k_orphan_0001' } } } });
+    const id = res.body.id;
+    assert.equal((await w.t.app.services.credentials.get(w.t.projectId, id)).credentials.api_key, 'k_orphan_0001');
+    assert.equal((await api(w.t).delete(`/api/v3.1/auth_configs/${acId}`)).status, 200);
+    const got = await api(w.t).get(`/api/v3.1/connected_accounts/${id}`);
+    assert.equal(got.status, 200);
+    assert.equal(got.body.auth_config.is_disabled, true);
+    await assert.rejects(w.t.app.services.credentials.get(w.t.projectId, id), /auth config of connected account .* is disabled or deleted/);
+    const link = await api(w.t).post('/api/v3.1/connected_accounts/link', { auth_config_id: acId, user_id: 'orphan' });
+    assert.equal(link.status, 404);
+  });
+
   test('no credential is stored in clear anywhere in the database', async () => {
     const id = await connectOAuth(w, 'scan-user');
     const c = await creds(id);
