@@ -52,8 +52,9 @@ export function toApiError(err: FastifyError & { validation?: AjvIssue[]; valida
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return new ApiError('MalformedJson', 'The request body is not valid JSON', { suggestedFix: 'Send a JSON object with content-type: application/json' });
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return new ApiError('UnsupportedMediaType', 'Unsupported content type', { suggestedFix: 'Send the body as application/json' });
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new ApiError('BadRequest', 'The request body does not match its content-length header');
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new ApiError('PayloadTooLarge', 'The request body is too large');
     case 'FST_ERR_BAD_URL':

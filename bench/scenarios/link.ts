@@ -1,0 +1,24 @@
+// 1. POST /connected_accounts/link: a new INITIATED account and its link
+// session per request, each for a distinct user_id.
+import { httpMeasurer } from '../lib/baselines.ts';
+import { expectStatus } from '../lib/http.ts';
+import type { ResultRow } from '../lib/report.ts';
+import { resultRow, type Ctx } from './context.ts';
+
+const PATH = '/api/v3.1/connected_accounts/link';
+
+export async function linkScenario(ctx: Ctx): Promise<ResultRow> {
+  const w = ctx.world;
+  const prefix = `bench-${Date.now().toString(36)}-`;
+  let n = 0;
+  const body = () => JSON.stringify({ auth_config_id: w.oauthConfigId, user_id: `${prefix}${n++}`, callback_url: 'https://app.example.com/connected' });
+  const sample = await expectStatus('link creation', w.api('POST', PATH, JSON.parse(body())), 201);
+  const { connections } = ctx.opts;
+  const { run, baseline } = await ctx.baselines.compare(
+    ctx.baseKey('link'),
+    'fastify POST',
+    () => ctx.baselines.fastify('link', { status: 201, body: sample.body, method: 'POST', requestBody: body(), connections }),
+    httpMeasurer({ url: w.a.url + PATH, method: 'POST', headers: { 'x-api-key': w.a.apiKey }, next: () => ({ body: body() }), connections, serverPid: w.a.proc.pid }),
+  );
+  return resultRow(ctx, 'link', connections, run, baseline);
+}

@@ -1,0 +1,30 @@
+// 3. GET /connected_accounts: the first page of one user's accounts
+// (user_ids=...&limit=20), and a deep keyset page of the whole project
+// (a cursor between 1/4 and 3/4 into the newest-first listing).
+import { httpMeasurer } from '../lib/baselines.ts';
+import { expectStatus } from '../lib/http.ts';
+import type { ResultRow } from '../lib/report.ts';
+import { pick, resultRow, type Ctx } from './context.ts';
+
+async function listScenario(ctx: Ctx, scenario: 'list_user' | 'list_deep', paths: () => string): Promise<ResultRow> {
+  const w = ctx.world;
+  const first = paths();
+  const sample = await expectStatus(scenario, w.api('GET', first), 200);
+  if (!Array.isArray(sample.body.items) || sample.body.items.length !== 20) throw new Error(`${scenario}: expected a full page of 20, got ${sample.body.items?.length}`);
+  const { connections } = ctx.opts;
+  const { run, baseline } = await ctx.baselines.compare(
+    ctx.baseKey(scenario),
+    'fastify GET',
+    () => ctx.baselines.fastify(scenario, { status: 200, body: sample.body, method: 'GET', connections }),
+    httpMeasurer({ url: w.a.url + first, headers: { 'x-api-key': w.a.apiKey }, next: () => ({ path: paths() }), connections, serverPid: w.a.proc.pid }),
+  );
+  return resultRow(ctx, scenario, connections, run, baseline);
+}
+
+export function listUserScenario(ctx: Ctx): Promise<ResultRow> {
+  return listScenario(ctx, 'list_user', () => `/api/v3.1/connected_accounts?user_ids=${pick(ctx.world.seed.users)}&limit=20`);
+}
+
+export function listDeepScenario(ctx: Ctx): Promise<ResultRow> {
+  return listScenario(ctx, 'list_deep', () => `/api/v3.1/connected_accounts?limit=20&cursor=${pick(ctx.world.seed.deepCursors)}`);
+}

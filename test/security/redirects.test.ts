@@ -1,0 +1,511 @@
+// Issue #8, OAuth and redirect safety (RFC 9700 checklist), what
+// test/e2e/link-oauth.test.ts does not already cover: state single use after
+// success and bound to one link; PKCE S256 end to end (stored verifier ->
+// challenge -> token request); callback URL refusals and the allowlist; no
+// redirect anywhere else through any parameter, form field or header; every
+// value escaped on every page; CSRF on every form; the link token gone from the
+// URL; cookie attributes.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { forEachBackend } from '../helpers/backends.ts';
+import { api, startTestApp, type TestApp } from '../helpers/test-app.ts';
+import { createCookieClient, driveOidcInteraction, type CookieClient, type CookieResponse } from '../helpers/cookie-fetch.ts';
+import { startOidcProvider, type TestOidcProvider } from '../helpers/oidc-provider.ts';
+import { apiKeyToolkit, oidcToolkit, writeToolkitsDir } from '../helpers/toolkits.ts';
+import { createProject } from '../../src/services/projects.ts';
+import { ENCRYPTED_FIELDS } from '../../src/crypto/fields.ts';
+import { hashSecret } from '../../src/crypto/tokens.ts';
+import { escapeHtml } from '../../src/link/views/escape.ts';
+import type { ToolkitDef } from '../../src/toolkits/types.ts';
+import { dumpDatabase, dumpDiff, send } from './support.ts';
+
+const APP = 'https://app.example.com';
+const CALLBACK = `${APP}/connected?tab=integrations`;
+const EVIL = 'https://evil.example/steal';
+
+/** Forwards token requests to the provider and keeps their bodies: what authlink really sent. */
+async function startTokenTap(target: string) {
+  const bodies: URLSearchParams[] = [];
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', async () => {
+      bodies.push(new URLSearchParams(body));
+      const headers: Record<string, string> = { 'content-type': String(req.headers['content-type']), accept: String(req.headers.accept ?? 'application/json') };
+      if (req.headers.authorization) headers.authorization = req.headers.authorization;
+      const r = await fetch(target, { method: 'POST', headers, body });
+      res.writeHead(r.status, { 'content-type': r.headers.get('content-type') ?? 'application/json' }).end(await r.text());
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/token`,
+    bodies,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}
+
+/** Markup that must only ever appear escaped; `tag` says where it was put. */
+const xss = (tag: string) => `"'><img src=x onerror=alert('${tag}')><script>alert('${tag}')</script>`;
+/** The same for places that take no whitespace (OAuth scopes). */
+const xssTight = (tag: string) => `"'><img/src=x/onerror=alert('${tag}')><script>alert('${tag}')</script>`;
+
+function hostileToolkits(op: TestOidcProvider, tokenUrl: string): ToolkitDef[] {
+  const oauth = oidcToolkit(op, { token_url: tokenUrl, default_scopes: ['openid', xssTight('scope')] });
+  oauth.slug = 'xssoidc';
+  oauth.name = xss('toolkit-name');
+  oauth.description = xss('toolkit-description');
+  oauth.auth_schemes[0].name = xss('scheme-name');
+  const key = apiKeyToolkit('http://127.0.0.1:9/echo');
+  key.slug = 'xsskey';
+  key.name = xss('key-toolkit-name');
+  key.description = xss('key-toolkit-description');
+  key.auth_schemes[0].name = xss('key-scheme-name');
+  const fields = key.auth_schemes[0].fields.connected_account_initiation;
+  fields.required[0].display_name = xss('field-display-name');
+  fields.required[0].description = xss('field-description');
+  fields.optional[0].display_name = xss('optional-display-name');
+  fields.optional[0].description = xss('optional-description');
+  return [oauth, key];
+}
+
+/** A browser that remembers every response authlink gave it. */
+function recordingBrowser(origin: string) {
+  const inner = createCookieClient();
+  const seen: CookieResponse[] = [];
+  const keep = (r: CookieResponse) => {
+    if (r.url.startsWith(origin)) seen.push(r);
+    return r;
+  };
+  const client: CookieClient = {
+    get: async (url) => keep(await inner.get(url)),
+    post: async (url, form) => keep(await inner.post(url, form)),
+    follow: (url, opts) => inner.follow(url, opts),
+    cookies: (url) => inner.cookies(url),
+  };
+  return { client, seen };
+}
+
+const csrfOf = (html: string) => /name="csrf" value="([^"]+)"/.exec(html)?.[1];
+
+forEachBackend('security: OAuth and redirect safety', (backend) => {
+  let op: TestOidcProvider;
+  let tap: Awaited<ReturnType<typeof startTokenTap>>;
+  let t: TestApp;
+  let oauthAc: string;
+  let keyAc: string;
+  let base: string;
+  before(async () => {
+    op = await startOidcProvider({ requirePkce: true });
+    tap = await startTokenTap(op.tokenUrl);
+    const dir = writeToolkitsDir([oidcToolkit(op, { token_url: tap.url }), apiKeyToolkit('http://127.0.0.1:9/echo'), ...hostileToolkits(op, tap.url)]);
+    t = await startTestApp(backend, { listen: true, env: { AUTHLINK_TOOLKITS_DIR: dir, AUTHLINK_ALLOW_INSECURE_OAUTH: '1', LOG_LEVEL: 'warn' } });
+    base = t.config.publicUrl;
+    op.redirectUris = [`${base}/api/v3.1/toolkits/auth/callback`];
+    const ac = await api(t).post('/api/v3.1/auth_configs', { toolkit: { slug: 'localoidc' }, auth_config: { type: 'use_custom_auth', authScheme: 'OAUTH2', credentials: { client_id: op.clientId, client_secret: op.clientSecret } } });
+    oauthAc = ac.body.auth_config.id;
+    keyAc = (await api(t).post('/api/v3.1/auth_configs', { toolkit: { slug: 'echoapi' }, auth_config: { type: 'use_custom_auth', authScheme: 'API_KEY' } })).body.auth_config.id;
+  });
+  after(async () => {
+    await t.close();
+    await tap.close();
+    await op.close();
+  });
+
+  async function link(body: Record<string, unknown>, key = t.apiKey) {
+    const res = await api(t, key).post('/api/v3.1/connected_accounts/link', body);
+    assert.equal(res.status, 201, res.text);
+    return res.body as { link_token: string; redirect_url: string; connected_account_id: string };
+  }
+
+  /** Open, consent, and come back from the provider: the callback URL (not requested yet). */
+  async function toCallback(client: CookieClient, redirectUrl: string, extraForm: Record<string, string> = {}) {
+    await client.get(redirectUrl);
+    const page = await client.get(`${base}/link`);
+    const go = await client.post(`${base}/link/authorize`, { csrf: csrfOf(page.text)!, ...extraForm });
+    assert.equal(go.status, 303, go.text.slice(0, 300));
+    return { authorize: go.location!, back: await driveOidcInteraction(client, go.location!, { login: 'alice', consent: 'accept' }) };
+  }
+
+  test('state: single use even after success (no second code exchange), and bound to its link even in the same browser', async () => {
+    const l = await link({ auth_config_id: oauthAc, user_id: 'state-user' });
+    const client = createCookieClient();
+    const { back } = await toCallback(client, l.redirect_url);
+    const exchanges = tap.bodies.length;
+    assert.equal((await client.get(back)).status, 200);
+    assert.equal(tap.bodies.length - exchanges, 1);
+    const creds = (await t.runtime.store.accounts.get(t.projectId, l.connected_account_id))!.credentials_enc;
+    // Replayed later, by the same browser: "already used" (the cookie was cleared, so the state alone identifies nothing).
+    const replay = await client.get(back);
+    assert.ok(replay.status === 404 || replay.status === 409, `replay: ${replay.status}`);
+    assert.equal(tap.bodies.length - exchanges, 1, 'the code was not exchanged again');
+    assert.equal((await t.runtime.store.accounts.get(t.projectId, l.connected_account_id))!.credentials_enc, creds, 'the account did not change');
+
+    // A browser starts link A, then opens link B (the cookie now names B): A's state is refused, A is untouched, B still works.
+    const a = await link({ auth_config_id: oauthAc, user_id: 'state-a' });
+    const b = await link({ auth_config_id: oauthAc, user_id: 'state-b' });
+    const browser = createCookieClient();
+    const { back: backA } = await toCallback(browser, a.redirect_url);
+    const { back: backB } = await toCallback(browser, b.redirect_url);
+    const before = tap.bodies.length;
+    assert.equal((await browser.get(backA)).status, 404);
+    assert.equal(tap.bodies.length, before, 'no exchange for a state of another link');
+    assert.equal((await t.runtime.store.accounts.get(t.projectId, a.connected_account_id))?.status, 'INITIATED');
+    assert.equal((await browser.get(backB)).status, 200);
+    // A callback without a state, or with the state twice, is refused before anything happens.
+    const noState = new URL(backB);
+    noState.searchParams.delete('state');
+    assert.equal((await createCookieClient().get(noState.href)).status, 404);
+  });
+
+  test('PKCE: S256 of the verifier stored encrypted for this link is on the authorize URL, and that verifier is what the token request carried', async () => {
+    const l = await link({ auth_config_id: oauthAc, user_id: 'pkce-user' });
+    const client = createCookieClient();
+    const { authorize, back } = await toCallback(client, l.redirect_url);
+    const url = new URL(authorize);
+    assert.equal(url.searchParams.get('code_challenge_method'), 'S256');
+    assert.equal(url.searchParams.getAll('code_challenge').length, 1);
+    const row = (await t.runtime.store.links.byStateHash(hashSecret(url.searchParams.get('state')!)))!;
+    assert.match(row.pkce_verifier_enc!, /^v1:/, 'stored encrypted');
+    const verifier = t.runtime.keyRing.decrypt(row.pkce_verifier_enc!, ENCRYPTED_FIELDS.pkceVerifier.aad(row));
+    assert.match(verifier, /^[A-Za-z0-9._~-]{43,128}$/, 'RFC 7636 verifier');
+    assert.equal(createHash('sha256').update(verifier).digest('base64url'), url.searchParams.get('code_challenge'));
+    const sent = tap.bodies.length;
+    assert.equal((await client.get(back)).status, 200);
+    const tokenRequest = tap.bodies[sent];
+    assert.equal(tokenRequest.get('grant_type'), 'authorization_code');
+    assert.equal(tokenRequest.get('code_verifier'), verifier);
+    assert.equal(tokenRequest.get('redirect_uri'), `${base}/api/v3.1/toolkits/auth/callback`);
+    // The provider requires PKCE here: the flow only succeeded because the pair matched.
+    assert.equal((await t.runtime.store.accounts.get(t.projectId, l.connected_account_id))?.status, 'ACTIVE');
+  });
+
+  const REFUSED_URLS = [
+    'javascript:alert(1)',
+    'JaVaScRiPt:alert(document.cookie)',
+    'javascript://app.example.com/%0aalert(1)',
+    'data:text/html,<script>alert(1)</script>',
+    'vbscript:msgbox(1)',
+    'file:///etc/passwd',
+    'ftp://app.example.com/cb',
+    'about:blank',
+    'blob:https://app.example.com/x',
+    '//evil.example/cb',
+    '/\\evil.example/cb',
+    '\\\\evil.example\\cb',
+    '/relative/cb',
+    'evil.example/cb',
+    'https://user:pass@app.example.com/cb',
+    'https://app.example.com@evil.example/cb',
+    'https:',
+    'http://',
+    '',
+  ];
+  /** Repaired by the WHATWG parser into a different, valid URL: authlink should refuse them rather than store the repaired form. */
+  const REPAIRED_URLS = [' https://evil.example/cb', '\thttps://evil.example/cb', 'https://evil.example/cb\n', 'https:\\\\evil.example\\cb', 'https:/\\evil.example/cb', 'https://evil.example/c\nb', 'https://evil.example/c\tb'];
+
+  /** Every place that takes a callback URL; each answers 400 and writes nothing for a bad one. */
+  async function assertRefusedEverywhere(url: string) {
+    const session = await api(t).post('/api/v3.1/tool_router/session', { user_id: 'cb-user' });
+    const before = await dumpDatabase(t);
+    const calls = {
+      link: await api(t).post('/api/v3.1/connected_accounts/link', { auth_config_id: oauthAc, user_id: 'cb-user', callback_url: url }),
+      legacy: await api(t).post('/api/v3.1/connected_accounts', { auth_config: { id: oauthAc }, connection: { user_id: 'cb-user', callback_url: url } }),
+      sessionCreate: await api(t).post('/api/v3.1/tool_router/session', { user_id: 'cb-user', manage_connections: { callback_url: url } }),
+      sessionPatch: await api(t).patch(`/api/v3.1/tool_router/session/${session.body.session_id}`, { manage_connections: { callback_url: url } }),
+      sessionLink: await api(t).post(`/api/v3.1/tool_router/session/${session.body.session_id}/link`, { toolkit: 'localoidc', callback_url: url }),
+      allowlist: await api(t).patch('/api/v3.1/project/settings', { callback_url_allowlist: [url] }),
+    };
+    for (const [where, res] of Object.entries(calls)) assert.equal(res.status, 400, `${JSON.stringify(url)} via ${where}: ${res.status} ${res.text.slice(0, 200)}`);
+    assert.equal(dumpDiff(before, await dumpDatabase(t)), '', `${JSON.stringify(url)}: something was written`);
+  }
+
+  test('callback URLs: script, data, file, protocol-relative, backslash, relative and credential-bearing URLs are refused everywhere one is accepted', async () => {
+    for (const url of REFUSED_URLS) await assertRefusedEverywhere(url);
+  });
+
+  test(
+    'callback URLs: whitespace-prefixed, control-character and backslash forms the URL parser would repair are refused too',
+    { todo: "bug: src/services/callback-url.ts checkCallbackUrl() accepts any string WHATWG URL can repair (leading/trailing whitespace, tabs/newlines inside, 'https:\\\\evil.example') and stores the repaired URL instead of refusing it" },
+    async () => {
+      for (const url of REPAIRED_URLS) await assertRefusedEverywhere(url);
+    },
+  );
+
+  test('callback URL allowlist: exact match only, and even an allowlisted script URL cannot be set', async () => {
+    const allowed = `${APP}/cb`;
+    assert.equal((await api(t).patch('/api/v3.1/project/settings', { callback_url_allowlist: [allowed] })).status, 200);
+    try {
+      assert.equal((await api(t).post('/api/v3.1/connected_accounts/link', { auth_config_id: keyAc, user_id: 'al-user', callback_url: allowed })).status, 201);
+      const variants = [`${allowed}/`, `${APP}/CB`, 'https://APP.example.com/cb', `${allowed}?next=${EVIL}`, `${allowed}#x`, 'https://app.example.com:443/cb', 'http://app.example.com/cb', `${APP}/cb/../evil`, `${APP}/%63b`, 'https://app.example.com.evil.example/cb', `https://evil.example@app.example.com/cb`, ` ${allowed}`];
+      for (const v of variants) {
+        const res = await api(t).post('/api/v3.1/connected_accounts/link', { auth_config_id: keyAc, user_id: 'al-user', callback_url: v });
+        assert.equal(res.status, 400, `${JSON.stringify(v)}: ${res.status}`);
+        assert.equal(res.body.error.slug, 'ConnectedAccount_CallbackUrlInvalid');
+      }
+      const session = await api(t).post('/api/v3.1/tool_router/session', { user_id: 'al-user', manage_connections: { callback_url: `${allowed}?x=1` } });
+      assert.equal(session.status, 400, 'sessions honour the allowlist too');
+    } finally {
+      await api(t).patch('/api/v3.1/project/settings', { callback_url_allowlist: [] });
+    }
+  });
+
+  test("the outcome parameters are authlink's: a callback_url cannot pre-set status or the account id", async () => {
+    const l = await link({ auth_config_id: keyAc, user_id: 'preset-user', callback_url: `${APP}/cb?status=success&connected_account_id=ca_forged&error=none&keep=1` });
+    const client = createCookieClient();
+    await client.get(l.redirect_url);
+    const page = await client.get(`${base}/link`);
+    const done = await client.post(`${base}/link/cancel`, { csrf: csrfOf(page.text)! });
+    const final = new URL(done.location!);
+    assert.equal(final.origin + final.pathname, `${APP}/cb`);
+    assert.deepEqual(final.searchParams.getAll('status'), ['failed']);
+    assert.deepEqual(final.searchParams.getAll('connected_account_id'), [l.connected_account_id]);
+    assert.deepEqual(final.searchParams.getAll('error'), ['cancelled']);
+    assert.equal(final.searchParams.get('keep'), '1', "the app's own parameters are kept");
+  });
+
+  test('no parameter or form field of the hosted page or the callback sends the browser anywhere but /link, the provider or the registered callback', async () => {
+    const attacker = { redirect_uri: EVIL, redirect: EVIL, next: EVIL, return_to: EVIL, returnTo: EVIL, callback_url: EVIL, url: EVIL, continue: EVIL, state: 'attacker-state', client_id: 'attacker-client', scope: 'admin', response_type: 'token', code_challenge_method: 'plain', code_challenge: 'x'.repeat(43) };
+    const q = new URLSearchParams(attacker).toString();
+    const { client, seen } = recordingBrowser(base);
+    // OAuth: attacker parameters on the link, the page, the consent form and the callback.
+    const o = await link({ auth_config_id: oauthAc, user_id: 'redir-user', callback_url: CALLBACK });
+    await client.get(`${o.redirect_url}?${q}`);
+    const page = await client.get(`${base}/link?${q}`);
+    const go = await client.post(`${base}/link/authorize?${q}`, { csrf: csrfOf(page.text)!, ...attacker });
+    const authorize = new URL(go.location!);
+    assert.equal(authorize.origin + authorize.pathname, op.authorizationUrl);
+    assert.equal(authorize.searchParams.get('redirect_uri'), `${base}/api/v3.1/toolkits/auth/callback`);
+    assert.equal(authorize.searchParams.get('client_id'), op.clientId);
+    assert.equal(authorize.searchParams.get('response_type'), 'code');
+    assert.equal(authorize.searchParams.get('code_challenge_method'), 'S256');
+    assert.notEqual(authorize.searchParams.get('state'), 'attacker-state');
+    assert.notEqual(authorize.searchParams.get('code_challenge'), attacker.code_challenge);
+    assert.equal(authorize.searchParams.get('scope'), 'openid offline_access repo');
+    for (const k of Object.keys(attacker)) assert.equal(authorize.searchParams.getAll(k).length <= 1, true, `${k} appears once`);
+    const back = new URL(await driveOidcInteraction(client, go.location!, { login: 'alice', consent: 'accept' }));
+    for (const [k, v] of Object.entries(attacker)) if (k !== 'state') back.searchParams.append(k, v);
+    const done = await client.get(back.href);
+    assert.equal(new URL(done.location!).origin, APP);
+    // API key form: the same on submit and cancel.
+    for (const action of ['submit', 'cancel']) {
+      const k = await link({ auth_config_id: keyAc, user_id: `redir-${action}`, callback_url: CALLBACK });
+      await client.get(`${k.redirect_url}?${q}`);
+      const p = await client.get(`${base}/link?${q}`);
+      const res = await client.post(`${base}/link/${action}?${q}`, { csrf: csrfOf(p.text)!, api_key: 'k-0123456789abcdef', ...attacker });
+      assert.equal(res.status, 303, res.text.slice(0, 200));
+      assert.equal(new URL(res.location!).origin, APP);
+    }
+    // Without a callback URL: a page, never a redirect, whatever the parameters say.
+    const none = await link({ auth_config_id: keyAc, user_id: 'redir-none' });
+    await client.get(`${none.redirect_url}?${q}`);
+    const p = await client.get(`${base}/link?${q}`);
+    const res = await client.post(`${base}/link/submit?${q}`, { csrf: csrfOf(p.text)!, api_key: 'k-0123456789abcdef', ...attacker });
+    assert.equal(res.status, 200);
+    assert.equal(res.location, undefined);
+    for (const r of seen) {
+      if (!r.location) continue;
+      const ok = r.location === `${base}/link` || r.location.startsWith(`${op.authorizationUrl}?`) || new URL(r.location).origin === APP;
+      assert.ok(ok, `${r.url} redirected to ${r.location}`);
+      assert.ok(!r.location.includes('evil.example'), `${r.url} -> ${r.location}`);
+    }
+    for (const r of seen) assert.ok(!r.text.includes('href="https://evil.example') && !r.text.includes(`action="${EVIL}`), `${r.url} links to the attacker`);
+  });
+
+  test('every value on every page is escaped: hostile project, toolkit, scheme, field, scope, alias, user id, connection data and provider error text', async () => {
+    const { project, apiKey } = await createProject(t.runtime.store, xss('project-name'), new Date());
+    const xssOauth = (await api(t, apiKey).post('/api/v3.1/auth_configs', { toolkit: { slug: 'xssoidc' }, auth_config: { type: 'use_custom_auth', authScheme: 'OAUTH2', credentials: { client_id: op.clientId, client_secret: op.clientSecret } } })).body.auth_config.id;
+    const xssKey = (await api(t, apiKey).post('/api/v3.1/auth_configs', { toolkit: { slug: 'xsskey' }, auth_config: { type: 'use_custom_auth', authScheme: 'API_KEY' } })).body.auth_config.id;
+    assert.ok(xssOauth && xssKey && project.id);
+    const who = { user_id: xss('user-id'), alias: xss('alias') };
+    const { client, seen } = recordingBrowser(base);
+
+    // Credential form: rendered, re-rendered with errors, then the success page.
+    const k = await link({ auth_config_id: xssKey, ...who, connection_data: { workspace: xss('connection-data') } }, apiKey);
+    await client.get(k.redirect_url);
+    const form = await client.get(`${base}/link`);
+    const again = await client.post(`${base}/link/submit`, { csrf: csrfOf(form.text)!, workspace: xss('submitted-workspace') });
+    assert.equal(again.status, 400, 'missing api_key: the form again, with errors');
+    assert.equal((await client.post(`${base}/link/submit`, { csrf: csrfOf(again.text)!, api_key: 'k-0123456789abcdef' })).status, 200);
+    // Consent page, then: cancel; provider denial; a provider error with hostile text; success.
+    const flows: Array<'cancel' | 'deny' | 'error' | 'accept'> = ['cancel', 'deny', 'error', 'accept'];
+    for (const flow of flows) {
+      const o = await link({ auth_config_id: xssOauth, ...who, account_type: 'SHARED' }, apiKey);
+      await client.get(o.redirect_url);
+      const consent = await client.get(`${base}/link`);
+      assert.equal(consent.status, 200);
+      if (flow === 'cancel') {
+        await client.post(`${base}/link/cancel`, { csrf: csrfOf(consent.text)! });
+        continue;
+      }
+      const go = await client.post(`${base}/link/authorize`, { csrf: csrfOf(consent.text)! });
+      if (flow === 'error') {
+        const state = new URL(go.location!).searchParams.get('state')!;
+        await client.get(`${base}/api/v3.1/toolkits/auth/callback?${new URLSearchParams({ state, error: 'server_error', error_description: xss('provider-error'), error_uri: 'javascript:alert(1)' })}`);
+        continue;
+      }
+      await client.get(await driveOidcInteraction(client, go.location!, { login: 'alice', consent: flow }));
+    }
+    // Error pages of the hosted page too.
+    await client.get(`${base}/link/${encodeURIComponent(xss('token'))}`);
+    await client.get(`${base}/api/v3.1/toolkits/auth/callback?state=${encodeURIComponent(xss('state'))}`);
+
+    const pages = seen.filter((r) => /text\/html/.test(r.headers.get('content-type') ?? ''));
+    assert.ok(pages.length >= 12, `${pages.length} pages`);
+    const tags = ['project-name', 'toolkit-name', 'toolkit-description', 'scheme-name', 'scope', 'key-toolkit-name', 'key-toolkit-description', 'key-scheme-name', 'field-display-name', 'field-description', 'optional-display-name', 'optional-description', 'user-id', 'alias', 'connection-data', 'submitted-workspace', 'provider-error', 'token', 'state'];
+    for (const page of pages) {
+      for (const tag of tags) {
+        for (const payload of [xss(tag), xssTight(tag)]) assert.ok(!page.text.includes(payload), `raw ${tag} on ${page.url}`);
+        assert.ok(!page.text.includes(`<script>alert('${tag}')`) && !page.text.includes(`onerror=alert('${tag}')>`), `live markup from ${tag} on ${page.url}`);
+      }
+      assert.ok(!/<script/i.test(page.text), `a script element on ${page.url}`);
+      assert.ok(!/(href|src|action)="\s*javascript:/i.test(page.text), `a javascript: URL on ${page.url}`);
+      assert.match(page.headers.get('content-security-policy') ?? '', /default-src 'none'/);
+    }
+    // The values are shown (escaped), so the check above is not vacuous.
+    const all = pages.map((p) => p.text).join('\n');
+    for (const tag of ['project-name', 'toolkit-name', 'key-toolkit-name', 'field-display-name', 'user-id', 'alias', 'connection-data']) assert.ok(all.includes(escapeHtml(xss(tag))), `${tag} is displayed`);
+    assert.ok(all.includes(escapeHtml(xssTight('scope'))), 'the scope is displayed');
+  });
+
+  test('CSRF: every form carries the session token; a POST without it, with a wrong one or with another link\'s is refused and changes nothing; GET never acts', async () => {
+    const { client: one } = recordingBrowser(base);
+    const { client: two } = recordingBrowser(base);
+    const key1 = await link({ auth_config_id: keyAc, user_id: 'csrf-1', callback_url: CALLBACK });
+    const key2 = await link({ auth_config_id: keyAc, user_id: 'csrf-2', callback_url: CALLBACK });
+    const oauth1 = await link({ auth_config_id: oauthAc, user_id: 'csrf-3', callback_url: CALLBACK });
+    await two.get(key2.redirect_url);
+    const otherCsrf = csrfOf((await two.get(`${base}/link`)).text)!;
+    for (const [l, actions] of [
+      [key1, ['submit', 'cancel']],
+      [oauth1, ['authorize', 'cancel']],
+    ] as const) {
+      await one.get(l.redirect_url);
+      const page = await one.get(`${base}/link`);
+      const token = (await t.runtime.store.links.byTokenHash(hashSecret(l.link_token)))!.csrf_token!;
+      assert.ok(token.length >= 32, 'a long random token');
+      const forms = [...page.text.matchAll(/<form\b([^>]*)>([\s\S]*?)<\/form>/g)];
+      assert.ok(forms.length >= 2);
+      for (const [, attrs, inner] of forms) {
+        assert.match(attrs, /method="post"/);
+        assert.match(attrs, /action="\/link\/(authorize|submit|cancel)"/);
+        assert.ok(inner.includes(`<input type="hidden" name="csrf" value="${token}">`), `form ${attrs} carries the token`);
+      }
+      const before = await dumpDatabase(t);
+      for (const action of actions) {
+        for (const [what, form, query] of [
+          ['no token', {}, ''],
+          ['empty token', { csrf: '' }, ''],
+          ['wrong token', { csrf: token.slice(0, -1) + (token.endsWith('a') ? 'b' : 'a') }, ''],
+          ["another link's token", { csrf: otherCsrf }, ''],
+          ['token in the query only', {}, `?csrf=${token}`],
+          ['token twice', { csrf: [token, 'x'] as unknown as string }, ''],
+        ] as const) {
+          const res = await one.post(`${base}/link/${action}${query}`, new URLSearchParams(Object.entries(form).flatMap(([k, v]) => ([] as string[]).concat(v).map((x) => [k, x]))));
+          assert.equal(res.status, 403, `${action} with ${what}: ${res.status}`);
+          assert.equal(res.location, undefined);
+        }
+        const get = await one.get(`${base}/link/${action}?csrf=${token}`);
+        assert.ok(get.status >= 400 && get.status < 500, `GET /link/${action}: ${get.status}`);
+      }
+      assert.equal(dumpDiff(before, await dumpDatabase(t)), '', 'refused forms changed nothing');
+      // The rightful POST works.
+      const ok = await one.post(`${base}/link/${actions[0]}`, { csrf: token, api_key: 'k-0123456789abcdef' });
+      assert.equal(ok.status, 303);
+    }
+  });
+
+  test('the link token leaves the URL on first open and is in no later response', async () => {
+    const l = await link({ auth_config_id: oauthAc, user_id: 'token-user', callback_url: CALLBACK });
+    const { client, seen } = recordingBrowser(base);
+    const first = await client.get(l.redirect_url);
+    assert.equal(first.status, 303);
+    assert.equal(first.headers.get('location'), '/link', 'relative, without the token');
+    assert.equal(first.headers.get('referrer-policy'), 'no-referrer');
+    assert.equal(first.headers.get('cache-control'), 'no-store');
+    const cookie = first.headers.getSetCookie()[0];
+    assert.ok(!cookie.includes(l.link_token) && !cookie.includes(l.link_token.slice(3)), 'the cookie is not the token');
+    // The rest of the flow in that browser.
+    const page = await client.get(`${base}/link`);
+    const go = await client.post(`${base}/link/authorize`, { csrf: csrfOf(page.text)! });
+    await client.get(await driveOidcInteraction(client, go.location!, { login: 'alice', consent: 'accept' }));
+    assert.ok(seen.length >= 4);
+    for (const r of seen.slice(1)) {
+      const headers = [...r.headers.entries()].map(([k, v]) => `${k}: ${v}`).join('\n');
+      assert.ok(!r.text.includes(l.link_token) && !headers.includes(l.link_token), `the token is in the response to ${r.url}`);
+      assert.ok(!r.url.includes(l.link_token) || r.url === l.redirect_url, `the token is in ${r.url}`);
+    }
+    for (const r of seen.filter((x) => /text\/html/.test(x.headers.get('content-type') ?? ''))) assert.equal(r.headers.get('referrer-policy'), 'no-referrer');
+  });
+});
+
+describe('security: hosted page cookies and headers, https public URL behind a proxy', () => {
+  let t: TestApp;
+  let httpApp: TestApp;
+  before(async () => {
+    t = await startTestApp('sqlite', { env: { AUTHLINK_PUBLIC_URL: 'https://auth.example.com', AUTHLINK_TRUST_PROXY: '1', LOG_LEVEL: 'warn' } });
+    httpApp = await startTestApp('sqlite', { env: { LOG_LEVEL: 'warn' } });
+  });
+  after(async () => {
+    await t.close();
+    await httpApp.close();
+  });
+
+  const SPOOF = { host: 'evil.example', 'x-forwarded-host': 'evil.example', 'x-forwarded-proto': 'http', forwarded: 'host=evil.example;proto=http', 'x-original-url': '/evil', 'x-rewrite-url': '/evil' };
+
+  async function githubLink(app: TestApp, headers: Record<string, string> = {}) {
+    const ac = await api(app).post('/api/v3.1/auth_configs', { toolkit: { slug: 'github' }, auth_config: { type: 'use_custom_auth', authScheme: 'OAUTH2', credentials: { client_id: 'gh-id', client_secret: 'gh-secret-0123456789' } } });
+    const res = await api(app).post('/api/v3.1/connected_accounts/link', { auth_config_id: ac.body.auth_config.id, user_id: 'cookie-user', callback_url: `${APP}/cb` }, headers);
+    assert.equal(res.status, 201, res.text);
+    return res.body as { link_token: string; redirect_url: string };
+  }
+
+  test('https public URL: the link cookie is HttpOnly, Secure, SameSite=Lax, Path=/; cleared on Path=/ when the flow ends', async () => {
+    const l = await githubLink(t);
+    const open = await send(t, { method: 'GET', url: new URL(l.redirect_url).pathname });
+    assert.equal(open.statusCode, 303);
+    const cookie = String(open.headers['set-cookie']);
+    assert.match(cookie, /^authlink_link=[^;]+;/);
+    for (const attr of [/; HttpOnly/i, /; Secure/i, /; SameSite=Lax/i, /; Path=\//i]) assert.match(cookie, attr);
+    assert.doesNotMatch(cookie, /; Domain=/i, 'host-only');
+    const jar = cookie.split(';')[0];
+    const page = await send(t, { method: 'GET', url: '/link', headers: { cookie: jar } });
+    const csrf = /name="csrf" value="([^"]+)"/.exec(page.body)![1];
+    const cancel = await send(t, { method: 'POST', url: '/link/cancel', headers: { cookie: jar, 'content-type': 'application/x-www-form-urlencoded' }, payload: `csrf=${csrf}` });
+    assert.equal(cancel.statusCode, 303);
+    const cleared = String(cancel.headers['set-cookie']);
+    assert.match(cleared, /^authlink_link=;/);
+    assert.match(cleared, /; Path=\//i);
+    assert.match(cleared, /Expires=Thu, 01 Jan 1970/i);
+  });
+
+  test('http public URL: HttpOnly and SameSite=Lax, not Secure (a browser would drop it)', async () => {
+    const l = await githubLink(httpApp);
+    const open = await send(httpApp, { method: 'GET', url: new URL(l.redirect_url).pathname });
+    const cookie = String(open.headers['set-cookie']);
+    assert.match(cookie, /; HttpOnly/i);
+    assert.match(cookie, /; SameSite=Lax/i);
+    assert.doesNotMatch(cookie, /; Secure/i);
+  });
+
+  test('Host and X-Forwarded-* (even with AUTHLINK_TRUST_PROXY=1) change neither the links nor the redirect URI nor any redirect', async () => {
+    const l = await githubLink(t, SPOOF);
+    assert.ok(l.redirect_url.startsWith('https://auth.example.com/link/lt_'), l.redirect_url);
+    const open = await send(t, { method: 'GET', url: new URL(l.redirect_url).pathname, headers: SPOOF });
+    assert.equal(open.headers.location, '/link');
+    const jar = String(open.headers['set-cookie']).split(';')[0];
+    const page = await send(t, { method: 'GET', url: '/link', headers: { ...SPOOF, cookie: jar } });
+    assert.ok(!page.body.includes('evil.example'));
+    assert.ok(!String(page.headers['content-security-policy']).includes('evil.example'));
+    const csrf = /name="csrf" value="([^"]+)"/.exec(page.body)![1];
+    const go = await send(t, { method: 'POST', url: '/link/authorize', headers: { ...SPOOF, cookie: jar, 'content-type': 'application/x-www-form-urlencoded' }, payload: `csrf=${csrf}` });
+    const authorize = new URL(String(go.headers.location));
+    assert.equal(authorize.origin, 'https://github.com');
+    assert.equal(authorize.searchParams.get('redirect_uri'), 'https://auth.example.com/api/v3.1/toolkits/auth/callback');
+    const session = await api(t).post('/api/v3.1/tool_router/session', { user_id: 'u' }, SPOOF);
+    assert.ok(session.body.mcp.url.startsWith('https://auth.example.com/'), session.body.mcp.url);
+  });
+});
