@@ -12,9 +12,9 @@ import type { KeyRing } from './crypto/keyring.ts';
 import type { Catalog } from './toolkits/catalog.ts';
 import { requestIdFor } from './http/request-id.ts';
 import { loggerOptions } from './http/log.ts';
-import { installErrorHandling } from './http/error-handler.ts';
+import { frameworkErrors, installErrorHandling } from './http/error-handler.ts';
 import { apiKeyHook } from './http/api-auth.ts';
-import { validatorCompiler } from './http/validation.ts';
+import { optionalBodyHook, validatorCompiler } from './http/validation.ts';
 import { createServices, type Services } from './services/index.ts';
 import { registerApiRoutes } from './api/index.ts';
 import { registerLinkRoutes } from './link/routes.ts';
@@ -41,6 +41,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     genReqId: requestIdFor,
     bodyLimit: config.bodyLimitBytes,
     trustProxy: config.trustProxy,
+    frameworkErrors,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const services = createServices({ ...deps, now: deps.now ?? (() => new Date()), fetch: deps.fetch ?? fetch });
@@ -51,6 +52,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     await services.proxy.close();
   });
   app.setValidatorCompiler(validatorCompiler());
+  app.addHook('preValidation', optionalBodyHook);
 
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id);

@@ -8,7 +8,7 @@
 // stores silently turn one into U+FFFD, so two different user ids could end
 // up as the same stored value). Both are refused with a 400 naming the field.
 import { Ajv, type FuncKeywordDefinition, type Options } from 'ajv';
-import type { FastifySchemaCompiler } from 'fastify';
+import type { FastifyReply, FastifyRequest, FastifySchemaCompiler } from 'fastify';
 
 const common: Options = { allErrors: true, removeAdditional: true, useDefaults: true, strict: false };
 
@@ -58,4 +58,14 @@ export function validatorCompiler(): FastifySchemaCompiler<unknown> {
   const coercing = new Ajv({ ...common, coerceTypes: 'array' });
   for (const ajv of [strict, coercing]) ajv.addKeyword(wellFormedKeyword());
   return ({ schema, httpPart }) => (httpPart === 'body' ? strict : coercing).compile(withWellFormedStrings(schema) as object);
+}
+
+/**
+ * preValidation hook: a route whose body schema is Type.Optional(...) may be
+ * called with no body at all (no content-type, nothing sent); it is then
+ * validated as `{}`. A body that is sent, `null` included, is validated as is.
+ */
+export function optionalBodyHook(req: FastifyRequest, _reply: FastifyReply, done: () => void): void {
+  if (req.body === undefined && (req.routeOptions.schema?.body as { '~optional'?: boolean } | undefined)?.['~optional']) req.body = {};
+  done();
 }

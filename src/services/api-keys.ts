@@ -37,6 +37,8 @@ const KEY_SHAPE = /^ak_[A-Za-z0-9_-]{20,64}$/;
 export function createApiKeyService(store: Store, opts: { cacheSeconds: number; now: () => Date }): ApiKeyService {
   const cache = new Map<string, { principal: Principal; until: number }>();
   const MAX_CACHE = 10_000;
+  // Bumped before and after every revoke()'s write, see authenticate().
+  let revocations = 0;
 
   return {
     async authenticate(presented) {
@@ -47,7 +49,14 @@ export function createApiKeyService(store: Store, opts: { cacheSeconds: number; 
       const nowMs = opts.now().getTime();
       const hit = cache.get(hash);
       if (hit && hit.until > nowMs) return hit.principal;
-      const row = await store.apiKeys.findLiveByHash(hash);
+      // A lookup that read its row before a revocation finished must not use
+      // or cache it: read again until no revoke() ran meanwhile (revokes are rare).
+      let generation: number;
+      let row: ApiKeyRecord | undefined;
+      do {
+        generation = revocations;
+        row = await store.apiKeys.findLiveByHash(hash);
+      } while (generation !== revocations);
       if (!row) {
         cache.delete(hash);
         return undefined;
@@ -65,7 +74,13 @@ export function createApiKeyService(store: Store, opts: { cacheSeconds: number; 
       return minted;
     },
     async revoke(keyId, now) {
-      const row = await store.apiKeys.revoke(keyId, now.toISOString());
+      revocations++;
+      let row: ApiKeyRecord | undefined;
+      try {
+        row = await store.apiKeys.revoke(keyId, now.toISOString());
+      } finally {
+        revocations++;
+      }
       for (const [hash, entry] of cache) if (entry.principal.apiKeyId === keyId) cache.delete(hash);
       return row;
     },

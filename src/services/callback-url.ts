@@ -1,7 +1,17 @@
 import { ApiError } from '../errors.ts';
 
+const REPAIRED_BY_PARSER = /[\u0000-\u0020\u007f\\]/;
+
 /** The app's callback URL: absolute http(s), no userinfo, and on the allowlist when the project has one. */
 export function checkCallbackUrl(raw: string, allowlist: string[] | undefined, field = 'callback_url'): string {
+  // The URL parser silently drops whitespace and control characters and reads
+  // backslashes as slashes: a string it has to repair is refused, not rewritten.
+  if (REPAIRED_BY_PARSER.test(raw)) {
+    throw new ApiError('CallbackUrlInvalid', `${field} must be an absolute http(s) URL without spaces, control characters or backslashes`, {
+      errors: [`${field}: contains whitespace, a control character or a backslash`],
+      suggestedFix: 'Percent-encode those characters',
+    });
+  }
   let url: URL;
   try {
     url = new URL(raw);

@@ -42,6 +42,21 @@ export type FormField = CredentialFieldVm;
 
 export const LINK_COOKIE = 'authlink_link';
 
+// `<link session id>.<browser secret>`, as set by open(); anything else is
+// refused before it reaches the store.
+const BROWSER_COOKIE = /^(ls_[a-z0-9]{12})\.(bs_[A-Za-z0-9_-]{32})$/;
+
+function parseBrowserCookie(cookie: string | undefined): { linkId: string; secret: string } | undefined {
+  const m = cookie ? BROWSER_COOKIE.exec(cookie) : null;
+  return m ? { linkId: m[1], secret: m[2] } : undefined;
+}
+
+/** True when `cookie` is the one this link session was bound to on first open. */
+function heldBy(link: LinkSessionRow, cookie: string | undefined): boolean {
+  const parsed = parseBrowserCookie(cookie);
+  return !!parsed && parsed.linkId === link.id && !!link.browser_hash && constantTimeEqual(hashSecret(parsed.secret), link.browser_hash);
+}
+
 export function createHostedFlow(deps: {
   store: Store;
   keyRing: KeyRing;
@@ -119,8 +134,7 @@ export function createHostedFlow(deps: {
       if (stop) return { stop };
       if (link!.browser_hash) {
         // Reopened in the same browser: keep going; from another browser: refuse.
-        const secret = existingCookie?.startsWith(`${link!.id}.`) ? existingCookie.slice(link!.id.length + 1) : '';
-        return secret && constantTimeEqual(hashSecret(secret), link!.browser_hash) ? { cookie: existingCookie! } : { stop: 'elsewhere' };
+        return heldBy(link!, existingCookie) ? { cookie: existingCookie! } : { stop: 'elsewhere' };
       }
       const secret = newSecret('bs');
       const bound = await store.links.bindBrowser(link!.id, hashSecret(secret), newSecret('csrf'), nowIso);
@@ -129,10 +143,9 @@ export function createHostedFlow(deps: {
 
     /** The link session this browser's cookie points at, with everything needed to render or complete it. */
     async fromCookie(cookie: string | undefined): Promise<FlowContext | Stop> {
-      const dot = cookie?.indexOf('.') ?? -1;
-      if (!cookie || dot < 1) return 'invalid';
-      const link = await store.links.byId(cookie.slice(0, dot));
-      if (!link || !link.browser_hash || !constantTimeEqual(hashSecret(cookie.slice(dot + 1)), link.browser_hash)) return 'invalid';
+      const parsed = parseBrowserCookie(cookie);
+      const link = parsed && (await store.links.byId(parsed.linkId));
+      if (!link || !heldBy(link, cookie)) return 'invalid';
       const stop = stopFor(link, deps.now().toISOString());
       if (stop === 'expired') await expireAccount(link);
       return stop ?? context(link);
@@ -170,9 +183,8 @@ export function createHostedFlow(deps: {
       const state = callbackUrl.searchParams.get('state');
       if (!state) return 'invalid';
       const link = await store.links.byStateHash(hashSecret(state));
-      const dot = cookie?.indexOf('.') ?? -1;
       // State is bound to the browser that started the flow (RFC 9700 §4.7).
-      if (!link || !cookie || dot < 1 || cookie.slice(0, dot) !== link.id || !link.browser_hash || !constantTimeEqual(hashSecret(cookie.slice(dot + 1)), link.browser_hash)) return 'invalid';
+      if (!link || !heldBy(link, cookie)) return 'invalid';
       const nowIso = deps.now().toISOString();
       const stop = stopFor(link, nowIso);
       if (stop === 'expired') await expireAccount(link);

@@ -62,11 +62,13 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
 }
 
 export async function migrate(database: Database): Promise<string[]> {
+  // Kysely looks for its bookkeeping tables in every schema; name ours so a
+  // second schema on the same server (tests, tenants) is migrated on its own,
+  // also when DATABASE_URL picks it only through search_path.
+  const schema = database.dialect === 'postgres' ? (database.pgSchema ?? (await currentSchema(database.db))) : undefined;
   const migrator = new Migrator({
     db: database.db,
-    // Kysely looks for its bookkeeping tables in every schema; name ours so a
-    // second schema on the same server (tests, tenants) is migrated on its own.
-    ...(database.pgSchema ? { migrationTableSchema: database.pgSchema } : {}),
+    ...(schema ? { migrationTableSchema: schema } : {}),
     provider: { getMigrations: async () => migrations },
     migrationTableName: 'authlink_migrations',
     migrationLockTableName: 'authlink_migrations_lock',
@@ -74,6 +76,11 @@ export async function migrate(database: Database): Promise<string[]> {
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+async function currentSchema(db: Kysely<DB>): Promise<string | undefined> {
+  const { rows } = await sql<{ schema: string | null }>`select current_schema() as schema`.execute(db);
+  return rows[0]?.schema ?? undefined;
 }
 
 export async function ping(db: Kysely<DB>): Promise<void> {

@@ -106,8 +106,13 @@ forEachBackend('connected accounts lifecycle', (backend) => {
     const id = await connectOAuth(w, 'refresh-user');
     const before = await creds(id);
     const hits = w.op.counts.tokenByGrant.refresh_token ?? 0;
-    const res = await api(w.t).post(`/api/v3.1/connected_accounts/${id}/refresh`, {});
+    // No body at all: the body is optional, as in Composio's API.
+    const res = await api(w.t).post(`/api/v3.1/connected_accounts/${id}/refresh`);
     assert.deepEqual(res.body, { id, status: 'ACTIVE', redirect_url: null });
+    assert.equal((w.op.counts.tokenByGrant.refresh_token ?? 0) - hits, 1);
+    const bad = await api(w.t).post(`/api/v3.1/connected_accounts/${id}/refresh`, { validate_credentials: 'yes' });
+    assert.equal(bad.status, 400, 'a body that is sent is still validated');
+    assert.match(bad.text, /validate_credentials/);
     assert.equal((w.op.counts.tokenByGrant.refresh_token ?? 0) - hits, 1);
     const after = await creds(id);
     assert.notEqual(after.access_token, before.access_token);

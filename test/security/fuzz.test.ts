@@ -102,7 +102,7 @@ interface Req {
 }
 
 const LONE_SURROGATES = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
-/** encodeURIComponent cannot encode a lone surrogate; those go in bodies (and in the todo test for raw bad encodings). */
+/** encodeURIComponent cannot encode a lone surrogate; those go in bodies (and in the test for raw bad encodings). */
 const enc = (s: string) => encodeURIComponent(s.replace(LONE_SURROGATES, '\ufffd'));
 
 function toInject(op: Op, req: Req, apiKey: string): InjectOptions {
@@ -286,7 +286,7 @@ function paramViolations(p: Param, out: Violation[]): void {
   }
   if (type === 'boolean') one('maybe', 'not a boolean');
   if (type === 'string' && !items.enum) one(typesOf(s)[0] === 'array' ? ['a\u0000b'] : 'a\u0000b', 'NUL character');
-  // Path parameters over 100 characters hit the router's own limit: see the todo test below.
+  // Path parameters over 100 characters hit the router's own limit: see the test for them below.
   if (type === 'string' && items.maxLength !== undefined && (where === 'query' || items.maxLength < 100)) one('x'.repeat(items.maxLength + 1), `longer than ${items.maxLength}`);
   if (where === 'path' && (s.minLength ?? 0) > 0) one('', 'empty');
   if (typeof s.maxItems === 'number') one(Array.from({ length: s.maxItems + 1 }, () => String(sample(items))), `more than ${s.maxItems} values`);
@@ -346,15 +346,6 @@ function applyViolation(req: Req, v: Violation | Raw): Req {
 
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-/**
- * Left out of the before/after comparison: connected_accounts.last_used_at is
- * usage bookkeeping, written in the background (fire and forget) when the
- * proxy loads an account's credentials, also for a call refused afterwards
- * (see the todo test at the end). Nothing else is excluded: no audit or
- * outbox row may appear for a refused request.
- */
-const BOOKKEEPING = { connected_accounts: ['last_used_at'] };
-
 forEachBackend('security: bad input on every endpoint', (backend) => {
   let t: TestApp;
   let upstream: Awaited<ReturnType<typeof startQuietUpstream>>;
@@ -366,7 +357,7 @@ forEachBackend('security: bad input on every endpoint', (backend) => {
     const dir = writeToolkitsDir([apiKeyToolkit(upstream.url)]);
     t = await startTestApp(backend, { env: { AUTHLINK_TOOLKITS_DIR: dir, AUTHLINK_PROXY_ALLOW_PRIVATE: '127.0.0.1', AUTHLINK_RATE_LIMIT_PER_MINUTE: '10000000', LOG_LEVEL: 'warn' } });
     ops = operations(t.app.swagger() as never);
-    changes = await installChangeLog(t, BOOKKEEPING);
+    changes = await installChangeLog(t);
   });
   after(async () => {
     await t.close();
@@ -573,7 +564,7 @@ forEachBackend('security: bad input on every endpoint', (backend) => {
     );
     const queryArb = fc.dictionary(fc.constantFrom('state', 'code', 'error', 'error_description', 'iss', 'redirect_uri', 'next', 'callback_url', 'url'), hostileText(0, 300), { maxKeys: 4 });
     await assertProperty(
-      // Tokens over 100 characters hit the router's parameter limit: see the todo test below.
+      // Tokens over 100 characters hit the router's parameter limit: see the test for them below.
       fc.asyncProperty(routeArb, cookieArb, fc.option(bodyArb, { nil: undefined }), queryArb, hostileText(1, 100).filter((s) => enc(s).length <= 100), fc.boolean(), async (route, cookie, body, query, token, withCookie) => {
         const qs = Object.entries(query).map(([k, v]) => `${k}=${enc(v)}`).join('&');
         const { method, url } = {
@@ -612,7 +603,6 @@ forEachBackend('security: bad input on every endpoint', (backend) => {
 
   test(
     'a path with a malformed percent-encoding, or a path parameter over 100 characters -> 4xx in the envelope',
-    { todo: 'bug: src/app.ts does not pass frameworkErrors to Fastify(): FST_ERR_BAD_URL / FST_ERR_MAX_PARAM_LENGTH answer with Fastify\'s own JSON (no envelope, no x-request-id, raw path echoed); wire `frameworkErrors` from src/http/error-handler.ts' },
     async () => {
       for (const url of ['/api/v3.1/connected_accounts/%ED%A0%80', '/api/v3.1/connected_accounts/%zz', '/api/v3.1/auth_configs/%E0%A4%A', `/api/v3.1/toolkits/${'a'.repeat(101)}`, `/api/v3.1/connected_accounts/${'a'.repeat(300)}/status`]) {
         const res = await send(t, { method: 'GET', url, headers: { 'x-api-key': t.apiKey } });
@@ -626,7 +616,6 @@ forEachBackend('security: bad input on every endpoint', (backend) => {
   );
   test(
     'a proxy call refused before anything is sent does not mark the account as used',
-    { todo: 'bug (minor): src/services/credential-source.ts get() writes connected_accounts.last_used_at (fire and forget) before src/proxy/execute.ts refuses the endpoint/parameters, so a 400 still records a use' },
     async () => {
       const ids = await seed();
       await t.runtime.database.db.updateTable('connected_accounts').set({ last_used_at: null }).where('id', '=', ids.account).execute();
