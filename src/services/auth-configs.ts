@@ -175,8 +175,7 @@ export function createAuthConfigService(deps: { store: Store; keyRing: KeyRing; 
 
     async list(projectId: string, q: { toolkitSlug?: string; showDisabled: boolean; search?: string; isManaged?: boolean; cursor?: string; limit: number }) {
       try {
-        const [page, total] = await Promise.all([store.authConfigs.list({ projectId, ...q }), store.authConfigs.count(projectId, q.toolkitSlug, q.showDisabled)]);
-        return { ...page, total };
+        return await store.authConfigs.list({ projectId, ...q });
       } catch (e) {
         if (e instanceof CursorError) throw new ApiError('ValidationFailed', 'Invalid cursor', { errors: ['cursor: not a cursor this API returned'] });
         throw e;

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { ConnectedAccountsTable, DB } from './schema.ts';
-import { decodeCursor, encodeCursor, type Page } from './cursor.ts';
+import { decodeCursor, encodeCursor, filterTag, type Page } from './cursor.ts';
 
 export type AccountRow = ConnectedAccountsTable;
 export type AccountPatch = Partial<Omit<AccountRow, 'id' | 'project_id' | 'auth_config_id' | 'toolkit_slug' | 'user_id' | 'account_type' | 'created_at' | 'word_id'>>;
@@ -48,7 +48,11 @@ export function accountsRepo(db: Kysely<DB>) {
         .execute();
       return new Map(rows.map((r) => [r.auth_config_id, Number(r.n)]));
     },
-    /** Keyset page on (orderBy, id): stable under inserts and O(limit). */
+    /**
+     * Keyset page on (orderBy, id): stable under inserts and O(limit). The
+     * total is counted for the first page only and carried in the cursor, so
+     * a later page costs no count(*) (it reports the first page's total).
+     */
     async list(q: AccountQuery): Promise<Page<AccountRow> & { total: number }> {
       let base = db.selectFrom('connected_accounts').where('project_id', '=', q.projectId).where('deleted_at', 'is', null);
       if (q.userIds?.length) base = base.where('user_id', 'in', q.userIds);
@@ -61,12 +65,15 @@ export function accountsRepo(db: Kysely<DB>) {
       const after = decodeCursor(q.cursor);
       const col = q.orderBy;
       const cmp = q.direction === 'desc' ? '<' : '>';
-      if (after) page = page.where((eb) => eb.or([eb(col, cmp, after.t), eb.and([eb(col, '=', after.t), eb('id', cmp, after.id)])]));
+      // A row value, not `col < t OR (col = t AND id < i)`: both databases turn it into an index range.
+      if (after) page = page.where((eb) => eb(eb.refTuple(col, 'id'), cmp, eb.tuple(after.t, after.id)));
       const rows = await page.orderBy(col, q.direction).orderBy('id', q.direction).limit(q.limit + 1).execute();
       const items = rows.slice(0, q.limit);
       const last = items[items.length - 1];
-      const total = Number((await base.select((eb) => eb.fn.countAll<string | number>().as('n')).executeTakeFirstOrThrow()).n);
-      return { items, total, nextCursor: rows.length > q.limit && last ? encodeCursor({ t: last[col], id: last.id }) : null };
+      const f = filterTag({ projectId: q.projectId, userIds: q.userIds, toolkitSlugs: q.toolkitSlugs, statuses: q.statuses, authConfigIds: q.authConfigIds, ids: q.ids, accountTypes: q.accountTypes });
+      // Counted again for a cursor made before totals were carried, or one reused with other filters.
+      const total = after?.n !== undefined && after.f === f ? after.n : Number((await base.select((eb) => eb.fn.countAll<string | number>().as('n')).executeTakeFirstOrThrow()).n);
+      return { items, total, nextCursor: rows.length > q.limit && last ? encodeCursor({ t: last[col], id: last.id, n: total, f }) : null };
     },
     /** Takes the refresh lease when free or timed out: one refresher per account across processes. */
     async acquireRefreshLease(projectId: string, id: string, owner: string, now: string, until: string): Promise<AccountRow | undefined> {

@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { AuthConfigsTable, DB } from './schema.ts';
-import { decodeCursor, encodeCursor, type Page } from './cursor.ts';
+import { decodeCursor, encodeCursor, filterTag, type Page } from './cursor.ts';
 
 /** Case-insensitive substring pattern with LIKE wildcards escaped (same on SQLite and PostgreSQL). */
 export function likePattern(term: string): string {
@@ -42,25 +42,26 @@ export function authConfigsRepo(db: Kysely<DB>) {
         .returningAll()
         .executeTakeFirst();
     },
-    /** Keyset page, newest first: O(limit) whatever the table size. */
-    async list(q: AuthConfigQuery): Promise<Page<AuthConfigRow>> {
-      let query = db.selectFrom('auth_configs').selectAll().where('project_id', '=', q.projectId).where('deleted_at', 'is', null);
-      if (q.toolkitSlug) query = query.where('toolkit_slug', '=', q.toolkitSlug);
-      if (!q.showDisabled) query = query.where('status', '=', 'ENABLED');
-      if (q.isManaged !== undefined) query = query.where('is_composio_managed', '=', q.isManaged ? 1 : 0);
-      if (q.search) query = query.where(sql<boolean>`lower(name) like ${likePattern(q.search)} escape '!'`);
+    /**
+     * Keyset page, newest first: O(limit) whatever the table size. The total
+     * (same filters) is counted for the first page only and carried in the cursor.
+     */
+    async list(q: AuthConfigQuery): Promise<Page<AuthConfigRow> & { total: number }> {
+      let base = db.selectFrom('auth_configs').where('project_id', '=', q.projectId).where('deleted_at', 'is', null);
+      if (q.toolkitSlug) base = base.where('toolkit_slug', '=', q.toolkitSlug);
+      if (!q.showDisabled) base = base.where('status', '=', 'ENABLED');
+      if (q.isManaged !== undefined) base = base.where('is_composio_managed', '=', q.isManaged ? 1 : 0);
+      if (q.search) base = base.where(sql<boolean>`lower(name) like ${likePattern(q.search)} escape '!'`);
+      let page = base.selectAll();
       const after = decodeCursor(q.cursor);
-      if (after) query = query.where((eb) => eb.or([eb('created_at', '<', after.t), eb.and([eb('created_at', '=', after.t), eb('id', '<', after.id)])]));
-      const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(q.limit + 1).execute();
+      // A row value, not an OR: an index range on (project_id, created_at, id).
+      if (after) page = page.where((eb) => eb(eb.refTuple('created_at', 'id'), '<', eb.tuple(after.t, after.id)));
+      const rows = await page.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(q.limit + 1).execute();
       const items = rows.slice(0, q.limit);
       const last = items[items.length - 1];
-      return { items, nextCursor: rows.length > q.limit && last ? encodeCursor({ t: last.created_at, id: last.id }) : null };
-    },
-    async count(projectId: string, toolkitSlug?: string, showDisabled = true): Promise<number> {
-      let query = db.selectFrom('auth_configs').select((eb) => eb.fn.countAll<string | number>().as('n')).where('project_id', '=', projectId).where('deleted_at', 'is', null);
-      if (toolkitSlug) query = query.where('toolkit_slug', '=', toolkitSlug);
-      if (!showDisabled) query = query.where('status', '=', 'ENABLED');
-      return Number((await query.executeTakeFirstOrThrow()).n);
+      const f = filterTag({ projectId: q.projectId, toolkitSlug: q.toolkitSlug, showDisabled: String(q.showDisabled), isManaged: q.isManaged === undefined ? undefined : String(q.isManaged), search: q.search });
+      const total = after?.n !== undefined && after.f === f ? after.n : Number((await base.select((eb) => eb.fn.countAll<string | number>().as('n')).executeTakeFirstOrThrow()).n);
+      return { items, total, nextCursor: rows.length > q.limit && last ? encodeCursor({ t: last.created_at, id: last.id, n: total, f }) : null };
     },
   };
 }

@@ -40,7 +40,8 @@ export function webhooksRepo(db: Kysely<DB>, dialect: Dialect) {
     async listDeliveries(projectId: string, endpointId: string, cursor: string | undefined, limit: number): Promise<Page<WebhookDeliveryRow>> {
       let q = db.selectFrom('webhook_deliveries').selectAll().where('project_id', '=', projectId).where('endpoint_id', '=', endpointId);
       const after = decodeCursor(cursor);
-      if (after) q = q.where((eb) => eb.or([eb('created_at', '<', after.t), eb.and([eb('created_at', '=', after.t), eb('id', '<', after.id)])]));
+      // A row value, not an OR: an index range on (project_id, endpoint_id, created_at, id).
+      if (after) q = q.where((eb) => eb(eb.refTuple('created_at', 'id'), '<', eb.tuple(after.t, after.id)));
       const rows = await q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit + 1).execute();
       const items = rows.slice(0, limit);
       const last = items[items.length - 1];

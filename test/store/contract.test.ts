@@ -101,7 +101,8 @@ forEachBackend('store contract', (backend) => {
     let pages = 0;
     do {
       const page = await store().accounts.list({ projectId: t.projectId, userIds: [user], orderBy: 'created_at', direction: 'desc', cursor, limit: 10 });
-      assert.equal(page.total, 25 + pages * 1);
+      // Counted for the first page and carried by the cursor: rows inserted mid-walk do not change it.
+      assert.equal(page.total, 25);
       seen.push(...page.items.map((r) => r.id));
       // A newer row inserted mid-walk must not shift later pages.
       await store().accounts.insert(account(t.projectId, acId, { user_id: user, created_at: new Date(base + 100_000 + pages * 1000).toISOString() }));
