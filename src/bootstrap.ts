@@ -6,6 +6,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { ConfigError, type Config } from './config.ts';
 import { openDatabase, migrate, type Database } from './store/db.ts';
+import { withReadCache } from './store/read-cache.ts';
 import { createStore, type Store } from './store/store.ts';
 import { createKeyRing, KeyRingError, parseKeys, type KeyRing } from './crypto/keyring.ts';
 import { loadCatalog } from './toolkits/catalog.ts';
@@ -76,5 +77,6 @@ export async function startRuntime(config: Config, opts: { migrate?: boolean; pg
     await database.close();
     throw e;
   }
-  return { database, store: createStore(database.db, database.dialect), keyRing, catalog, managedAuth, notices };
+  const store = withReadCache(createStore(database.db, database.dialect), { ttlMs: config.configCacheSeconds * 1000 });
+  return { database, store, keyRing, catalog, managedAuth, notices };
 }

@@ -19,6 +19,7 @@ export interface Config {
   linkTtlSeconds: number;
   rateLimitPerMinute: number;
   apiKeyCacheSeconds: number;
+  configCacheSeconds: number;
   allowInsecureOAuth: boolean;
   managedAuthFile?: string;
   bodyLimitBytes: number;
@@ -136,6 +137,7 @@ export function parseConfig(env: Env, cwd = process.cwd()): Config {
     linkTtlSeconds: int(env, 'AUTHLINK_LINK_TTL_SECONDS', 600, 30, MAX_LINK_TTL_SECONDS, problems),
     rateLimitPerMinute: int(env, 'AUTHLINK_RATE_LIMIT_PER_MINUTE', 6000, 1, 10_000_000, problems),
     apiKeyCacheSeconds: int(env, 'AUTHLINK_API_KEY_CACHE_SECONDS', 30, 0, 3600, problems),
+    configCacheSeconds: int(env, 'AUTHLINK_CONFIG_CACHE_SECONDS', 5, 0, 3600, problems),
     allowInsecureOAuth: flag(env, 'AUTHLINK_ALLOW_INSECURE_OAUTH', problems),
     managedAuthFile: env.AUTHLINK_MANAGED_AUTH_FILE ? path.resolve(cwd, env.AUTHLINK_MANAGED_AUTH_FILE) : undefined,
     bodyLimitBytes: int(env, 'AUTHLINK_BODY_LIMIT_BYTES', 1024 * 1024, 1024, 100 * 1024 * 1024, problems),

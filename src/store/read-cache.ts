@@ -1,0 +1,148 @@
+// An in-process read cache in front of the rows nearly every request reads
+// and that change rarely: projects (settings), auth configs, and a project's
+// enabled webhook endpoints (looked up inside every state change's
+// transaction). A read costs one query instead of three; a link creation four
+// instead of seven (docs/benchmarks.md).
+//
+// Freshness: a write made through this store drops the entry at once (and
+// again after its transaction commits). A write made by another process is
+// seen within `ttlMs`, like a revoked API key (README, "several processes").
+// Cached values are deep-frozen: they are shared between requests.
+import type { Store } from './store.ts';
+
+export interface ReadCacheOptions {
+  ttlMs: number;
+  maxEntries?: number;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
+class TtlCache<V> {
+  private readonly entries = new Map<string, { value: V; until: number }>();
+  // Bumped by every invalidation: a read that overlapped a write must not
+  // store what it read, which may be the row from before the write.
+  private generation = 0;
+
+  constructor(
+    private readonly ttlMs: number,
+    private readonly maxEntries: number,
+  ) {}
+
+  fresh(key: string): V | undefined {
+    const hit = this.entries.get(key);
+    return hit && hit.until > performance.now() ? hit.value : undefined;
+  }
+
+  async load(key: string, read: () => Promise<V | undefined>, store = true): Promise<V | undefined> {
+    const hit = this.fresh(key);
+    if (hit !== undefined) return hit;
+    const generation = this.generation;
+    const value = deepFreeze(await read());
+    if (store && value !== undefined && this.ttlMs > 0 && generation === this.generation) {
+      if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
+      this.entries.set(key, { value, until: performance.now() + this.ttlMs });
+    }
+    return value;
+  }
+
+  invalidate(key: string): void {
+    this.generation++;
+    this.entries.delete(key);
+  }
+}
+
+type Caches = {
+  projects: TtlCache<Awaited<ReturnType<Store['projects']['get']>>>;
+  authConfigs: TtlCache<Awaited<ReturnType<Store['authConfigs']['getAny']>>>;
+  endpoints: TtlCache<Awaited<ReturnType<Store['webhooks']['enabledEndpoints']>>>;
+};
+
+/**
+ * `inner` with cached reads. Inside a transaction a cached (committed) value
+ * is still used, a miss is read through the transaction but not stored, and a
+ * key the transaction wrote is always read through it.
+ */
+export function withReadCache(inner: Store, opts: ReadCacheOptions): Store {
+  const max = opts.maxEntries ?? 10_000;
+  const caches: Caches = { projects: new TtlCache(opts.ttlMs, max), authConfigs: new TtlCache(opts.ttlMs, max), endpoints: new TtlCache(opts.ttlMs, max) };
+  return wrap(inner, caches, undefined);
+}
+
+function wrap(inner: Store, caches: Caches, written: Set<string> | undefined): Store {
+  const inTx = written !== undefined;
+  const touch = (cache: keyof Caches, key: string) => {
+    caches[cache].invalidate(key);
+    written?.add(`${cache}:${key}`);
+  };
+  const load = <K extends keyof Caches>(cache: K, key: string, read: () => Promise<any>) =>
+    written?.has(`${cache}:${key}`) ? read() : caches[cache].load(key, read, !inTx);
+
+  const { projects, authConfigs, webhooks } = inner;
+  return {
+    ...inner,
+    projects: {
+      ...projects,
+      get: (id) => load('projects', id, () => projects.get(id)),
+      async insert(p) {
+        await projects.insert(p);
+        touch('projects', p.id);
+      },
+      async updateSettings(id, settings, now) {
+        touch('projects', id);
+        await projects.updateSettings(id, settings, now);
+        touch('projects', id);
+      },
+    },
+    authConfigs: {
+      ...authConfigs,
+      getAny: (projectId, id) => load('authConfigs', `${projectId}/${id}`, () => authConfigs.getAny(projectId, id)),
+      async get(projectId, id) {
+        const row = await load('authConfigs', `${projectId}/${id}`, () => authConfigs.getAny(projectId, id));
+        return row && row.deleted_at === null ? row : undefined;
+      },
+      async insert(row) {
+        await authConfigs.insert(row);
+        touch('authConfigs', `${row.project_id}/${row.id}`);
+      },
+      async update(projectId, id, patch) {
+        touch('authConfigs', `${projectId}/${id}`);
+        const row = await authConfigs.update(projectId, id, patch);
+        touch('authConfigs', `${projectId}/${id}`);
+        return row;
+      },
+    },
+    webhooks: {
+      ...webhooks,
+      enabledEndpoints: (projectId) => load('endpoints', projectId, () => webhooks.enabledEndpoints(projectId)) as ReturnType<typeof webhooks.enabledEndpoints>,
+      async insertEndpoint(row) {
+        await webhooks.insertEndpoint(row);
+        touch('endpoints', row.project_id);
+      },
+      async updateEndpoint(projectId, id, patch) {
+        touch('endpoints', projectId);
+        const row = await webhooks.updateEndpoint(projectId, id, patch);
+        touch('endpoints', projectId);
+        return row;
+      },
+    },
+    async transaction(fn) {
+      const txWritten = new Set<string>();
+      try {
+        return await inner.transaction((tx) => fn(wrap(tx, caches, txWritten)));
+      } finally {
+        // Committed (or rolled back) now: drop what the transaction wrote once
+        // more, in case a concurrent read cached the row from before it.
+        for (const k of txWritten) {
+          const at = k.indexOf(':');
+          caches[k.slice(0, at) as keyof Caches].invalidate(k.slice(at + 1));
+        }
+      }
+    },
+  };
+}
