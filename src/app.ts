@@ -11,7 +11,7 @@ import type { Store } from './store/store.ts';
 import type { KeyRing } from './crypto/keyring.ts';
 import type { Catalog } from './toolkits/catalog.ts';
 import { requestIdFor } from './http/request-id.ts';
-import { loggerOptions } from './http/log.ts';
+import { logRequest, loggerOptions } from './http/log.ts';
 import { frameworkErrors, installErrorHandling } from './http/error-handler.ts';
 import { apiKeyHook } from './http/api-auth.ts';
 import { optionalBodyHook, validatorCompiler } from './http/validation.ts';
@@ -42,6 +42,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     bodyLimit: config.bodyLimitBytes,
     trustProxy: config.trustProxy,
     frameworkErrors,
+    disableRequestLogging: true,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const services = createServices({ ...deps, now: deps.now ?? (() => new Date()), fetch: deps.fetch ?? fetch });
@@ -54,9 +55,11 @@ export async function createApp(deps: AppDeps): Promise<App> {
   app.setValidatorCompiler(validatorCompiler());
   app.addHook('preValidation', optionalBodyHook);
 
-  app.addHook('onRequest', async (req, reply) => {
+  app.addHook('onRequest', (req, reply, done) => {
     reply.header('x-request-id', req.id);
+    done();
   });
+  app.addHook('onResponse', logRequest);
   installErrorHandling(app);
 
   await app.register(swagger, {

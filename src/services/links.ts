@@ -12,7 +12,8 @@ import { checkCallbackUrl } from './callback-url.ts';
 import { newWordId, sealCredentials } from './account-view.ts';
 import { aliasTaken, checkConnectionData, splitFields } from './account-fields.ts';
 import type { KeyRing } from '../crypto/keyring.ts';
-import { emitAccountEvent } from '../webhooks/events.ts';
+import { emitAccountEvent, subscribes, type WebhookEventType } from '../webhooks/events.ts';
+import type { LinkSessionRow } from '../store/link-sessions.ts';
 
 export type AccountType = 'PRIVATE' | 'SHARED';
 
@@ -109,15 +110,27 @@ export function createLinkService(deps: { store: Store; keyRing: KeyRing; authCo
     return { project, resolved, account, callbackUrl, now };
   }
 
-  async function insertAccount(account: AccountRow, alias: string | null, also?: (tx: Store) => Promise<void>): Promise<void> {
+  /**
+   * A new account (and its link session) with its webhook event. When no
+   * endpoint of the project wants the event (the common case; the endpoint
+   * list is cached) there is no outbox row to write and the account and link
+   * go in as one statement; otherwise all of it in one transaction.
+   */
+  async function insertAccount(account: AccountRow, link?: LinkSessionRow): Promise<void> {
+    const type: WebhookEventType = account.status === 'ACTIVE' ? 'connected_account.active' : 'connected_account.initiated';
     try {
+      const announced = (await store.webhooks.enabledEndpoints(account.project_id)).some((e) => subscribes(e, type));
+      if (!announced) {
+        await (link ? store.links.insertWithAccount(account, link) : store.accounts.insert(account));
+        return;
+      }
       await store.transaction(async (tx) => {
         await tx.accounts.insert(account);
-        if (also) await also(tx);
-        await emitAccountEvent(tx, account, account.status === 'ACTIVE' ? 'connected_account.active' : 'connected_account.initiated', deps.now());
+        if (link) await tx.links.insert(link);
+        await emitAccountEvent(tx, account, type, deps.now());
       });
     } catch (e) {
-      if (isUniqueViolation(e) && alias) throw aliasTaken(alias);
+      if (isUniqueViolation(e) && account.alias) throw aliasTaken(account.alias);
       throw e;
     }
   }
@@ -128,8 +141,7 @@ export function createLinkService(deps: { store: Store; keyRing: KeyRing; authCo
       const ttl = Math.min(project.settings.link_ttl_seconds ?? deps.defaultTtlSeconds, MAX_LINK_TTL_SECONDS);
       const expiresAt = new Date(now.getTime() + ttl * 1000).toISOString();
       const token = newSecret('lt');
-      await insertAccount(account, account.alias, (tx) =>
-        tx.links.insert({
+      await insertAccount(account, {
           id: newId('ls'),
           project_id: projectId,
           connected_account_id: account.id,
@@ -143,8 +155,7 @@ export function createLinkService(deps: { store: Store; keyRing: KeyRing; authCo
           opened_at: null,
           consumed_at: null,
           created_at: account.created_at,
-        }),
-      );
+        });
       return { link_token: token, redirect_url: `${deps.publicUrl}/link/${token}`, expires_at: expiresAt, connected_account_id: account.id, account_type: account.account_type as AccountType };
     },
 
@@ -166,7 +177,7 @@ export function createLinkService(deps: { store: Store; keyRing: KeyRing; authCo
       account.status = 'ACTIVE';
       account.data = JSON.stringify({ ...JSON.parse(account.data), ...data });
       account.credentials_enc = sealCredentials(deps.keyRing, account, creds);
-      await insertAccount(account, account.alias);
+      await insertAccount(account);
       return { accountId: account.id, status: 'ACTIVE', authScheme: resolved.scheme.mode, redirectUrl: null };
     },
   };

@@ -1,12 +1,33 @@
 import type { Kysely } from 'kysely';
-import type { DB, LinkSessionsTable } from './schema.ts';
+import type { ConnectedAccountsTable, DB, LinkSessionsTable } from './schema.ts';
+import type { Dialect } from './db.ts';
 
 export type LinkSessionRow = LinkSessionsTable;
 
-export function linkSessionsRepo(db: Kysely<DB>) {
+export function linkSessionsRepo(db: Kysely<DB>, dialect: Dialect) {
   return {
     async insert(row: LinkSessionRow): Promise<void> {
       await db.insertInto('link_sessions').values(row).execute();
+    },
+    /**
+     * A new account and its link session, both or neither. On PostgreSQL one
+     * statement (a data-modifying CTE: one round trip, no BEGIN/COMMIT); on
+     * SQLite, in-process, two inserts in a transaction.
+     */
+    async insertWithAccount(account: ConnectedAccountsTable, link: LinkSessionRow): Promise<void> {
+      if (dialect === 'postgres') {
+        await db
+          .with('account', (qb) => qb.insertInto('connected_accounts').values(account).returning('id'))
+          .insertInto('link_sessions')
+          .values(link)
+          .execute();
+        return;
+      }
+      const both = async (q: Kysely<DB>) => {
+        await q.insertInto('connected_accounts').values(account).execute();
+        await q.insertInto('link_sessions').values(link).execute();
+      };
+      await (db.isTransaction ? both(db) : db.transaction().execute(both));
     },
     async byTokenHash(hash: string): Promise<LinkSessionRow | undefined> {
       return db.selectFrom('link_sessions').selectAll().where('token_hash', '=', hash).executeTakeFirst();

@@ -35,7 +35,7 @@ export function createStore(db: Kysely<DB>, dialect: Dialect): Store {
     apiKeys: apiKeysRepo(db),
     authConfigs: authConfigsRepo(db),
     accounts: accountsRepo(db),
-    links: linkSessionsRepo(db),
+    links: linkSessionsRepo(db, dialect),
     audit: auditRepo(db),
     sessions: sessionsRepo(db),
     webhooks: webhooksRepo(db, dialect),

@@ -125,6 +125,25 @@ forEachBackend('store contract', (backend) => {
     assert.equal(results.filter(Boolean).length, 1);
   });
 
+  test('link sessions: insertWithAccount writes the account and its link together, or neither (also inside a transaction)', async () => {
+    const link = (id: string, accountId: string) => ({ id, project_id: t.projectId, connected_account_id: accountId, token_hash: `h-${id}`, callback_url: null, expires_at: new Date(Date.now() + 60_000).toISOString(), browser_hash: null, csrf_token: null, oauth_state_hash: null, pkce_verifier_enc: null, opened_at: null, consumed_at: null, created_at: new Date().toISOString() });
+    const a = account(t.projectId, acId, { status: 'INITIATED', user_id: 'iwa-user', alias: 'iwa' });
+    await store().links.insertWithAccount(a, link('ls_iwa_ok', a.id));
+    assert.equal((await store().accounts.get(t.projectId, a.id))?.alias, 'iwa');
+    assert.equal((await store().links.byId('ls_iwa_ok'))?.connected_account_id, a.id);
+    // The alias is taken: the account insert fails, and no link is left behind.
+    const b = account(t.projectId, acId, { status: 'INITIATED', user_id: 'iwa-user', alias: 'iwa' });
+    await assert.rejects(store().links.insertWithAccount(b, link('ls_iwa_dup', b.id)), (e) => isUniqueViolation(e));
+    assert.equal(await store().links.byId('ls_iwa_dup'), undefined);
+    // The link insert fails (its id exists): no account is left behind.
+    const c = account(t.projectId, acId, { status: 'INITIATED', user_id: 'iwa-user' });
+    await assert.rejects(store().links.insertWithAccount(c, link('ls_iwa_ok', c.id)));
+    assert.equal(await store().accounts.get(t.projectId, c.id), undefined);
+    const d = account(t.projectId, acId, { status: 'INITIATED', user_id: 'iwa-user' });
+    await store().transaction((tx) => tx.links.insertWithAccount(d, link('ls_iwa_tx', d.id)));
+    assert.equal((await store().links.byId('ls_iwa_tx'))?.connected_account_id, d.id);
+  });
+
   test('transactions roll back as a whole', async () => {
     const a = account(t.projectId, acId, {});
     await assert.rejects(
