@@ -98,6 +98,10 @@ export function createAuthConfigService(deps: { store: Store; keyRing: KeyRing; 
     return { settings, secrets };
   }
 
+  // Rows from the store's read cache are frozen and shared until they expire:
+  // resolve (parse, decrypt) each of them once, not on every link and call.
+  const resolvedOf = new WeakMap<AuthConfigRow, ResolvedAuthConfig>();
+
   async function getRow(projectId: string, id: string): Promise<AuthConfigRow> {
     const row = await store.authConfigs.get(projectId, id);
     if (!row) throw new ApiError('AuthConfigNotFound', `Auth config ${id} not found`, { suggestedFix: 'List auth configs with GET /api/v3.1/auth_configs' });
@@ -202,6 +206,13 @@ export function createAuthConfigService(deps: { store: Store; keyRing: KeyRing; 
   }
 
   function resolveRow(row: AuthConfigRow): ResolvedAuthConfig {
+    if (!Object.isFrozen(row)) return resolveFresh(row);
+    let resolved = resolvedOf.get(row);
+    if (!resolved) resolvedOf.set(row, (resolved = resolveFresh(row)));
+    return resolved;
+  }
+
+  function resolveFresh(row: AuthConfigRow): ResolvedAuthConfig {
     const toolkit = toolkitOrThrow(row.toolkit_slug);
     const scheme = schemeOrThrow(toolkit, row.auth_scheme as AuthMode);
     const settings = JSON.parse(row.settings) as Record<string, unknown>;
@@ -209,7 +220,7 @@ export function createAuthConfigService(deps: { store: Store; keyRing: KeyRing; 
     for (const [k, v] of Object.entries(settings)) if (typeof v === 'string') values[k] = v;
     Object.assign(values, row.is_composio_managed ? deps.managedAuth[row.toolkit_slug] ?? {} : {}, decryptSecrets(row));
     const scopes = (settings.scopes as string[] | undefined) ?? scheme.oauth2?.default_scopes ?? [];
-    return { row, toolkit, scheme, scopes, values };
+    return Object.freeze({ row, toolkit, scheme, scopes: Object.freeze([...scopes]) as string[], values: Object.freeze(values) });
   }
 }
 
