@@ -8,6 +8,7 @@ import { call, expectStatus } from '../lib/http.ts';
 import { ACCOUNTS_PER_USER, seedAccounts, type SeedResult } from '../lib/seed.ts';
 import { API_KEY_TOOLKIT, OAUTH_TOOLKIT } from '../lib/toolkits.ts';
 import { waitQuiet } from '../lib/quiet.ts';
+import { decodeCursor, encodeCursor } from '../../src/store/cursor.ts';
 
 export interface World {
   id: string;
@@ -56,8 +57,16 @@ async function validate(w: World): Promise<void> {
   const perUser = Math.min(ACCOUNTS_PER_USER, w.size);
   if (page.items.length !== Math.min(20, perUser) || page.total_items !== perUser) problems.push(`user page: ${page.items.length} items of ${page.total_items}`);
   if (w.seed.deepCursors.length) {
+    // A client deep in a listing holds a cursor the API returned, and those
+    // carry the total counted for the first page: give the seeded cursors the
+    // total and filter tag the first page's cursor carries.
+    const first = (await expectStatus('first page', w.api('GET', '/api/v3.1/connected_accounts?limit=20'), 200)).body;
+    const carried = decodeCursor(first.next_cursor);
+    if (carried?.n === undefined) problems.push('the first page cursor carries no total');
+    w.seed.deepCursors = w.seed.deepCursors.map((c) => encodeCursor({ ...decodeCursor(c)!, n: carried?.n, f: carried?.f }));
     const deep = (await expectStatus('deep page', w.api('GET', `/api/v3.1/connected_accounts?limit=20&cursor=${w.seed.deepCursors[0]}`), 200)).body;
     if (deep.items.length !== 20) problems.push(`deep page has ${deep.items.length} items`);
+    if (deep.total_items !== first.total_items) problems.push(`deep page total ${deep.total_items}, first page ${first.total_items}`);
   }
   if (problems.length) throw new Error(`seeded rows do not read back like API-created ones (${w.backend}, ${w.size}): ${problems.join('; ')}`);
 }
