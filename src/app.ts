@@ -12,7 +12,7 @@ import type { KeyRing } from './crypto/keyring.ts';
 import type { Catalog } from './toolkits/catalog.ts';
 import { requestIdFor } from './http/request-id.ts';
 import { logRequest, loggerOptions } from './http/log.ts';
-import { frameworkErrors, installErrorHandling } from './http/error-handler.ts';
+import { clientErrorHandler, frameworkErrors, installErrorHandling } from './http/error-handler.ts';
 import { apiKeyHook } from './http/api-auth.ts';
 import { optionalBodyHook, validatorCompiler } from './http/validation.ts';
 import { createServices, type Services } from './services/index.ts';
@@ -42,6 +42,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     bodyLimit: config.bodyLimitBytes,
     trustProxy: config.trustProxy,
     frameworkErrors,
+    clientErrorHandler,
     disableRequestLogging: true,
   }).withTypeProvider<TypeBoxTypeProvider>();
 

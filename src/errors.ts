@@ -7,6 +7,8 @@ export const ERRORS = {
   Unauthorized: { code: 1001, slug: 'Auth_InvalidApiKey', status: 401 },
   NotFound: { code: 404, slug: 'Route_NotFound', status: 404 },
   PayloadTooLarge: { code: 413, slug: 'Request_PayloadTooLarge', status: 413 },
+  RequestTimeout: { code: 408, slug: 'Request_Timeout', status: 408 },
+  HeadersTooLarge: { code: 431, slug: 'Request_HeadersTooLarge', status: 431 },
   UnsupportedMediaType: { code: 415, slug: 'Request_UnsupportedMediaType', status: 415 },
   RateLimited: { code: 429, slug: 'Request_RateLimited', status: 429 },
   Internal: { code: 500, slug: 'Internal_ServerError', status: 500 },

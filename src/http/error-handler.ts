@@ -4,7 +4,10 @@
 // a browser, so its failures are HTML pages with the page's security headers,
 // not JSON.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { STATUS_CODES, type IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import { ApiError, envelope } from '../errors.ts';
+import { requestIdFor } from './request-id.ts';
 import { redactUrl } from './log.ts';
 import { renderResult } from '../link/views/pages.ts';
 import { contentSecurityPolicy, securityHeaders } from '../link/views/csp.ts';
@@ -120,6 +123,30 @@ function sendError(err: FastifyError, req: FastifyRequest, reply: FastifyReply):
 export function frameworkErrors(err: FastifyError, req: FastifyRequest, reply: FastifyReply): void {
   reply.header('x-request-id', req.id);
   void sendError(err, req, reply);
+}
+
+/**
+ * Fastify's `clientErrorHandler`: requests Node's HTTP parser refuses before
+ * there is a request at all (headers over the size limit, a malformed request
+ * line, a client too slow to send its headers). They get the envelope too,
+ * with a fresh request id, then the connection is closed.
+ */
+export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const apiError =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? new ApiError('HeadersTooLarge', 'The request headers are too large', { suggestedFix: 'Send fewer or smaller headers (cookies included)' })
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? new ApiError('RequestTimeout', 'The request was not received in time')
+        : new ApiError('BadRequest', 'The request is not valid HTTP');
+  const requestId = requestIdFor({ headers: {} } as IncomingMessage);
+  const body = JSON.stringify(envelope(apiError, requestId));
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${apiError.status} ${STATUS_CODES[apiError.status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nx-request-id: ${requestId}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy();
 }
 
 export function installErrorHandling(app: FastifyInstance): void {

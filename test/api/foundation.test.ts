@@ -4,6 +4,20 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { forEachBackend } from '../helpers/backends.ts';
 import { api, startTestApp, type TestApp } from '../helpers/test-app.ts';
+import net from 'node:net';
+
+/** Sends raw bytes to the server and returns everything it answers before closing. */
+function rawHttp(url: string, bytes: string): Promise<string> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(Number(port), hostname, () => socket.end(bytes));
+    let out = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (d) => (out += d));
+    socket.on('close', () => resolve(out));
+    socket.on('error', reject);
+  });
+}
 
 forEachBackend('foundation', (backend) => {
   let t: TestApp;
@@ -110,6 +124,35 @@ forEachBackend('foundation', (backend) => {
     const joined = t.logs.join('');
     assert.ok(joined.includes('"url":"/api/v3.1/toolkits?limit=1"'), 'requests are logged');
     assert.ok(!joined.includes(t.apiKey));
+  });
+});
+
+forEachBackend('requests the HTTP parser refuses', (backend) => {
+  let t: TestApp;
+  before(async () => {
+    t = await startTestApp(backend, { listen: true });
+  });
+  after(() => t.close());
+
+  const parse = (raw: string) => {
+    const [head, body] = raw.split('\r\n\r\n');
+    return { statusLine: head.split('\r\n')[0], head, body: JSON.parse(body) };
+  };
+
+  test('headers over the size limit -> 431 in the envelope, with a request id', async () => {
+    const res = parse(await rawHttp(t.config.publicUrl, `GET /api/v3.1/toolkits HTTP/1.1\r\nHost: x\r\nx-api-key: ${t.apiKey}\r\nx-big: ${'a'.repeat(20_000)}\r\n\r\n`));
+    assert.equal(res.statusLine, 'HTTP/1.1 431 Request Header Fields Too Large');
+    assert.equal(res.body.error.status, 431);
+    assert.equal(res.body.error.slug, 'Request_HeadersTooLarge');
+    assert.match(res.head, new RegExp(`x-request-id: ${res.body.error.request_id}`));
+    assert.ok(!JSON.stringify(res.body).includes(t.apiKey));
+  });
+
+  test('a request line that is not HTTP -> 400 in the envelope', async () => {
+    const res = parse(await rawHttp(t.config.publicUrl, 'NOT HTTP AT ALL\r\n\r\n'));
+    assert.equal(res.statusLine, 'HTTP/1.1 400 Bad Request');
+    assert.equal(res.body.error.slug, 'Request_BadRequest');
+    assert.match(res.body.error.request_id, /^req_/);
   });
 });
 
