@@ -2,8 +2,10 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { forEachBackend } from '../helpers/backends.ts';
+import { QueryRecorder } from '../helpers/query-recorder.ts';
 import { startTestApp, type TestApp } from '../helpers/test-app.ts';
 import { isUniqueViolation, type AccountRow } from '../../src/store/accounts.ts';
+import { createStore } from '../../src/store/store.ts';
 import { migrate } from '../../src/store/db.ts';
 
 function account(projectId: string, authConfigId: string, over: Partial<AccountRow>): AccountRow {
@@ -142,6 +144,33 @@ forEachBackend('store contract', (backend) => {
     const d = account(t.projectId, acId, { status: 'INITIATED', user_id: 'iwa-user' });
     await store().transaction((tx) => tx.links.insertWithAccount(d, link('ls_iwa_tx', d.id)));
     assert.equal((await store().links.byId('ls_iwa_tx'))?.connected_account_id, d.id);
+  });
+
+  test('link sessions: concurrent insertWithAccount calls each get their own outcome, and share statements', async () => {
+    const recorder = new QueryRecorder();
+    const recorded = createStore(t.runtime.database.db.withPlugin(recorder), t.runtime.database.dialect);
+    await store().accounts.insert(account(t.projectId, acId, { user_id: 'batch-user', alias: 'taken' }));
+    const make = (n: number, tag: string, takenAt?: number) =>
+      Array.from({ length: n }, (_, i) => {
+        const a = account(t.projectId, acId, { status: 'INITIATED', user_id: 'batch-user', alias: i === takenAt ? 'taken' : `${tag}${i}` });
+        const l = { id: `ls_${tag}${String(i).padStart(4, '0')}`, project_id: t.projectId, connected_account_id: a.id, token_hash: `h-${tag}-${i}`, callback_url: null, expires_at: new Date(Date.now() + 60_000).toISOString(), browser_hash: null, csrf_token: null, oauth_state_hash: null, pkce_verifier_enc: null, opened_at: null, consumed_at: null, created_at: a.created_at };
+        return { a, l };
+      });
+    const check = async (items: ReturnType<typeof make>, results: PromiseSettledResult<void>[], failed?: number) => {
+      results.forEach((r, i) => assert.equal(r.status, i === failed ? 'rejected' : 'fulfilled', `item ${i}`));
+      if (failed !== undefined) assert.ok(isUniqueViolation((results[failed] as PromiseRejectedResult).reason), 'the taken alias is reported as such');
+      for (const [i, { a, l }] of items.entries()) {
+        assert.equal(!!(await store().accounts.get(t.projectId, a.id)), i !== failed, `account ${i}`);
+        assert.equal((await store().links.byId(l.id))?.connected_account_id, i === failed ? undefined : a.id, `link ${i}`);
+      }
+    };
+    const clean = make(10, 'bok');
+    await check(clean, await Promise.allSettled(clean.map(({ a, l }) => recorded.links.insertWithAccount(a, l))));
+    assert.equal(recorder.ofKind('InsertQueryNode'), backend === 'postgres' ? 1 : 2, 'PostgreSQL: one statement for the ten; SQLite: one insert per table');
+    recorder.reset();
+    const mixed = make(30, 'bmx', 17);
+    await check(mixed, await Promise.allSettled(mixed.map(({ a, l }) => recorded.links.insertWithAccount(a, l))), 17);
+    assert.equal(recorder.ofKind('InsertQueryNode'), backend === 'postgres' ? 1 + 30 : 1 + 59, 'the group fails on the taken alias, then each link alone (SQLite: two inserts a link, the taken one stops at its account)');
   });
 
   test('transactions roll back as a whole', async () => {

@@ -3,31 +3,12 @@
 // counted once (first page) and carried in the cursor; old and broken cursors.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { KyselyPlugin, PluginTransformQueryArgs, PluginTransformResultArgs, QueryResult, RootOperationNode, UnknownRow } from 'kysely';
+import { QueryRecorder } from '../helpers/query-recorder.ts';
 import { forEachBackend } from '../helpers/backends.ts';
 import { api, startTestApp, type TestApp } from '../helpers/test-app.ts';
 import type { AccountQuery, AccountRow } from '../../src/store/accounts.ts';
 import { createStore } from '../../src/store/store.ts';
 import { CursorError, decodeCursor, encodeCursor } from '../../src/store/cursor.ts';
-
-/** Records every query a Kysely instance sends (a real plugin, no mock: the queries still run). */
-class QueryRecorder implements KyselyPlugin {
-  nodes: RootOperationNode[] = [];
-  transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
-    this.nodes.push(args.node);
-    return args.node;
-  }
-  async transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
-    return args.result;
-  }
-  /** How many of the recorded queries are a count(*). */
-  counts(): number {
-    return this.nodes.filter((n) => /"kind":"AggregateFunctionNode","func":"count"/.test(JSON.stringify(n))).length;
-  }
-  reset(): void {
-    this.nodes = [];
-  }
-}
 
 function row(projectId: string, authConfigId: string, id: string, createdAt: string, over: Partial<AccountRow> = {}): AccountRow {
   return {
