@@ -1,8 +1,7 @@
-// Micro-benchmark behind a proposal in docs/benchmarks.md: what one account
-// read costs in the store layer on SQLite, as authlink does it today (Kysely's
-// SqliteDriver prepares every statement anew) and with a statement cache in
-// front of better-sqlite3 (the proposed change to src/store/db.ts), plus the
-// count(*) that GET /connected_accounts runs on every page.
+// Micro-benchmark behind docs/benchmarks.md: what one account read costs in
+// the store layer on SQLite, with authlink's statement cache (src/store/db.ts)
+// and as it was before (Kysely's SqliteDriver prepares every statement anew),
+// plus the count(*) and keyset queries of GET /connected_accounts.
 //   npx tsx bench/micro/sqlite-statements.ts [accounts=100000]
 import fs from 'node:fs';
 import os from 'node:os';
@@ -18,23 +17,6 @@ import { seedAccounts } from '../lib/seed.ts';
 const N = Number(process.argv[2] ?? 100_000);
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'authlink-micro-'));
 const file = path.join(dir, 'micro.db');
-
-/** The proposal: better-sqlite3 behind a prepared-statement cache, handed to Kysely's SqliteDialect. */
-function cachingDatabase(db: SQLite.Database) {
-  const cache = new Map<string, SQLite.Statement>();
-  return {
-    close: () => db.close(),
-    prepare(sql: string) {
-      let stmt = cache.get(sql);
-      if (!stmt) {
-        stmt = db.prepare(sql);
-        if (cache.size >= 500) cache.delete(cache.keys().next().value!);
-        cache.set(sql, stmt);
-      }
-      return stmt;
-    },
-  };
-}
 
 function time(label: string, ops: number, fn: (i: number) => unknown): void {
   for (let i = 0; i < Math.min(ops, 2000); i++) fn(i); // warm-up
@@ -65,16 +47,16 @@ const seed = await seedAccounts({ n: N, projectId, authConfigId: 'ac_micro', too
 process.stdout.write(`${N.toLocaleString('en-US')} accounts seeded in ${seed.seconds.toFixed(1)} s\n\n`);
 
 const ids = seed.ids;
-const asIs = createStore(database.db, 'sqlite');
+const authlink = createStore(database.db, 'sqlite'); // openDatabase: with the statement cache
 const raw = new SQLite(file);
-const cachedKysely = new Kysely<DB>({ dialect: new SqliteDialect({ database: cachingDatabase(new SQLite(file)) }) });
-const cached = createStore(cachedKysely, 'sqlite');
+const uncachedKysely = new Kysely<DB>({ dialect: new SqliteDialect({ database: new SQLite(file) }) });
+const before = createStore(uncachedKysely, 'sqlite');
 const select = 'select * from "connected_accounts" where "id" = ? and "project_id" = ? and "deleted_at" is null';
 const stmt = raw.prepare(select);
 
 const OPS = 20_000;
-await timeAsync('store.accounts.get, Kysely as today (prepare per query)', OPS, (i) => asIs.accounts.get(projectId, ids[i % ids.length]));
-await timeAsync('store.accounts.get, Kysely + statement cache (proposal)', OPS, (i) => cached.accounts.get(projectId, ids[i % ids.length]));
+await timeAsync('store.accounts.get, Kysely preparing per query (before)', OPS, (i) => before.accounts.get(projectId, ids[i % ids.length]));
+await timeAsync('store.accounts.get, authlink (statement cache)', OPS, (i) => authlink.accounts.get(projectId, ids[i % ids.length]));
 time('better-sqlite3 prepare() + get() per query', OPS, (i) => raw.prepare(select).get(ids[i % ids.length], projectId));
 time('better-sqlite3 prepare() alone', OPS, () => raw.prepare(select));
 time('better-sqlite3 cached statement get()', OPS, (i) => stmt.get(ids[i % ids.length], projectId));
@@ -85,19 +67,19 @@ time('  ... same, with cache_size = 64 MiB', OPS, (i) => bigStmt.get(ids[i % ids
 const ro = big.prepare('select "id" from "connected_accounts" where "id" = ? and "project_id" = ?');
 time('  ... only the id column (no row decode), 64 MiB cache', OPS, (i) => ro.get(ids[i % ids.length], projectId));
 big.close();
-await timeAsync('store.projects.get, Kysely as today', OPS, () => asIs.projects.get(projectId));
-await timeAsync('store.authConfigs.getAny, Kysely as today', OPS, () => asIs.authConfigs.getAny(projectId, 'ac_micro'));
+await timeAsync('store.projects.get, authlink (no read cache here)', OPS, () => authlink.projects.get(projectId));
+await timeAsync('store.authConfigs.getAny, authlink (no read cache here)', OPS, () => authlink.authConfigs.getAny(projectId, 'ac_micro'));
 
 const count = raw.prepare(`select count(*) as n from "connected_accounts" where "project_id" = ? and "deleted_at" is null and "account_type" in (?)`);
-time(`count(*) of the project's ${N.toLocaleString('en-US')} accounts (every list page)`, 20, () => count.get(projectId, 'PRIVATE'));
+time(`count(*) of the project's ${N.toLocaleString('en-US')} accounts (first list page only)`, 20, () => count.get(projectId, 'PRIVATE'));
 process.stdout.write(`\nplan of that count: ${JSON.stringify(raw.prepare(`explain query plan select count(*) from "connected_accounts" where "project_id" = ? and "deleted_at" is null and "account_type" in (?)`).all(projectId, 'PRIVATE').map((r) => (r as { detail: string }).detail))}\n`);
 
 // The keyset page of GET /connected_accounts?cursor=... as Kysely writes it (an OR), and as a row-value comparison.
 const c = JSON.parse(Buffer.from(seed.deepCursors[seed.deepCursors.length >> 1], 'base64url').toString()) as { t: string; id: string };
 const where = `"project_id" = ? and "deleted_at" is null and "account_type" in (?)`;
 const pages: Array<[string, string, unknown[]]> = [
-  ['deep page, (created_at < t or (created_at = t and id < i)) as today', `select * from "connected_accounts" where ${where} and ("created_at" < ? or ("created_at" = ? and "id" < ?)) order by "created_at" desc, "id" desc limit 21`, [projectId, 'PRIVATE', c.t, c.t, c.id]],
-  ['deep page, (created_at, id) < (t, i) row value (proposal)', `select * from "connected_accounts" where ${where} and ("created_at", "id") < (?, ?) order by "created_at" desc, "id" desc limit 21`, [projectId, 'PRIVATE', c.t, c.id]],
+  ['deep page, (created_at < t or (created_at = t and id < i)) (before)', `select * from "connected_accounts" where ${where} and ("created_at" < ? or ("created_at" = ? and "id" < ?)) order by "created_at" desc, "id" desc limit 21`, [projectId, 'PRIVATE', c.t, c.t, c.id]],
+  ['deep page, (created_at, id) < (t, i) row value (authlink)', `select * from "connected_accounts" where ${where} and ("created_at", "id") < (?, ?) order by "created_at" desc, "id" desc limit 21`, [projectId, 'PRIVATE', c.t, c.id]],
 ];
 for (const [label, text, params] of pages) {
   const st = raw.prepare(text);
@@ -120,12 +102,10 @@ for (const [label, conn] of [
   time(`user count, ${label}`, 5000, (i) => cnt.get(projectId, 'PRIVATE', users[(i * 7919) % users.length]));
   conn.close();
 }
-raw.exec('create index bench_user_count on connected_accounts (project_id, user_id, account_type, deleted_at)');
-const covered = raw.prepare(userCount);
-time('user count, covering index (project_id, user_id, account_type, deleted_at)', 5000, (i) => covered.get(projectId, 'PRIVATE', users[(i * 7919) % users.length]));
+// Migration 004's covering index (project_id, user_id, account_type, deleted_at) serves the user count:
 process.stdout.write(`  plan: ${JSON.stringify(raw.prepare(`explain query plan ${userCount}`).all(projectId, 'PRIVATE', users[0]).map((r) => (r as { detail: string }).detail))}\n`);
 
 raw.close();
-await cachedKysely.destroy();
+await uncachedKysely.destroy();
 await database.close();
 fs.rmSync(dir, { recursive: true, force: true });

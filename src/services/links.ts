@@ -113,8 +113,9 @@ export function createLinkService(deps: { store: Store; keyRing: KeyRing; authCo
   /**
    * A new account (and its link session) with its webhook event. When no
    * endpoint of the project wants the event (the common case; the endpoint
-   * list is cached) there is no outbox row to write and the account and link
-   * go in as one statement; otherwise all of it in one transaction.
+   * list is cached) there is no outbox row to write, and account and link are
+   * written with the other links of this event-loop turn
+   * (store.links.insertWithAccount); otherwise all of it in one transaction.
    */
   async function insertAccount(account: AccountRow, link?: LinkSessionRow): Promise<void> {
     const type: WebhookEventType = account.status === 'ACTIVE' ? 'connected_account.active' : 'connected_account.initiated';
@@ -142,20 +143,20 @@ export function createLinkService(deps: { store: Store; keyRing: KeyRing; authCo
       const expiresAt = new Date(now.getTime() + ttl * 1000).toISOString();
       const token = newSecret('lt');
       await insertAccount(account, {
-          id: newId('ls'),
-          project_id: projectId,
-          connected_account_id: account.id,
-          token_hash: hashSecret(token),
-          callback_url: callbackUrl,
-          expires_at: expiresAt,
-          browser_hash: null,
-          csrf_token: null,
-          oauth_state_hash: null,
-          pkce_verifier_enc: null,
-          opened_at: null,
-          consumed_at: null,
-          created_at: account.created_at,
-        });
+        id: newId('ls'),
+        project_id: projectId,
+        connected_account_id: account.id,
+        token_hash: hashSecret(token),
+        callback_url: callbackUrl,
+        expires_at: expiresAt,
+        browser_hash: null,
+        csrf_token: null,
+        oauth_state_hash: null,
+        pkce_verifier_enc: null,
+        opened_at: null,
+        consumed_at: null,
+        created_at: account.created_at,
+      });
       return { link_token: token, redirect_url: `${deps.publicUrl}/link/${token}`, expires_at: expiresAt, connected_account_id: account.id, account_type: account.account_type as AccountType };
     },
 
