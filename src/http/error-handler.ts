@@ -4,10 +4,10 @@
 // a browser, so its failures are HTML pages with the page's security headers,
 // not JSON.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { STATUS_CODES, type IncomingMessage } from 'node:http';
+import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import { ApiError, envelope } from '../errors.ts';
-import { requestIdFor } from './request-id.ts';
+import { newId } from '../crypto/tokens.ts';
 import { redactUrl } from './log.ts';
 import { renderResult } from '../link/views/pages.ts';
 import { contentSecurityPolicy, securityHeaders } from '../link/views/csp.ts';
@@ -139,7 +139,7 @@ export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket): 
       : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
         ? new ApiError('RequestTimeout', 'The request was not received in time')
         : new ApiError('BadRequest', 'The request is not valid HTTP');
-  const requestId = requestIdFor({ headers: {} } as IncomingMessage);
+  const requestId = newId('req');
   const body = JSON.stringify(envelope(apiError, requestId));
   if (socket.writable) {
     socket.write(
