@@ -12,7 +12,7 @@ import { checkCallbackUrl } from './callback-url.ts';
 import { newWordId, sealCredentials } from './account-view.ts';
 import { aliasTaken, checkConnectionData, splitFields } from './account-fields.ts';
 import type { KeyRing } from '../crypto/keyring.ts';
-import { emitAccountEvent, subscribes, type WebhookEventType } from '../webhooks/events.ts';
+import { accountEventRows, insertOutbox, type WebhookEventType } from '../webhooks/events.ts';
 import type { LinkSessionRow } from '../store/link-sessions.ts';
 
 export type AccountType = 'PRIVATE' | 'SHARED';
@@ -111,25 +111,23 @@ export function createLinkService(deps: { store: Store; keyRing: KeyRing; authCo
   }
 
   /**
-   * A new account (and its link session) with its webhook event. When no
-   * endpoint of the project wants the event (the common case; the endpoint
-   * list is cached) there is no outbox row to write, and account and link are
-   * written with the other links of this event-loop turn
-   * (store.links.insertWithAccount); otherwise all of it in one transaction.
+   * A new account (and its link session) with the webhook event announcing
+   * it, all or none. With a link, they are written together with the other
+   * links of this event-loop turn (store.links.insertWithAccount); the
+   * endpoint list the event is built from is cached (store read cache).
    */
   async function insertAccount(account: AccountRow, link?: LinkSessionRow): Promise<void> {
     const type: WebhookEventType = account.status === 'ACTIVE' ? 'connected_account.active' : 'connected_account.initiated';
     try {
-      const announced = (await store.webhooks.enabledEndpoints(account.project_id)).some((e) => subscribes(e, type));
-      if (!announced) {
-        await (link ? store.links.insertWithAccount(account, link) : store.accounts.insert(account));
-        return;
+      const outbox = accountEventRows(await store.webhooks.enabledEndpoints(account.project_id), account, type, deps.now());
+      if (link) await store.links.insertWithAccount(account, link, outbox);
+      else if (!outbox) await store.accounts.insert(account);
+      else {
+        await store.transaction(async (tx) => {
+          await tx.accounts.insert(account);
+          await insertOutbox(tx, outbox);
+        });
       }
-      await store.transaction(async (tx) => {
-        await tx.accounts.insert(account);
-        if (link) await tx.links.insert(link);
-        await emitAccountEvent(tx, account, type, deps.now());
-      });
     } catch (e) {
       if (isUniqueViolation(e) && account.alias) throw aliasTaken(account.alias);
       throw e;

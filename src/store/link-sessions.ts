@@ -1,34 +1,59 @@
 import type { Kysely } from 'kysely';
 import type { ConnectedAccountsTable, DB, LinkSessionsTable } from './schema.ts';
 import type { Dialect } from './db.ts';
+import type { OutboxRows } from './webhooks.ts';
 
 export type LinkSessionRow = LinkSessionsTable;
 
 interface NewLink {
   account: ConnectedAccountsTable;
   link: LinkSessionRow;
+  /** The webhook event announcing the new account, when an endpoint subscribes to it. */
+  outbox?: OutboxRows;
 }
 
 /**
- * Accounts and their link sessions, all or none: on PostgreSQL one statement
- * (a data-modifying CTE, no BEGIN/COMMIT), on SQLite two multi-row inserts in
- * one transaction (or in the caller's).
+ * Accounts, their link sessions and their webhook outbox rows, all or none:
+ * on PostgreSQL one statement (data-modifying CTEs, no BEGIN/COMMIT), on
+ * SQLite multi-row inserts in one transaction (or in the caller's).
  */
 async function insertMany(db: Kysely<DB>, dialect: Dialect, items: NewLink[]): Promise<void> {
   const accounts = items.map((i) => i.account);
   const links = items.map((i) => i.link);
+  const events = items.flatMap((i) => (i.outbox ? [i.outbox.event] : []));
+  const deliveries = items.flatMap((i) => i.outbox?.deliveries ?? []);
   if (dialect === 'postgres') {
-    await db.with('account', (qb) => qb.insertInto('connected_accounts').values(accounts).returning('id')).insertInto('link_sessions').values(links).execute();
+    const withLinks = db.with('account', (qb) => qb.insertInto('connected_accounts').values(accounts).returning('id'));
+    if (!events.length) await withLinks.insertInto('link_sessions').values(links).execute();
+    else {
+      await withLinks
+        .with('link', (qb) => qb.insertInto('link_sessions').values(links).returning('id'))
+        .with('event', (qb) => qb.insertInto('webhook_events').values(events).returning('id'))
+        .insertInto('webhook_deliveries')
+        .values(deliveries)
+        .execute();
+    }
     return;
   }
-  const both = async (q: Kysely<DB>) => {
+  const all = async (q: Kysely<DB>) => {
     await q.insertInto('connected_accounts').values(accounts).execute();
     await q.insertInto('link_sessions').values(links).execute();
+    if (events.length) {
+      await q.insertInto('webhook_events').values(events).execute();
+      await q.insertInto('webhook_deliveries').values(deliveries).execute();
+    }
   };
-  await (db.isTransaction ? both(db) : db.transaction().execute(both));
+  await (db.isTransaction ? all(db) : db.transaction().execute(all));
 }
 
-const MAX_BATCH = 100; // 39 parameters a link: well under PostgreSQL's 65,535 and SQLite's 32,766
+// A group's statements stay under SQLite's 32,766 bound parameters (PostgreSQL allows 65,535).
+const MAX_GROUP_PARAMETERS = 30_000;
+
+function parametersOf(item: NewLink): number {
+  const { account, link, outbox } = item;
+  const count = (row: object) => Object.keys(row).length;
+  return count(account) + count(link) + (outbox ? count(outbox.event) + outbox.deliveries.reduce((n, d) => n + count(d), 0) : 0);
+}
 
 /**
  * Group insert: the links asked for in one event-loop turn are written
@@ -44,11 +69,22 @@ function batchedInsert(db: Kysely<DB>, dialect: Dialect): (item: NewLink) => Pro
   const flush = () => {
     const items = queue;
     queue = [];
-    for (let i = 0; i < items.length; i += MAX_BATCH) {
-      const chunk = items.slice(i, i + MAX_BATCH);
-      if (chunk.length === 1) void one(chunk[0]);
-      else void insertMany(db, dialect, chunk).then(() => chunk.forEach((p) => p.resolve()), () => chunk.forEach(one));
+    let chunk: Pending[] = [];
+    let parameters = 0;
+    const send = () => {
+      const group = chunk;
+      if (group.length === 1) void one(group[0]);
+      else if (group.length > 1) void insertMany(db, dialect, group).then(() => group.forEach((p) => p.resolve()), () => group.forEach(one));
+      chunk = [];
+      parameters = 0;
+    };
+    for (const item of items) {
+      const n = parametersOf(item);
+      if (chunk.length && parameters + n > MAX_GROUP_PARAMETERS) send();
+      chunk.push(item);
+      parameters += n;
     }
+    send();
   };
   return (item) =>
     new Promise<void>((resolve, reject) => {
@@ -65,12 +101,13 @@ export function linkSessionsRepo(db: Kysely<DB>, dialect: Dialect) {
       await db.insertInto('link_sessions').values(row).execute();
     },
     /**
-     * A new account and its link session, both or neither. Outside a
-     * transaction the links asked for in one event-loop turn are written
-     * together (see `batchedInsert`).
+     * A new account, its link session and the outbox rows announcing it, all
+     * or none. Outside a transaction the links asked for in one event-loop
+     * turn are written together (see `batchedInsert`).
      */
-    async insertWithAccount(account: ConnectedAccountsTable, link: LinkSessionRow): Promise<void> {
-      await (batch ? batch({ account, link }) : insertMany(db, dialect, [{ account, link }]));
+    async insertWithAccount(account: ConnectedAccountsTable, link: LinkSessionRow, outbox?: OutboxRows): Promise<void> {
+      const item = { account, link, outbox };
+      await (batch ? batch(item) : insertMany(db, dialect, [item]));
     },
     async byTokenHash(hash: string): Promise<LinkSessionRow | undefined> {
       return db.selectFrom('link_sessions').selectAll().where('token_hash', '=', hash).executeTakeFirst();

@@ -7,6 +7,12 @@ export type WebhookEndpointRow = WebhookEndpointsTable;
 export type WebhookEventRow = WebhookEventsTable;
 export type WebhookDeliveryRow = WebhookDeliveriesTable;
 
+/** The outbox rows of one event: the event and a delivery per endpoint subscribed to it. */
+export interface OutboxRows {
+  event: WebhookEventRow;
+  deliveries: WebhookDeliveryRow[];
+}
+
 export function webhooksRepo(db: Kysely<DB>, dialect: Dialect) {
   return {
     async insertEndpoint(row: WebhookEndpointRow): Promise<void> {

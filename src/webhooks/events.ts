@@ -5,7 +5,7 @@
 import { newId } from '../crypto/tokens.ts';
 import type { Store } from '../store/store.ts';
 import type { AccountRow } from '../store/accounts.ts';
-import type { WebhookEndpointRow } from '../store/webhooks.ts';
+import type { OutboxRows, WebhookEndpointRow } from '../store/webhooks.ts';
 
 export const WEBHOOK_EVENT_TYPES = [
   'connected_account.initiated',
@@ -47,16 +47,16 @@ export function accountPayload(row: AccountRow) {
   };
 }
 
-/** Writes one event for `row` into the outbox of `tx` (call inside the state change's transaction). */
-export async function emitAccountEvent(tx: Store, row: AccountRow, type: WebhookEventType, now: Date, extra: Record<string, unknown> = {}): Promise<void> {
-  const endpoints = (await tx.webhooks.enabledEndpoints(row.project_id)).filter((e) => subscribes(e, type));
-  if (!endpoints.length) return;
+/** The outbox rows announcing `type` for `row` to the subscribed ones of `endpoints`; undefined when none is. */
+export function accountEventRows(endpoints: readonly WebhookEndpointRow[], row: AccountRow, type: WebhookEventType, now: Date, extra: Record<string, unknown> = {}): OutboxRows | undefined {
+  const subscribed = endpoints.filter((e) => subscribes(e, type));
+  if (!subscribed.length) return undefined;
   const id = newId('msg');
   const ts = now.toISOString();
   const payload = { id, type, timestamp: ts, project_id: row.project_id, data: { connected_account: accountPayload(row), ...extra } };
-  await tx.webhooks.insertEvent({ id, project_id: row.project_id, type, payload: JSON.stringify(payload), created_at: ts });
-  await tx.webhooks.insertDeliveries(
-    endpoints.map((e) => ({
+  return {
+    event: { id, project_id: row.project_id, type, payload: JSON.stringify(payload), created_at: ts },
+    deliveries: subscribed.map((e) => ({
       id: newId('whd'),
       project_id: row.project_id,
       endpoint_id: e.id,
@@ -72,5 +72,16 @@ export async function emitAccountEvent(tx: Store, row: AccountRow, type: Webhook
       created_at: ts,
       updated_at: ts,
     })),
-  );
+  };
+}
+
+/** Writes one event for `row` into the outbox of `tx` (call inside the state change's transaction). */
+export async function emitAccountEvent(tx: Store, row: AccountRow, type: WebhookEventType, now: Date, extra: Record<string, unknown> = {}): Promise<void> {
+  const rows = accountEventRows(await tx.webhooks.enabledEndpoints(row.project_id), row, type, now, extra);
+  if (rows) await insertOutbox(tx, rows);
+}
+
+export async function insertOutbox(tx: Store, rows: OutboxRows): Promise<void> {
+  await tx.webhooks.insertEvent(rows.event);
+  await tx.webhooks.insertDeliveries(rows.deliveries);
 }

@@ -6,6 +6,7 @@ import { QueryRecorder } from '../helpers/query-recorder.ts';
 import { startTestApp, type TestApp } from '../helpers/test-app.ts';
 import { isUniqueViolation, type AccountRow } from '../../src/store/accounts.ts';
 import { createStore } from '../../src/store/store.ts';
+import { accountEventRows } from '../../src/webhooks/events.ts';
 import { migrate } from '../../src/store/db.ts';
 
 function account(projectId: string, authConfigId: string, over: Partial<AccountRow>): AccountRow {
@@ -171,6 +172,48 @@ forEachBackend('store contract', (backend) => {
     const mixed = make(30, 'bmx', 17);
     await check(mixed, await Promise.allSettled(mixed.map(({ a, l }) => recorded.links.insertWithAccount(a, l))), 17);
     assert.equal(recorder.ofKind('InsertQueryNode'), backend === 'postgres' ? 1 + 30 : 1 + 59, 'the group fails on the taken alias, then each link alone (SQLite: two inserts a link, the taken one stops at its account)');
+  });
+
+  test('link sessions: insertWithAccount writes the webhook outbox rows with their account, grouped, and none for a refused one', async () => {
+    const recorder = new QueryRecorder();
+    const recorded = createStore(t.runtime.database.db.withPlugin(recorder), t.runtime.database.dialect);
+    const ts = new Date().toISOString();
+    const endpoint = { id: 'we_contract_ob', project_id: t.projectId, url: 'https://hooks.example.com/ob', description: null, events: '["*"]', enabled: 1, secret_enc: 'x', previous_secret_enc: null, previous_secret_until: null, created_at: ts, updated_at: ts, deleted_at: null };
+    await store().webhooks.insertEndpoint(endpoint);
+    try {
+      await store().accounts.insert(account(t.projectId, acId, { user_id: 'outbox-user', alias: 'ob-taken' }));
+      const items = Array.from({ length: 12 }, (_, i) => {
+        const a = account(t.projectId, acId, { status: 'INITIATED', user_id: 'outbox-user', alias: i === 4 ? 'ob-taken' : `ob${i}` });
+        const l = { id: `ls_ob${String(i).padStart(4, '0')}`, project_id: t.projectId, connected_account_id: a.id, token_hash: `h-ob-${i}`, callback_url: null, expires_at: new Date(Date.now() + 60_000).toISOString(), browser_hash: null, csrf_token: null, oauth_state_hash: null, pkce_verifier_enc: null, opened_at: null, consumed_at: null, created_at: a.created_at };
+        // Every other link is announced (as if an endpoint subscribed), the rest are not.
+        return { a, l, outbox: i % 2 === 0 ? accountEventRows([endpoint], a, 'connected_account.initiated', new Date()) : undefined };
+      });
+      const clean = items.filter((_, i) => i !== 4);
+      const results = await Promise.allSettled(clean.map(({ a, l, outbox }) => recorded.links.insertWithAccount(a, l, outbox)));
+      assert.deepEqual([...new Set(results.map((r) => r.status))], ['fulfilled']);
+      assert.equal(recorder.ofKind('InsertQueryNode'), backend === 'postgres' ? 1 : 4, 'PostgreSQL: one statement for accounts, links, events and deliveries; SQLite: one insert per table');
+      for (const { a, outbox } of clean) {
+        assert.ok(await store().accounts.get(t.projectId, a.id));
+        if (!outbox) continue;
+        assert.equal((await store().webhooks.getEvent(outbox.event.id))?.type, 'connected_account.initiated');
+        assert.equal((await store().webhooks.getDelivery(t.projectId, endpoint.id, outbox.deliveries[0].id))?.status, 'pending');
+      }
+      // The refused one (taken alias), grouped with a good one: neither its account nor its event is written.
+      const [bad, good] = [items[4], make('ob-late')];
+      const outcome = await Promise.allSettled([bad, good].map(({ a, l, outbox }) => recorded.links.insertWithAccount(a, l, outbox)));
+      assert.deepEqual(outcome.map((r) => r.status), ['rejected', 'fulfilled']);
+      assert.equal(await store().accounts.get(t.projectId, bad.a.id), undefined);
+      assert.equal(await store().webhooks.getEvent(bad.outbox!.event.id), undefined);
+      assert.ok(await store().webhooks.getEvent(good.outbox!.event.id));
+
+      function make(tag: string) {
+        const a = account(t.projectId, acId, { status: 'INITIATED', user_id: 'outbox-user', alias: tag });
+        const l = { ...items[0].l, id: `ls_${tag.replace(/-/g, '')}`, connected_account_id: a.id, token_hash: `h-${tag}` };
+        return { a, l, outbox: accountEventRows([endpoint], a, 'connected_account.initiated', new Date()) };
+      }
+    } finally {
+      await store().webhooks.updateEndpoint(t.projectId, endpoint.id, { enabled: 0, deleted_at: new Date().toISOString() });
+    }
   });
 
   test('transactions roll back as a whole', async () => {
