@@ -97,9 +97,6 @@ export function linkSessionsRepo(db: Kysely<DB>, dialect: Dialect) {
   // Inside a transaction the caller's statements come first: no grouping there.
   const batch = db.isTransaction ? undefined : batchedInsert(db, dialect);
   return {
-    async insert(row: LinkSessionRow): Promise<void> {
-      await db.insertInto('link_sessions').values(row).execute();
-    },
     /**
      * A new account, its link session and the outbox rows announcing it, all
      * or none. Outside a transaction the links asked for in one event-loop

@@ -119,9 +119,8 @@ forEachBackend('store contract', (backend) => {
 
   test('link sessions: consume is single use, even concurrently', async () => {
     const a = account(t.projectId, acId, { status: 'INITIATED' });
-    await store().accounts.insert(a);
     const now = new Date().toISOString();
-    await store().links.insert({ id: 'ls_contract01', project_id: t.projectId, connected_account_id: a.id, token_hash: 'h1', callback_url: null, expires_at: new Date(Date.now() + 60_000).toISOString(), browser_hash: null, csrf_token: null, oauth_state_hash: null, pkce_verifier_enc: null, opened_at: null, consumed_at: null, created_at: now });
+    await store().links.insertWithAccount(a, { id: 'ls_contract01', project_id: t.projectId, connected_account_id: a.id, token_hash: 'h1', callback_url: null, expires_at: new Date(Date.now() + 60_000).toISOString(), browser_hash: null, csrf_token: null, oauth_state_hash: null, pkce_verifier_enc: null, opened_at: null, consumed_at: null, created_at: now });
     assert.ok(await store().links.bindBrowser('ls_contract01', 'b1', 'c1', now));
     assert.equal(await store().links.bindBrowser('ls_contract01', 'b2', 'c2', now), undefined, 'second browser cannot bind');
     const results = await Promise.all(Array.from({ length: 8 }, () => store().links.consume('ls_contract01', new Date().toISOString())));
