@@ -4,42 +4,11 @@ import assert from 'node:assert/strict';
 import { forEachBackend } from '../helpers/backends.ts';
 import { QueryRecorder } from '../helpers/query-recorder.ts';
 import { startTestApp, type TestApp } from '../helpers/test-app.ts';
-import { isUniqueViolation, type AccountRow } from '../../src/store/accounts.ts';
+import { isUniqueViolation } from '../../src/store/accounts.ts';
+import { accountRow as account } from '../helpers/account-row.ts';
 import { createStore } from '../../src/store/store.ts';
 import { accountEventRows } from '../../src/webhooks/events.ts';
 import { migrate } from '../../src/store/db.ts';
-
-function account(projectId: string, authConfigId: string, over: Partial<AccountRow>): AccountRow {
-  const ts = over.created_at ?? new Date().toISOString();
-  return {
-    id: `ca_${Math.random().toString(36).slice(2, 14)}`,
-    project_id: projectId,
-    auth_config_id: authConfigId,
-    toolkit_slug: 'github',
-    user_id: 'u1',
-    alias: null,
-    word_id: 'github_red-castle',
-    account_type: 'PRIVATE',
-    acl: null,
-    status: 'ACTIVE',
-    status_reason: null,
-    is_disabled: 0,
-    data: '{}',
-    credentials_enc: null,
-    requested_scopes: null,
-    granted_scopes: null,
-    token_expires_at: null,
-    refresh_lock_owner: null,
-    refresh_lock_until: null,
-    refresh_failures: 0,
-    next_refresh_at: null,
-    last_used_at: null,
-    created_at: ts,
-    updated_at: ts,
-    deleted_at: null,
-    ...over,
-  };
-}
 
 forEachBackend('store contract', (backend) => {
   let t: TestApp;

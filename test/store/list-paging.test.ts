@@ -4,6 +4,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { QueryRecorder } from '../helpers/query-recorder.ts';
+import { accountRow } from '../helpers/account-row.ts';
 import { forEachBackend } from '../helpers/backends.ts';
 import { api, startTestApp, type TestApp } from '../helpers/test-app.ts';
 import type { AccountQuery, AccountRow } from '../../src/store/accounts.ts';
@@ -11,34 +12,7 @@ import { createStore } from '../../src/store/store.ts';
 import { CursorError, decodeCursor, encodeCursor } from '../../src/store/cursor.ts';
 
 function row(projectId: string, authConfigId: string, id: string, createdAt: string, over: Partial<AccountRow> = {}): AccountRow {
-  return {
-    id,
-    project_id: projectId,
-    auth_config_id: authConfigId,
-    toolkit_slug: 'github',
-    user_id: 'pager',
-    alias: null,
-    word_id: 'github_red-castle',
-    account_type: 'PRIVATE',
-    acl: null,
-    status: 'ACTIVE',
-    status_reason: null,
-    is_disabled: 0,
-    data: '{}',
-    credentials_enc: null,
-    requested_scopes: null,
-    granted_scopes: null,
-    token_expires_at: null,
-    refresh_lock_owner: null,
-    refresh_lock_until: null,
-    refresh_failures: 0,
-    next_refresh_at: null,
-    last_used_at: null,
-    created_at: createdAt,
-    updated_at: createdAt,
-    deleted_at: null,
-    ...over,
-  };
+  return accountRow(projectId, authConfigId, { id, user_id: 'pager', created_at: createdAt, updated_at: createdAt, ...over });
 }
 
 /** Byte order, as both databases compare these ids (lowercase letters and digits, one length). */
