@@ -51,9 +51,8 @@ function parseBrowserCookie(cookie: string | undefined): { linkId: string; secre
   return m ? { linkId: m[1], secret: m[2] } : undefined;
 }
 
-/** True when `cookie` is the one this link session was bound to on first open. */
-function heldBy(link: LinkSessionRow, cookie: string | undefined): boolean {
-  const parsed = parseBrowserCookie(cookie);
+/** True when the (parsed) cookie is the one this link session was bound to on first open. */
+function heldBy(link: LinkSessionRow, parsed: { linkId: string; secret: string } | undefined): boolean {
   return !!parsed && parsed.linkId === link.id && !!link.browser_hash && constantTimeEqual(hashSecret(parsed.secret), link.browser_hash);
 }
 
@@ -134,7 +133,7 @@ export function createHostedFlow(deps: {
       if (stop) return { stop };
       if (link!.browser_hash) {
         // Reopened in the same browser: keep going; from another browser: refuse.
-        return heldBy(link!, existingCookie) ? { cookie: existingCookie! } : { stop: 'elsewhere' };
+        return heldBy(link!, parseBrowserCookie(existingCookie)) ? { cookie: existingCookie! } : { stop: 'elsewhere' };
       }
       const secret = newSecret('bs');
       const bound = await store.links.bindBrowser(link!.id, hashSecret(secret), newSecret('csrf'), nowIso);
@@ -145,7 +144,7 @@ export function createHostedFlow(deps: {
     async fromCookie(cookie: string | undefined): Promise<FlowContext | Stop> {
       const parsed = parseBrowserCookie(cookie);
       const link = parsed && (await store.links.byId(parsed.linkId));
-      if (!link || !heldBy(link, cookie)) return 'invalid';
+      if (!link || !heldBy(link, parsed)) return 'invalid';
       const stop = stopFor(link, deps.now().toISOString());
       if (stop === 'expired') await expireAccount(link);
       return stop ?? context(link);
@@ -184,7 +183,7 @@ export function createHostedFlow(deps: {
       if (!state) return 'invalid';
       const link = await store.links.byStateHash(hashSecret(state));
       // State is bound to the browser that started the flow (RFC 9700 §4.7).
-      if (!link || !heldBy(link, cookie)) return 'invalid';
+      if (!link || !heldBy(link, parseBrowserCookie(cookie))) return 'invalid';
       const nowIso = deps.now().toISOString();
       const stop = stopFor(link, nowIso);
       if (stop === 'expired') await expireAccount(link);
