@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { ConnectedAccountsTable, DB } from './schema.ts';
-import { decodeCursor, encodeCursor, filterTag, type Page } from './cursor.ts';
+import { decodeCursor, encodeCursor, filterTag, listingTotal, type Page } from './cursor.ts';
 
 export type AccountRow = ConnectedAccountsTable;
 export type AccountPatch = Partial<Omit<AccountRow, 'id' | 'project_id' | 'auth_config_id' | 'toolkit_slug' | 'user_id' | 'account_type' | 'created_at' | 'word_id'>>;
@@ -71,8 +71,7 @@ export function accountsRepo(db: Kysely<DB>) {
       const items = rows.slice(0, q.limit);
       const last = items[items.length - 1];
       const f = filterTag({ projectId: q.projectId, userIds: q.userIds, toolkitSlugs: q.toolkitSlugs, statuses: q.statuses, authConfigIds: q.authConfigIds, ids: q.ids, accountTypes: q.accountTypes });
-      // Counted again for a cursor made before totals were carried, or one reused with other filters.
-      const total = after?.n !== undefined && after.f === f ? after.n : Number((await base.select((eb) => eb.fn.countAll<string | number>().as('n')).executeTakeFirstOrThrow()).n);
+      const total = await listingTotal(after, f, async () => Number((await base.select((eb) => eb.fn.countAll<string | number>().as('n')).executeTakeFirstOrThrow()).n));
       return { items, total, nextCursor: rows.length > q.limit && last ? encodeCursor({ t: last[col], id: last.id, n: total, f }) : null };
     },
     /** Takes the refresh lease when free or timed out: one refresher per account across processes. */

@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { AuthConfigsTable, DB } from './schema.ts';
-import { decodeCursor, encodeCursor, filterTag, type Page } from './cursor.ts';
+import { decodeCursor, encodeCursor, filterTag, listingTotal, type Page } from './cursor.ts';
 
 /** Case-insensitive substring pattern with LIKE wildcards escaped (same on SQLite and PostgreSQL). */
 export function likePattern(term: string): string {
@@ -60,7 +60,7 @@ export function authConfigsRepo(db: Kysely<DB>) {
       const items = rows.slice(0, q.limit);
       const last = items[items.length - 1];
       const f = filterTag({ projectId: q.projectId, toolkitSlug: q.toolkitSlug, showDisabled: String(q.showDisabled), isManaged: q.isManaged === undefined ? undefined : String(q.isManaged), search: q.search });
-      const total = after?.n !== undefined && after.f === f ? after.n : Number((await base.select((eb) => eb.fn.countAll<string | number>().as('n')).executeTakeFirstOrThrow()).n);
+      const total = await listingTotal(after, f, async () => Number((await base.select((eb) => eb.fn.countAll<string | number>().as('n')).executeTakeFirstOrThrow()).n));
       return { items, total, nextCursor: rows.length > q.limit && last ? encodeCursor({ t: last.created_at, id: last.id, n: total, f }) : null };
     },
   };

@@ -39,6 +39,15 @@ export function filterTag(filters: Record<string, string | string[] | undefined>
   return createHash('sha256').update(JSON.stringify(norm)).digest('base64url').slice(0, 12);
 }
 
+/**
+ * A listing's total: the one `after` carries when it was counted for these
+ * filters (`tag`), otherwise `count()` now (a first page, an older cursor, or
+ * a cursor reused with other filters).
+ */
+export async function listingTotal(after: CursorKey | undefined, tag: string, count: () => Promise<number>): Promise<number> {
+  return after?.n !== undefined && after.f === tag ? after.n : count();
+}
+
 export function decodeCursor(cursor: string | undefined): CursorKey | undefined {
   if (!cursor) return undefined;
   try {
