@@ -76,60 +76,45 @@ export function withReadCache(inner: Store, opts: ReadCacheOptions): Store {
 
 function wrap(inner: Store, caches: Caches, written: Set<string> | undefined): Store {
   const inTx = written !== undefined;
-  const touch = (cache: keyof Caches, key: string) => {
-    caches[cache].invalidate(key);
-    written?.add(`${cache}:${key}`);
+  // A write drops its key once it is done, also when it failed (it may have
+  // reached the database before the error).
+  const write = async <T>(cache: keyof Caches, key: string, run: () => Promise<T>): Promise<T> => {
+    try {
+      return await run();
+    } finally {
+      caches[cache].invalidate(key);
+      written?.add(`${cache}:${key}`);
+    }
   };
   const load = <K extends keyof Caches>(cache: K, key: string, read: () => Promise<any>) =>
     written?.has(`${cache}:${key}`) ? read() : caches[cache].load(key, read, !inTx);
 
   const { projects, authConfigs, webhooks } = inner;
+  // One entry per auth config serves both getAny() and get() (live only).
+  const getAny: Store['authConfigs']['getAny'] = (projectId, id) => load('authConfigs', `${projectId}/${id}`, () => authConfigs.getAny(projectId, id));
   return {
     ...inner,
     projects: {
       ...projects,
       get: (id) => load('projects', id, () => projects.get(id)),
-      async insert(p) {
-        await projects.insert(p);
-        touch('projects', p.id);
-      },
-      async updateSettings(id, settings, now) {
-        touch('projects', id);
-        await projects.updateSettings(id, settings, now);
-        touch('projects', id);
-      },
+      insert: (p) => write('projects', p.id, () => projects.insert(p)),
+      updateSettings: (id, settings, now) => write('projects', id, () => projects.updateSettings(id, settings, now)),
     },
     authConfigs: {
       ...authConfigs,
-      getAny: (projectId, id) => load('authConfigs', `${projectId}/${id}`, () => authConfigs.getAny(projectId, id)),
+      getAny,
       async get(projectId, id) {
-        const row = await load('authConfigs', `${projectId}/${id}`, () => authConfigs.getAny(projectId, id));
+        const row = await getAny(projectId, id);
         return row && row.deleted_at === null ? row : undefined;
       },
-      async insert(row) {
-        await authConfigs.insert(row);
-        touch('authConfigs', `${row.project_id}/${row.id}`);
-      },
-      async update(projectId, id, patch) {
-        touch('authConfigs', `${projectId}/${id}`);
-        const row = await authConfigs.update(projectId, id, patch);
-        touch('authConfigs', `${projectId}/${id}`);
-        return row;
-      },
+      insert: (row) => write('authConfigs', `${row.project_id}/${row.id}`, () => authConfigs.insert(row)),
+      update: (projectId, id, patch) => write('authConfigs', `${projectId}/${id}`, () => authConfigs.update(projectId, id, patch)),
     },
     webhooks: {
       ...webhooks,
       enabledEndpoints: (projectId) => load('endpoints', projectId, () => webhooks.enabledEndpoints(projectId)) as ReturnType<typeof webhooks.enabledEndpoints>,
-      async insertEndpoint(row) {
-        await webhooks.insertEndpoint(row);
-        touch('endpoints', row.project_id);
-      },
-      async updateEndpoint(projectId, id, patch) {
-        touch('endpoints', projectId);
-        const row = await webhooks.updateEndpoint(projectId, id, patch);
-        touch('endpoints', projectId);
-        return row;
-      },
+      insertEndpoint: (row) => write('endpoints', row.project_id, () => webhooks.insertEndpoint(row)),
+      updateEndpoint: (projectId, id, patch) => write('endpoints', projectId, () => webhooks.updateEndpoint(projectId, id, patch)),
     },
     async transaction(fn) {
       const txWritten = new Set<string>();
