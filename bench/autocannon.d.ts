@@ -16,7 +16,7 @@ declare module 'autocannon' {
     duration?: number;
     amount?: number;
     timeout?: number;
-    sampleInt?: number;  // ms between samples; a run stops at the first sample after its duration
+    sampleInt?: number; // ms between samples; a run stops at the first sample after its duration
     pipelining?: number;
     method?: string;
     headers?: Record<string, string>;

@@ -42,7 +42,9 @@ async function main(opts: Options): Promise<void> {
   const started = Date.now();
   const m = machine();
   log(`authlink bench${opts.smoke ? ' (smoke)' : ''}: ${m.nproc} CPUs (${m.cpu}), node ${m.node}, load ${m.loadavg.join(' ')}`);
-  log(`scenarios ${opts.only.join(', ')}; sizes ${opts.sizes.map(formatSize).join(', ')}; ${opts.durationS} s per measurement after ${opts.warmupS} s warm-up; ${opts.connections} connections`);
+  log(
+    `scenarios ${opts.only.join(', ')}; sizes ${opts.sizes.map(formatSize).join(', ')}; ${opts.durationS} s per measurement after ${opts.warmupS} s warm-up; ${opts.connections} connections`,
+  );
 
   const pgUrl = pgBaseUrl();
   const skipped: Array<{ backend: Backend; reason: string }> = [];
@@ -86,14 +88,25 @@ async function main(opts: Options): Promise<void> {
         log(`\n[${id}] starting authlink (${backend}, ${formatSize(size)} accounts)`);
         const profDir = opts.profile ? path.resolve(opts.profileDir, `${id}-${new Date().toISOString().replace(/[:.]/g, '-')}`) : undefined;
         const world = await startWorld({ backend, size, pgUrl, toolkitsDir, provider, logLevel: opts.logLevel, cpuProfDir: profDir, log });
-        const ctx: Ctx = { opts, world, baselines, baseKey: (name) => (opts.smoke ? name : `${id}:${name}`), upstreamUrl: upstream.url, upstreamPid: upstream.proc.pid, provider, log };
+        const ctx: Ctx = {
+          opts,
+          world,
+          baselines,
+          baseKey: (name) => (opts.smoke ? name : `${id}:${name}`),
+          upstreamUrl: upstream.url,
+          upstreamPid: upstream.proc.pid,
+          provider,
+          log,
+        };
         try {
           for (const s of scenarios) {
             const t0 = Date.now();
             const row = await RUNNERS[s](ctx);
             const took = ((Date.now() - t0) / 1000).toFixed(1);
             rows.push(row);
-            log(`  ${s.padEnd(9)} ${row.run.rps.toFixed(row.unit === 'req/s' ? 0 : 1).padStart(7)} ${row.unit}  p50 ${row.run.p50.toFixed(2)} ms  p99 ${row.run.p99.toFixed(2)} ms  | ${row.baseline.label} ${row.baseline.rps.toFixed(row.unit === 'req/s' ? 0 : 1)}  ratio ${row.ratio.toFixed(2)}  RSS ${row.rssMb.toFixed(0)} MiB  (${took} s)`);
+            log(
+              `  ${s.padEnd(9)} ${row.run.rps.toFixed(row.unit === 'req/s' ? 0 : 1).padStart(7)} ${row.unit}  p50 ${row.run.p50.toFixed(2)} ms  p99 ${row.run.p99.toFixed(2)} ms  | ${row.baseline.label} ${row.baseline.rps.toFixed(row.unit === 'req/s' ? 0 : 1)}  ratio ${row.ratio.toFixed(2)}  RSS ${row.rssMb.toFixed(0)} MiB  (${took} s)`,
+            );
           }
         } finally {
           worlds.push({ backend, size, seedSeconds: world.seed.seconds, startSeconds: world.startSeconds, peakRssMb: world.a.proc.peakRssMb() });

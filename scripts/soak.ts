@@ -181,13 +181,19 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
     }
 
     // Seed: one auth config and a few ACTIVE accounts to read and proxy through.
-    const ac = await request('POST', '/api/v3.1/auth_configs', { toolkit: { slug: 'echoapi' }, auth_config: { type: 'use_custom_auth', authScheme: 'API_KEY' } });
+    const ac = await request('POST', '/api/v3.1/auth_configs', {
+      toolkit: { slug: 'echoapi' },
+      auth_config: { type: 'use_custom_auth', authScheme: 'API_KEY' },
+    });
     if (ac.status !== 201) throw new Error(`seed: auth config ${ac.status}`);
     const acId: string = ac.json.auth_config.id;
     const written: string[] = [];
     const active: string[] = [];
     for (let i = 0; i < 5; i++) {
-      const r = await request('POST', '/api/v3.1/connected_accounts', { auth_config: { id: acId }, connection: { user_id: `seed-${i}`, state: { authScheme: 'API_KEY', val: { api_key: `seed-key-${i}-0123456789` } } } });
+      const r = await request('POST', '/api/v3.1/connected_accounts', {
+        auth_config: { id: acId },
+        connection: { user_id: `seed-${i}`, state: { authScheme: 'API_KEY', val: { api_key: `seed-key-${i}-0123456789` } } },
+      });
       if (r.status !== 201) throw new Error(`seed: account ${r.status}`);
       written.push(r.json.id);
       active.push(r.json.id);
@@ -205,12 +211,19 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
       const user = `user-${n++ % 500}`;
       switch (kind) {
         case 'link': {
-          const r = await request('POST', '/api/v3.1/connected_accounts/link', { auth_config_id: acId, user_id: user, callback_url: 'https://app.example.com/cb' });
+          const r = await request('POST', '/api/v3.1/connected_accounts/link', {
+            auth_config_id: acId,
+            user_id: user,
+            callback_url: 'https://app.example.com/cb',
+          });
           if (r.status === 201) written.push(r.json.connected_account_id);
           return r.status;
         }
         case 'legacy': {
-          const r = await request('POST', '/api/v3.1/connected_accounts', { auth_config: { id: acId }, connection: { user_id: user, state: { authScheme: 'API_KEY', val: { api_key: `key-${n}-0123456789` } } } });
+          const r = await request('POST', '/api/v3.1/connected_accounts', {
+            auth_config: { id: acId },
+            connection: { user_id: user, state: { authScheme: 'API_KEY', val: { api_key: `key-${n}-0123456789` } } },
+          });
           if (r.status === 201) {
             written.push(r.json.id);
             if (active.length < 200) active.push(r.json.id);
@@ -224,7 +237,8 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
         case 'auth_config':
           return (await request('GET', Math.random() < 0.5 ? `/api/v3.1/auth_configs/${acId}` : '/api/v3.1/auth_configs?limit=5')).status;
         case 'proxy':
-          return (await request('POST', '/api/v3.1/tools/execute/proxy', { connected_account_id: any(active), endpoint: '/soak', method: 'POST', body: { n } })).status;
+          return (await request('POST', '/api/v3.1/tools/execute/proxy', { connected_account_id: any(active), endpoint: '/soak', method: 'POST', body: { n } }))
+            .status;
       }
     }
 
@@ -276,8 +290,14 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
     const outside = outcomes.filter((o) => !inWindow(o));
     const serverErrors = outside.filter((o) => o.status >= 500);
     const failures = outside.filter((o) => o.status === 0);
-    if (serverErrors.length) violations.push(`${serverErrors.length} 5xx outside the restart window (first: ${serverErrors[0].status} ${serverErrors[0].kind} at ${(serverErrors[0].start / 1000).toFixed(2)} s)`);
-    if (failures.length) violations.push(`${failures.length} failed requests outside the restart window (first: ${failures[0].kind} at ${(failures[0].start / 1000).toFixed(2)} s: ${failures[0].error})`);
+    if (serverErrors.length)
+      violations.push(
+        `${serverErrors.length} 5xx outside the restart window (first: ${serverErrors[0].status} ${serverErrors[0].kind} at ${(serverErrors[0].start / 1000).toFixed(2)} s)`,
+      );
+    if (failures.length)
+      violations.push(
+        `${failures.length} failed requests outside the restart window (first: ${failures[0].kind} at ${(failures[0].start / 1000).toFixed(2)} s: ${failures[0].error})`,
+      );
     if (restart.exitCode !== 0) violations.push(`the SIGTERM'd process exited with ${restart.exitCode}, not 0`);
     const unexpected = outside.filter((o) => o.status >= 400 && o.status < 500);
     if (unexpected.length) violations.push(`${unexpected.length} 4xx answers to valid requests (first: ${unexpected[0].status} ${unexpected[0].kind})`);
@@ -323,7 +343,13 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
       failuresOutsideWindow: failures.length,
       writes: ids.length,
       lostWrites: lost,
-      rss: { samples: rss.length, firstThirdMaxMb: Math.round(firstMax), lastThirdMaxMb: Math.round(lastMax), ratio: Number(ratio.toFixed(2)), limit: rssLimit },
+      rss: {
+        samples: rss.length,
+        firstThirdMaxMb: Math.round(firstMax),
+        lastThirdMaxMb: Math.round(lastMax),
+        ratio: Number(ratio.toFixed(2)),
+        limit: rssLimit,
+      },
     };
   } finally {
     clearInterval(sampler);

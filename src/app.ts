@@ -100,7 +100,9 @@ export async function createApp(deps: AppDeps): Promise<App> {
         });
         // Unknown routes under the API still need a valid key, then 404.
         api.setNotFoundHandler({ preHandler: apiKeyHook(services.apiKeys) }, (req) => {
-          throw new ApiError('NotFound', `No route ${req.method} ${req.url.split('?')[0]}`, { suggestedFix: 'See /api/v3.1/openapi.json for the available routes' });
+          throw new ApiError('NotFound', `No route ${req.method} ${req.url.split('?')[0]}`, {
+            suggestedFix: 'See /api/v3.1/openapi.json for the available routes',
+          });
         });
         registerApiRoutes(api, services, { hide: prefix !== '/api/v3.1' });
       },

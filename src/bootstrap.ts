@@ -58,7 +58,8 @@ function loadManagedAuth(file: string | undefined, catalog: Catalog): ManagedAut
   for (const [slug, creds] of Object.entries(parsed as Record<string, unknown>)) {
     const c = creds as Record<string, unknown>;
     if (!catalog.get(slug)) problems.push(`AUTHLINK_MANAGED_AUTH_FILE: unknown toolkit ${slug}`);
-    else if (typeof c?.client_id !== 'string' || typeof c?.client_secret !== 'string') problems.push(`AUTHLINK_MANAGED_AUTH_FILE: ${slug} needs string client_id and client_secret`);
+    else if (typeof c?.client_id !== 'string' || typeof c?.client_secret !== 'string')
+      problems.push(`AUTHLINK_MANAGED_AUTH_FILE: ${slug} needs string client_id and client_secret`);
     else out[slug] = Object.fromEntries(Object.entries(c).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
   }
   if (problems.length) throw new ConfigError(problems);

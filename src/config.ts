@@ -9,10 +9,10 @@ const LOG_LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trac
 export interface Config {
   host: string;
   port: number;
-  publicUrl: string;              // no trailing slash
+  publicUrl: string; // no trailing slash
   dataDir: string;
-  databaseUrl?: string;           // postgres://... ; absent = embedded SQLite
-  encryptionKeys?: string;        // raw AUTHLINK_ENCRYPTION_KEY(S) value; parsed by the key ring
+  databaseUrl?: string; // postgres://... ; absent = embedded SQLite
+  encryptionKeys?: string; // raw AUTHLINK_ENCRYPTION_KEY(S) value; parsed by the key ring
   encryptionKeysFile?: string;
   toolkitsDir?: string;
   logLevel: LogLevel;
@@ -83,7 +83,10 @@ function allowPrivate(env: Env, name: string, problems: string[]): boolean | str
   const raw = env[name]?.trim();
   if (!raw || raw === '0' || raw === 'false') return false;
   if (raw === '1' || raw === 'true') return true;
-  const entries = raw.split(',').map((e) => e.trim()).filter(Boolean);
+  const entries = raw
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean);
   for (const e of entries) {
     if (!e.includes('/')) continue;
     const [net, bits, extra] = e.split('/');
@@ -121,7 +124,9 @@ export function parseConfig(env: Env, cwd = process.cwd()): Config {
   const encryptionKeys = env.AUTHLINK_ENCRYPTION_KEYS || env.AUTHLINK_ENCRYPTION_KEY || undefined;
   const encryptionKeysFile = env.AUTHLINK_ENCRYPTION_KEYS_FILE || undefined;
   if (databaseUrl && !encryptionKeys && !encryptionKeysFile) {
-    problems.push('AUTHLINK_ENCRYPTION_KEY is required with DATABASE_URL: generate one with `openssl rand -base64 32` and keep it safe (losing it loses every stored credential)');
+    problems.push(
+      'AUTHLINK_ENCRYPTION_KEY is required with DATABASE_URL: generate one with `openssl rand -base64 32` and keep it safe (losing it loses every stored credential)',
+    );
   }
 
   const config: Config = {
@@ -150,7 +155,12 @@ export function parseConfig(env: Env, cwd = process.cwd()): Config {
     proxyAllowPrivate: allowPrivate(env, 'AUTHLINK_PROXY_ALLOW_PRIVATE', problems),
     webhookAllowPrivate: allowPrivate(env, 'AUTHLINK_WEBHOOK_ALLOW_PRIVATE', problems),
     webhookTimeoutMs: int(env, 'AUTHLINK_WEBHOOK_TIMEOUT_MS', 10_000, 100, 120_000, problems),
-    webhookRetryDelaysMs: intList(env, 'AUTHLINK_WEBHOOK_RETRY_DELAYS_MS', [5_000, 30_000, 120_000, 600_000, 1_800_000, 3_600_000, 7_200_000, 14_400_000], problems),
+    webhookRetryDelaysMs: intList(
+      env,
+      'AUTHLINK_WEBHOOK_RETRY_DELAYS_MS',
+      [5_000, 30_000, 120_000, 600_000, 1_800_000, 3_600_000, 7_200_000, 14_400_000],
+      problems,
+    ),
     webhookSecretOverlapSeconds: int(env, 'AUTHLINK_WEBHOOK_SECRET_OVERLAP_SECONDS', 86_400, 0, 30 * 86_400, problems),
     webhookPollMs: int(env, 'AUTHLINK_WEBHOOK_POLL_MS', 1000, 10, 60_000, problems),
   };

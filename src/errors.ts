@@ -63,7 +63,11 @@ export class ApiError extends Error {
   readonly code: number;
   readonly slug: string;
   readonly status: number;
-  constructor(readonly key: ErrorKey, message: string, readonly options: ApiErrorOptions = {}) {
+  constructor(
+    readonly key: ErrorKey,
+    message: string,
+    readonly options: ApiErrorOptions = {},
+  ) {
     super(message);
     const e = ERRORS[key];
     this.code = e.code;

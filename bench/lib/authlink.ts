@@ -32,9 +32,9 @@ export interface Authlink {
   apiKey: string;
   projectId: string;
   proc: Proc;
-  encryptionKey: string;    // base64, the one the server uses (the seeder encrypts with it)
+  encryptionKey: string; // base64, the one the server uses (the seeder encrypts with it)
   sqliteFile?: string;
-  pgUrl?: string;           // with the schema pinned
+  pgUrl?: string; // with the schema pinned
   close(): Promise<void>;
 }
 
@@ -76,9 +76,9 @@ export async function startAuthlink(o: AuthlinkOptions): Promise<Authlink> {
     AUTHLINK_DATA_DIR: path.join(dir, 'data'),
     AUTHLINK_ENCRYPTION_KEY: encryptionKey,
     AUTHLINK_TOOLKITS_DIR: o.toolkitsDir,
-    AUTHLINK_ALLOW_INSECURE_OAUTH: '1',            // the in-process OAuth provider speaks http
-    AUTHLINK_PROXY_ALLOW_PRIVATE: '127.0.0.1',     // the local upstream
-    AUTHLINK_RATE_LIMIT_PER_MINUTE: '10000000',    // the limiter still runs, it just never says no
+    AUTHLINK_ALLOW_INSECURE_OAUTH: '1', // the in-process OAuth provider speaks http
+    AUTHLINK_PROXY_ALLOW_PRIVATE: '127.0.0.1', // the local upstream
+    AUTHLINK_RATE_LIMIT_PER_MINUTE: '10000000', // the limiter still runs, it just never says no
     LOG_LEVEL: o.logLevel,
     ...(pgUrl ? { DATABASE_URL: pgUrl } : {}),
     ...o.env,

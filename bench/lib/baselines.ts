@@ -133,7 +133,10 @@ export class Baselines {
   private readonly fastifyPid: number;
 
   /** `reuse`: measure each baseline key once and reuse it (smoke); otherwise interleave it with every scenario. */
-  constructor(fastify: Proc, private readonly o: { durationS: number; warmupS: number; reuse: boolean }) {
+  constructor(
+    fastify: Proc,
+    private readonly o: { durationS: number; warmupS: number; reuse: boolean },
+  ) {
     this.fastifyUrl = (JSON.parse(fastify.readyLine) as { listening: string }).listening;
     this.fastifyPid = fastify.pid;
   }
@@ -141,7 +144,11 @@ export class Baselines {
   /** Bare fastify answering `body` with `status`, loaded like the scenario (method, request body, connections). */
   async fastify(name: string, o: { status: number; body: unknown; method: 'GET' | 'POST'; requestBody?: string; connections: number }): Promise<Measurer> {
     const id = name.replace(/[^A-Za-z0-9_-]/g, '_');
-    const res = await fetch(`${this.fastifyUrl}/__body`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: id, status: o.status, body: o.body }) });
+    const res = await fetch(`${this.fastifyUrl}/__body`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: id, status: o.status, body: o.body }),
+    });
     if (!res.ok) throw new Error(`baseline server refused the body: ${res.status}`);
     return httpMeasurer({ url: `${this.fastifyUrl}/b/${id}`, method: o.method, body: o.requestBody, connections: o.connections, serverPid: this.fastifyPid });
   }
@@ -150,7 +157,9 @@ export class Baselines {
   async compare(key: string, label: string, baseline: () => Promise<Measurer>, run: Measurer): Promise<{ run: Measurement; baseline: Baseline }> {
     const cached = this.o.reuse ? this.cache.get(key) : undefined;
     if (cached) return { run: await measureOne(run, this.o), baseline: cached };
-    const { a, b } = this.o.reuse ? { a: await measureOne(await baseline(), this.o), b: await measureOne(run, this.o) } : await measurePair(await baseline(), run, this.o);
+    const { a, b } = this.o.reuse
+      ? { a: await measureOne(await baseline(), this.o), b: await measureOne(run, this.o) }
+      : await measurePair(await baseline(), run, this.o);
     const base = { ...a, label };
     if (this.o.reuse) this.cache.set(key, base);
     return { run: b, baseline: base };

@@ -84,7 +84,14 @@ export function snapshot(serverPid?: number): CpuSnapshot {
     const ms = processCpuMs(pid);
     if (ms !== undefined) children.set(pid, ms);
   }
-  return { at: performance.now(), server: serverPid ? processCpuMs(serverPid) : undefined, postgres: postgresCpuMs(), children, self: (u.user + u.system) / 1000, machine: machineBusyMs() };
+  return {
+    at: performance.now(),
+    server: serverPid ? processCpuMs(serverPid) : undefined,
+    postgres: postgresCpuMs(),
+    children,
+    self: (u.user + u.system) / 1000,
+    machine: machineBusyMs(),
+  };
 }
 
 export function cpuUse(a: CpuSnapshot, b: CpuSnapshot, requests: number): CpuUse {
@@ -93,7 +100,9 @@ export function cpuUse(a: CpuSnapshot, b: CpuSnapshot, requests: number): CpuUse
   const pg = delta(a.postgres, b.postgres);
   const ours = b.self - a.self + delta(a.children, b.children) + pg;
   return {
-    ...(a.server !== undefined && b.server !== undefined ? { serverUs: per(b.server - a.server), serverCores: wall > 0 ? (b.server - a.server) / wall : 0 } : {}),
+    ...(a.server !== undefined && b.server !== undefined
+      ? { serverUs: per(b.server - a.server), serverCores: wall > 0 ? (b.server - a.server) / wall : 0 }
+      : {}),
     postgresUs: per(pg),
     loadgenUs: per(b.self - a.self),
     otherCores: wall > 0 ? Math.max(0, (b.machine - a.machine - ours) / wall) : 0,

@@ -6,7 +6,7 @@ import autocannon, { type RequestSpec, type Result } from 'autocannon';
 import { cpuUse, snapshot, type CpuUse } from './cpu.ts';
 
 export interface LoadSpec {
-  url: string;               // origin + path of the default request
+  url: string; // origin + path of the default request
   method?: 'GET' | 'POST';
   headers?: Record<string, string>;
   body?: string;
@@ -19,12 +19,12 @@ export interface LoadSpec {
 }
 
 export interface LoadResult {
-  rps: number;        // completed 2xx responses per second
-  p50: number;        // ms
-  p99: number;        // ms
-  requests: number;   // 2xx responses
+  rps: number; // completed 2xx responses per second
+  p50: number; // ms
+  p99: number; // ms
+  requests: number; // 2xx responses
   non2xx: number;
-  errors: number;     // socket errors and timeouts
+  errors: number; // socket errors and timeouts
   durationS: number;
   cpu?: CpuUse;
 }
@@ -76,7 +76,9 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
   const cpuBefore = snapshot(spec.serverPid);
   const started = process.hrtime.bigint();
   const result = await new Promise<Result>((resolve, reject) => {
-    const inst = autocannon({ url: u.origin, connections: spec.connections, duration: spec.durationS, timeout: 60, sampleInt: 100, requests }, (err, res) => (err ? reject(err) : resolve(res)));
+    const inst = autocannon({ url: u.origin, connections: spec.connections, duration: spec.durationS, timeout: 60, sampleInt: 100, requests }, (err, res) =>
+      err ? reject(err) : resolve(res),
+    );
     inst.on('response', (_client: unknown, status: number, _bytes: number, ms: number) => {
       if (status >= 200 && status < 300) samples.push(ms);
     });

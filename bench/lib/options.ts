@@ -7,7 +7,12 @@ export type ScenarioName = (typeof SCENARIOS)[number];
 /** Scenarios that run at every size (the scaling set); the rest run at the smallest size only. */
 export const SCALING: readonly ScenarioName[] = ['get', 'list_user', 'list_deep', 'link'];
 /** `--only` accepts these groups too. */
-const GROUPS: Record<string, ScenarioName[]> = { list: ['list_user', 'list_deep'], proxy: ['proxy', 'proxy_c1'], scaling: [...SCALING], api: ['link', 'get', 'list_user', 'list_deep'] };
+const GROUPS: Record<string, ScenarioName[]> = {
+  list: ['list_user', 'list_deep'],
+  proxy: ['proxy', 'proxy_c1'],
+  scaling: [...SCALING],
+  api: ['link', 'get', 'list_user', 'list_deep'],
+};
 
 export interface Options {
   smoke: boolean;
@@ -86,7 +91,10 @@ export function parseOptions(argv: string[]): Options | 'help' {
   let only: ScenarioName[] = [...SCENARIOS];
   if (values.only) {
     only = [];
-    for (const part of values.only.split(',').map((s) => s.trim()).filter(Boolean)) {
+    for (const part of values.only
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)) {
       const names = GROUPS[part] ?? ((SCENARIOS as readonly string[]).includes(part) ? [part as ScenarioName] : undefined);
       if (!names) throw new Error(`--only: unknown scenario ${part} (known: ${SCENARIOS.join(', ')}; groups: ${Object.keys(GROUPS).join(', ')})`);
       only.push(...names.filter((n) => !only.includes(n)));

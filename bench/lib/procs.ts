@@ -24,10 +24,10 @@ export interface Proc {
 
 export interface StartOptions {
   name: string;
-  args: string[];           // node arguments after the node flags: a script and its arguments
-  nodeArgs?: string[];      // e.g. --cpu-prof
+  args: string[]; // node arguments after the node flags: a script and its arguments
+  nodeArgs?: string[]; // e.g. --cpu-prof
   env: Record<string, string>;
-  ready: RegExp;            // matched against the output, line by line
+  ready: RegExp; // matched against the output, line by line
   logFile: string;
   cwd?: string;
   timeoutMs?: number;

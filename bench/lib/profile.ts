@@ -28,7 +28,8 @@ function area(url: string, fn: string): string {
   return path.basename(url);
 }
 
-const label = (n: Node) => `${n.callFrame.functionName || '(anonymous)'} ${area(n.callFrame.url, n.callFrame.functionName)}${n.callFrame.url ? `:${n.callFrame.lineNumber + 1}` : ''}`;
+const label = (n: Node) =>
+  `${n.callFrame.functionName || '(anonymous)'} ${area(n.callFrame.url, n.callFrame.functionName)}${n.callFrame.url ? `:${n.callFrame.lineNumber + 1}` : ''}`;
 
 export interface ProfileSummary {
   totalMs: number;
@@ -82,12 +83,16 @@ export function summarize(file: string, top = 25): ProfileSummary {
     busyMs: busy,
     topSelf: sum(label).slice(0, top),
     byArea: sum((n) => area(n.callFrame.url, n.callFrame.functionName)).slice(0, top),
-    srcInclusive: [...inclusive].sort((a, b) => b[1] - a[1]).slice(0, top).map(([name, ms]) => ({ name, ms, pct: pct(ms) })),
+    srcInclusive: [...inclusive]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(([name, ms]) => ({ name, ms, pct: pct(ms) })),
   };
 }
 
 export function renderSummary(s: ProfileSummary): string {
-  const rows = (list: ProfileSummary['topSelf']) => list.map((r) => `  ${r.pct.toFixed(1).padStart(5)}%  ${r.ms.toFixed(0).padStart(7)} ms  ${r.name}`).join('\n');
+  const rows = (list: ProfileSummary['topSelf']) =>
+    list.map((r) => `  ${r.pct.toFixed(1).padStart(5)}%  ${r.ms.toFixed(0).padStart(7)} ms  ${r.name}`).join('\n');
   return [
     `busy ${s.busyMs.toFixed(0)} ms of ${s.totalMs.toFixed(0)} ms sampled (percentages are of busy time)`,
     'self time by function:',
@@ -116,13 +121,19 @@ export function callers(file: string, pattern: RegExp, top = 8): Array<{ ms: num
     const key = `${label(n)} < ${chain.join(' < ')}`;
     stacks.set(key, (stacks.get(key) ?? 0) + ms);
   }
-  return [...stacks].sort((a, b) => b[1] - a[1]).slice(0, top).map(([stack, ms]) => ({ ms, stack }));
+  return [...stacks]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top)
+    .map(([stack, ms]) => ({ ms, stack }));
 }
 
 /** The main-thread profile among those a process wrote into `dir` (the largest file). */
 export function mainProfileIn(dir: string): string | undefined {
   if (!fs.existsSync(dir)) return undefined;
-  const files = fs.readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).map((f) => path.join(dir, f));
+  const files = fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.cpuprofile'))
+    .map((f) => path.join(dir, f));
   return files.sort((a, b) => fs.statSync(b).size - fs.statSync(a).size)[0];
 }
 

@@ -8,13 +8,13 @@ export type Measurement = LoadResult;
 export interface ResultRow {
   scenario: ScenarioName;
   backend: Backend;
-  size: number;              // stored accounts when the scenario started
+  size: number; // stored accounts when the scenario started
   connections: number;
   unit: 'req/s' | 'completions/s';
   run: Measurement;
   baseline: Measurement & { label: string };
-  ratio: number;             // run.rps / baseline.rps
-  rssMb: number;             // authlink's peak RSS (VmHWM) so far
+  ratio: number; // run.rps / baseline.rps
+  rssMb: number; // authlink's peak RSS (VmHWM) so far
 }
 
 export interface WorldInfo {
@@ -46,11 +46,24 @@ export function cpuPerRequest(r: ResultRow): number | undefined {
   return r.run.cpu.serverUs + (r.backend === 'postgres' ? r.run.cpu.postgresUs : 0);
 }
 
-export function scaling(rows: ResultRow[]): Array<{ scenario: ScenarioName; backend: Backend; bySize: Array<{ size: number; rps: number; cpuUs?: number }>; ratio?: number; cpuRatio?: number; from?: number; to?: number }> {
+export function scaling(
+  rows: ResultRow[],
+): Array<{
+  scenario: ScenarioName;
+  backend: Backend;
+  bySize: Array<{ size: number; rps: number; cpuUs?: number }>;
+  ratio?: number;
+  cpuRatio?: number;
+  from?: number;
+  to?: number;
+}> {
   const out: ReturnType<typeof scaling> = [];
   for (const backend of ['sqlite', 'postgres'] as Backend[]) {
     for (const scenario of ['link', 'get', 'list_user', 'list_deep'] as ScenarioName[]) {
-      const bySize = rows.filter((r) => r.scenario === scenario && r.backend === backend).sort((a, b) => a.size - b.size).map((r) => ({ size: r.size, rps: r.run.rps, cpuUs: cpuPerRequest(r) }));
+      const bySize = rows
+        .filter((r) => r.scenario === scenario && r.backend === backend)
+        .sort((a, b) => a.size - b.size)
+        .map((r) => ({ size: r.size, rps: r.run.rps, cpuUs: cpuPerRequest(r) }));
       if (!bySize.length) continue;
       const first = bySize[0];
       const last = bySize[bySize.length - 1];
@@ -67,12 +80,25 @@ export function evaluateTargets(rows: ResultRow[], backends: Backend[]): Target[
 
   const link = find(rows, 'link', 'sqlite');
   const g1 = '>= 50% of baseline and p99 < 5 ms';
-  t.push(link ? { name: 'link creation, SQLite', goal: g1, value: `${fmt(link.ratio * 100)}% of baseline, p99 ${ms(link.run.p99)} ms`, status: link.ratio >= 0.5 && link.run.p99 < 5 ? 'met' : 'missed' } : none('link creation, SQLite', g1));
+  t.push(
+    link
+      ? {
+          name: 'link creation, SQLite',
+          goal: g1,
+          value: `${fmt(link.ratio * 100)}% of baseline, p99 ${ms(link.run.p99)} ms`,
+          status: link.ratio >= 0.5 && link.run.p99 < 5 ? 'met' : 'missed',
+        }
+      : none('link creation, SQLite', g1),
+  );
 
   for (const backend of backends) {
     const get = find(rows, 'get', backend);
     const name = `account read, ${backend === 'sqlite' ? 'SQLite' : 'PostgreSQL'}`;
-    t.push(get ? { name, goal: '>= 70% of baseline', value: `${fmt(get.ratio * 100)}% of baseline`, status: get.ratio >= 0.7 ? 'met' : 'missed' } : none(name, '>= 70% of baseline'));
+    t.push(
+      get
+        ? { name, goal: '>= 70% of baseline', value: `${fmt(get.ratio * 100)}% of baseline`, status: get.ratio >= 0.7 ? 'met' : 'missed' }
+        : none(name, '>= 70% of baseline'),
+    );
   }
   for (const backend of backends) {
     const p = find(rows, 'proxy_c1', backend);
@@ -94,12 +120,26 @@ export function evaluateTargets(rows: ResultRow[], backends: Backend[]): Target[
       const cpu = c === undefined ? '' : `; by CPU/req ${fmt(c * 100)}% (${fmt(has1m.cpuUs!)} vs ${fmt(has1k.cpuUs!)} µs)`;
       t.push({ name, goal: '>= 90%', value: `${fmt(r * 100)}% (${fmt(has1m.rps)} vs ${fmt(has1k.rps)} req/s)${cpu}`, status: r >= 0.9 ? 'met' : 'missed' });
     } else if (s.ratio !== undefined) {
-      t.push({ name, goal: '>= 90% (measured between the sizes run)', value: `${fmt(s.ratio * 100)}% at ${formatSize(s.to!)} vs ${formatSize(s.from!)}`, status: 'not measured' });
+      t.push({
+        name,
+        goal: '>= 90% (measured between the sizes run)',
+        value: `${fmt(s.ratio * 100)}% at ${formatSize(s.to!)} vs ${formatSize(s.from!)}`,
+        status: 'not measured',
+      });
     } else t.push(none(name, '>= 90%'));
   }
   if (backends.includes('postgres')) {
     const pgLink = find(rows, 'link', 'postgres');
-    t.push(pgLink ? { name: 'link creation, PostgreSQL', goal: '>= 10,000 req/s', value: `${fmt(pgLink.run.rps)} req/s`, status: pgLink.run.rps >= 10_000 ? 'met' : 'missed' } : none('link creation, PostgreSQL', '>= 10,000 req/s'));
+    t.push(
+      pgLink
+        ? {
+            name: 'link creation, PostgreSQL',
+            goal: '>= 10,000 req/s',
+            value: `${fmt(pgLink.run.rps)} req/s`,
+            status: pgLink.run.rps >= 10_000 ? 'met' : 'missed',
+          }
+        : none('link creation, PostgreSQL', '>= 10,000 req/s'),
+    );
   }
   return t;
 }
@@ -112,7 +152,26 @@ function table(head: string[], body: string[][], rightFrom = 1): string {
 }
 
 export function renderResults(rows: ResultRow[]): string {
-  const head = ['scenario', 'backend', 'accounts', 'conns', 'req/s', 'p50 ms', 'p99 ms', 'baseline', 'base req/s', 'base p50', 'base p99', 'ratio', 'RSS MiB', 'CPU µs/req', 'PG µs/req', 'base µs/req', 'others', 'non-2xx/err'];
+  const head = [
+    'scenario',
+    'backend',
+    'accounts',
+    'conns',
+    'req/s',
+    'p50 ms',
+    'p99 ms',
+    'baseline',
+    'base req/s',
+    'base p50',
+    'base p99',
+    'ratio',
+    'RSS MiB',
+    'CPU µs/req',
+    'PG µs/req',
+    'base µs/req',
+    'others',
+    'non-2xx/err',
+  ];
   const us = (v: number | undefined) => (v === undefined ? '-' : fmt(v));
   const body = rows.map((r) => [
     r.scenario,
@@ -141,7 +200,14 @@ export function renderScaling(rows: ResultRow[]): string {
   const s = scaling(rows).filter((x) => x.bySize.length > 1);
   if (!s.length) return '';
   const sizes = [...new Set(s.flatMap((x) => x.bySize.map((b) => b.size)))].sort((a, b) => a - b);
-  const head = ['scenario', 'backend', ...sizes.map((n) => `req/s @${formatSize(n)}`), 'largest/smallest', ...sizes.map((n) => `CPU µs/req @${formatSize(n)}`), 'by CPU/req'];
+  const head = [
+    'scenario',
+    'backend',
+    ...sizes.map((n) => `req/s @${formatSize(n)}`),
+    'largest/smallest',
+    ...sizes.map((n) => `CPU µs/req @${formatSize(n)}`),
+    'by CPU/req',
+  ];
   const body = s.map((x) => [
     x.scenario,
     x.backend,
@@ -155,9 +221,17 @@ export function renderScaling(rows: ResultRow[]): string {
 
 export function renderWorlds(worlds: WorldInfo[]): string {
   const head = ['backend', 'accounts', 'seed s', 'start s', 'peak RSS MiB'];
-  return table(head, worlds.map((w) => [w.backend, formatSize(w.size), fmt(w.seedSeconds, 1), fmt(w.startSeconds, 1), fmt(w.peakRssMb)]), 1);
+  return table(
+    head,
+    worlds.map((w) => [w.backend, formatSize(w.size), fmt(w.seedSeconds, 1), fmt(w.startSeconds, 1), fmt(w.peakRssMb)]),
+    1,
+  );
 }
 
 export function renderTargets(targets: Target[]): string {
-  return table(['target', 'goal', 'measured', 'status'], targets.map((t) => [t.name, t.goal, t.value, t.status.toUpperCase()]), 99);
+  return table(
+    ['target', 'goal', 'measured', 'status'],
+    targets.map((t) => [t.name, t.goal, t.value, t.status.toUpperCase()]),
+    99,
+  );
 }

@@ -84,7 +84,8 @@ function seedSqlite(spec: SeedSpec, sample: SeedResult): void {
        values (?, ?, ?, ?, ?, null, ?, 'PRIVATE', null, 'ACTIVE', null, 0, '{}', ?, null, null, null, null, null, 0, null, null, ?, ?, null)`,
     );
     const write = db.transaction((rows: Row[]) => {
-      for (const r of rows) insert.run(r.id, spec.projectId, spec.authConfigId, spec.toolkitSlug, r.user_id, r.word_id, r.credentials_enc, r.created_at, r.created_at);
+      for (const r of rows)
+        insert.run(r.id, spec.projectId, spec.authConfigId, spec.toolkitSlug, r.user_id, r.word_id, r.credentials_enc, r.created_at, r.created_at);
     });
     for (const rows of batches(spec, 25_000, sample)) write(rows);
     db.pragma('wal_checkpoint(TRUNCATE)');

@@ -21,19 +21,47 @@ try {
   await database.db.insertInto('projects').values({ id: 'prj_micro', name: 'micro', settings: '{}', created_at: now, updated_at: now }).execute();
   await database.db
     .insertInto('auth_configs')
-    .values({ id: 'ac_micro', project_id: 'prj_micro', toolkit_slug: 'echoapi', name: 'micro', auth_scheme: 'API_KEY', is_composio_managed: 0, status: 'ENABLED', settings: '{}', secrets_enc: null, created_at: now, updated_at: now, deleted_at: null })
+    .values({
+      id: 'ac_micro',
+      project_id: 'prj_micro',
+      toolkit_slug: 'echoapi',
+      name: 'micro',
+      auth_scheme: 'API_KEY',
+      is_composio_managed: 0,
+      status: 'ENABLED',
+      settings: '{}',
+      secrets_enc: null,
+      created_at: now,
+      updated_at: now,
+      deleted_at: null,
+    })
     .execute();
   const url = pgUrlWithSchema(base, schema);
-  const seed = await seedAccounts({ n: N, projectId: 'prj_micro', authConfigId: 'ac_micro', toolkitSlug: 'echoapi', encryptionKey: randomBytes(32).toString('base64'), pgUrl: url });
+  const seed = await seedAccounts({
+    n: N,
+    projectId: 'prj_micro',
+    authConfigId: 'ac_micro',
+    toolkitSlug: 'echoapi',
+    encryptionKey: randomBytes(32).toString('base64'),
+    pgUrl: url,
+  });
   process.stdout.write(`${N.toLocaleString('en-US')} accounts seeded in ${seed.seconds.toFixed(1)} s\n`);
   const cursor = JSON.parse(Buffer.from(seed.deepCursors[seed.deepCursors.length >> 1], 'base64url').toString()) as { t: string; id: string };
   // The statements of GET /connected_accounts?limit=20&cursor=... (src/store/accounts.ts list()), before and now.
   const where = `"project_id" = $1 and "deleted_at" is null and "account_type" in ($2)`;
   const queries: Array<[string, string, unknown[]]> = [
-    ['deep page, keyset as an OR (before)', `select * from "connected_accounts" where ${where} and ("created_at" < $3 or ("created_at" = $4 and "id" < $5)) order by "created_at" desc, "id" desc limit $6`, ['prj_micro', 'PRIVATE', cursor.t, cursor.t, cursor.id, 21]],
-    ['deep page, row-value keyset (authlink)', `select * from "connected_accounts" where ${where} and ("created_at", "id") < ($3, $4) order by "created_at" desc, "id" desc limit $5`, ['prj_micro', 'PRIVATE', cursor.t, cursor.id, 21]],
+    [
+      'deep page, keyset as an OR (before)',
+      `select * from "connected_accounts" where ${where} and ("created_at" < $3 or ("created_at" = $4 and "id" < $5)) order by "created_at" desc, "id" desc limit $6`,
+      ['prj_micro', 'PRIVATE', cursor.t, cursor.t, cursor.id, 21],
+    ],
+    [
+      'deep page, row-value keyset (authlink)',
+      `select * from "connected_accounts" where ${where} and ("created_at", "id") < ($3, $4) order by "created_at" desc, "id" desc limit $5`,
+      ['prj_micro', 'PRIVATE', cursor.t, cursor.id, 21],
+    ],
     ['total_items count (first page only)', `select count(*) as "n" from "connected_accounts" where ${where}`, ['prj_micro', 'PRIVATE']],
-    ['one user\'s count', `select count(*) as "n" from "connected_accounts" where ${where} and "user_id" in ($3)`, ['prj_micro', 'PRIVATE', seed.users[0]]],
+    ["one user's count", `select count(*) as "n" from "connected_accounts" where ${where} and "user_id" in ($3)`, ['prj_micro', 'PRIVATE', seed.users[0]]],
   ];
   await withClient(url, async (c) => {
     for (const [label, text, params] of queries) {

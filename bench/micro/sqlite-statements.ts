@@ -41,9 +41,29 @@ const projectId = 'prj_micro';
 await database.db.insertInto('projects').values({ id: projectId, name: 'micro', settings: '{}', created_at: now, updated_at: now }).execute();
 await database.db
   .insertInto('auth_configs')
-  .values({ id: 'ac_micro', project_id: projectId, toolkit_slug: 'echoapi', name: 'micro', auth_scheme: 'API_KEY', is_composio_managed: 0, status: 'ENABLED', settings: '{}', secrets_enc: null, created_at: now, updated_at: now, deleted_at: null })
+  .values({
+    id: 'ac_micro',
+    project_id: projectId,
+    toolkit_slug: 'echoapi',
+    name: 'micro',
+    auth_scheme: 'API_KEY',
+    is_composio_managed: 0,
+    status: 'ENABLED',
+    settings: '{}',
+    secrets_enc: null,
+    created_at: now,
+    updated_at: now,
+    deleted_at: null,
+  })
   .execute();
-const seed = await seedAccounts({ n: N, projectId, authConfigId: 'ac_micro', toolkitSlug: 'echoapi', encryptionKey: randomBytes(32).toString('base64'), sqliteFile: file });
+const seed = await seedAccounts({
+  n: N,
+  projectId,
+  authConfigId: 'ac_micro',
+  toolkitSlug: 'echoapi',
+  encryptionKey: randomBytes(32).toString('base64'),
+  sqliteFile: file,
+});
 process.stdout.write(`${N.toLocaleString('en-US')} accounts seeded in ${seed.seconds.toFixed(1)} s\n\n`);
 
 const ids = seed.ids;
@@ -72,19 +92,41 @@ await timeAsync('store.authConfigs.getAny, authlink (no read cache here)', OPS, 
 
 const count = raw.prepare(`select count(*) as n from "connected_accounts" where "project_id" = ? and "deleted_at" is null and "account_type" in (?)`);
 time(`count(*) of the project's ${N.toLocaleString('en-US')} accounts (first list page only)`, 20, () => count.get(projectId, 'PRIVATE'));
-process.stdout.write(`\nplan of that count: ${JSON.stringify(raw.prepare(`explain query plan select count(*) from "connected_accounts" where "project_id" = ? and "deleted_at" is null and "account_type" in (?)`).all(projectId, 'PRIVATE').map((r) => (r as { detail: string }).detail))}\n`);
+process.stdout.write(
+  `\nplan of that count: ${JSON.stringify(
+    raw
+      .prepare(`explain query plan select count(*) from "connected_accounts" where "project_id" = ? and "deleted_at" is null and "account_type" in (?)`)
+      .all(projectId, 'PRIVATE')
+      .map((r) => (r as { detail: string }).detail),
+  )}\n`,
+);
 
 // The keyset page of GET /connected_accounts?cursor=... as Kysely writes it (an OR), and as a row-value comparison.
 const c = JSON.parse(Buffer.from(seed.deepCursors[seed.deepCursors.length >> 1], 'base64url').toString()) as { t: string; id: string };
 const where = `"project_id" = ? and "deleted_at" is null and "account_type" in (?)`;
 const pages: Array<[string, string, unknown[]]> = [
-  ['deep page, (created_at < t or (created_at = t and id < i)) (before)', `select * from "connected_accounts" where ${where} and ("created_at" < ? or ("created_at" = ? and "id" < ?)) order by "created_at" desc, "id" desc limit 21`, [projectId, 'PRIVATE', c.t, c.t, c.id]],
-  ['deep page, (created_at, id) < (t, i) row value (authlink)', `select * from "connected_accounts" where ${where} and ("created_at", "id") < (?, ?) order by "created_at" desc, "id" desc limit 21`, [projectId, 'PRIVATE', c.t, c.id]],
+  [
+    'deep page, (created_at < t or (created_at = t and id < i)) (before)',
+    `select * from "connected_accounts" where ${where} and ("created_at" < ? or ("created_at" = ? and "id" < ?)) order by "created_at" desc, "id" desc limit 21`,
+    [projectId, 'PRIVATE', c.t, c.t, c.id],
+  ],
+  [
+    'deep page, (created_at, id) < (t, i) row value (authlink)',
+    `select * from "connected_accounts" where ${where} and ("created_at", "id") < (?, ?) order by "created_at" desc, "id" desc limit 21`,
+    [projectId, 'PRIVATE', c.t, c.id],
+  ],
 ];
 for (const [label, text, params] of pages) {
   const st = raw.prepare(text);
   time(label, 200, () => st.all(...params));
-  process.stdout.write(`  plan: ${JSON.stringify(raw.prepare(`explain query plan ${text}`).all(...params).map((r) => (r as { detail: string }).detail))}\n`);
+  process.stdout.write(
+    `  plan: ${JSON.stringify(
+      raw
+        .prepare(`explain query plan ${text}`)
+        .all(...params)
+        .map((r) => (r as { detail: string }).detail),
+    )}\n`,
+  );
 }
 
 // One user's page and count (GET /connected_accounts?user_ids=u&limit=20): the user's 50 rows are spread over the table.
@@ -94,7 +136,14 @@ const userCount = `select count(*) as n from "connected_accounts" where ${userWh
 const users = seed.users;
 for (const [label, conn] of [
   ['default 2 MiB page cache', new SQLite(file)],
-  ['64 MiB page cache', (() => { const d = new SQLite(file); d.pragma('cache_size = -65536'); return d; })()],
+  [
+    '64 MiB page cache',
+    (() => {
+      const d = new SQLite(file);
+      d.pragma('cache_size = -65536');
+      return d;
+    })(),
+  ],
 ] as const) {
   const page = conn.prepare(userPage);
   const cnt = conn.prepare(userCount);
@@ -103,7 +152,14 @@ for (const [label, conn] of [
   conn.close();
 }
 // Migration 004's covering index (project_id, user_id, account_type, deleted_at) serves the user count:
-process.stdout.write(`  plan: ${JSON.stringify(raw.prepare(`explain query plan ${userCount}`).all(projectId, 'PRIVATE', users[0]).map((r) => (r as { detail: string }).detail))}\n`);
+process.stdout.write(
+  `  plan: ${JSON.stringify(
+    raw
+      .prepare(`explain query plan ${userCount}`)
+      .all(projectId, 'PRIVATE', users[0])
+      .map((r) => (r as { detail: string }).detail),
+  )}\n`,
+);
 
 raw.close();
 await uncachedKysely.destroy();

@@ -17,9 +17,18 @@ export interface Ctx {
   log(msg: string): void;
 }
 
-export function resultRow(ctx: Ctx, scenario: ScenarioName, connections: number, run: Measurement, baseline: Baseline, unit: ResultRow['unit'] = 'req/s'): ResultRow {
+export function resultRow(
+  ctx: Ctx,
+  scenario: ScenarioName,
+  connections: number,
+  run: Measurement,
+  baseline: Baseline,
+  unit: ResultRow['unit'] = 'req/s',
+): ResultRow {
   if (run.non2xx > 0 || run.requests === 0) {
-    ctx.log(`  WARNING: ${scenario} on ${ctx.world.id}: ${run.requests} successful responses, ${run.non2xx} non-2xx, ${run.errors} errors; server output:\n${ctx.world.a.proc.tail(1500)}`);
+    ctx.log(
+      `  WARNING: ${scenario} on ${ctx.world.id}: ${run.requests} successful responses, ${run.non2xx} non-2xx, ${run.errors} errors; server output:\n${ctx.world.a.proc.tail(1500)}`,
+    );
   }
   ctx.world.a.proc.trimLog();
   return {

@@ -14,7 +14,13 @@ export async function getScenario(ctx: Ctx): Promise<ResultRow> {
     ctx.baseKey('get'),
     'fastify GET',
     () => ctx.baselines.fastify('get', { status: 200, body: sample.body, method: 'GET', connections }),
-    httpMeasurer({ url: w.a.url + path(w.seed.ids[0]), headers: { 'x-api-key': w.a.apiKey }, next: () => ({ path: path(pick(w.seed.ids)) }), connections, serverPid: w.a.proc.pid }),
+    httpMeasurer({
+      url: w.a.url + path(w.seed.ids[0]),
+      headers: { 'x-api-key': w.a.apiKey },
+      next: () => ({ path: path(pick(w.seed.ids)) }),
+      connections,
+      serverPid: w.a.proc.pid,
+    }),
   );
   return resultRow(ctx, 'get', connections, run, baseline);
 }

@@ -18,7 +18,14 @@ export async function linkScenario(ctx: Ctx): Promise<ResultRow> {
     ctx.baseKey('link'),
     'fastify POST',
     () => ctx.baselines.fastify('link', { status: 201, body: sample.body, method: 'POST', requestBody: body(), connections }),
-    httpMeasurer({ url: w.a.url + PATH, method: 'POST', headers: { 'x-api-key': w.a.apiKey }, next: () => ({ body: body() }), connections, serverPid: w.a.proc.pid }),
+    httpMeasurer({
+      url: w.a.url + PATH,
+      method: 'POST',
+      headers: { 'x-api-key': w.a.apiKey },
+      next: () => ({ body: body() }),
+      connections,
+      serverPid: w.a.proc.pid,
+    }),
   );
   return resultRow(ctx, 'link', connections, run, baseline);
 }

@@ -10,7 +10,8 @@ async function listScenario(ctx: Ctx, scenario: 'list_user' | 'list_deep', paths
   const w = ctx.world;
   const first = paths();
   const sample = await expectStatus(scenario, w.api('GET', first), 200);
-  if (!Array.isArray(sample.body.items) || sample.body.items.length !== 20) throw new Error(`${scenario}: expected a full page of 20, got ${sample.body.items?.length}`);
+  if (!Array.isArray(sample.body.items) || sample.body.items.length !== 20)
+    throw new Error(`${scenario}: expected a full page of 20, got ${sample.body.items?.length}`);
   const { connections } = ctx.opts;
   const { run, baseline } = await ctx.baselines.compare(
     ctx.baseKey(scenario),

@@ -14,7 +14,13 @@ import { resultRow, type Ctx } from './context.ts';
 
 const BASELINE_REDIRECT = 'http://127.0.0.1:1/bench-callback'; // another origin: never requested
 
-async function completions(fn: (i: number) => Promise<void>, concurrency: number, durationS: number, minimum: number, serverPid?: number): Promise<Measurement> {
+async function completions(
+  fn: (i: number) => Promise<void>,
+  concurrency: number,
+  durationS: number,
+  minimum: number,
+  serverPid?: number,
+): Promise<Measurement> {
   const latencies: number[] = [];
   let failures = 0;
   let lastError: unknown;
@@ -42,7 +48,19 @@ async function completions(fn: (i: number) => Promise<void>, concurrency: number
   if (!latencies.length) throw new Error(`no OAuth completion succeeded: ${(lastError as Error)?.stack ?? lastError}`);
   if (failures) process.stderr.write(`  ${failures} OAuth completion(s) failed; last: ${(lastError as Error)?.message}\n`);
   const sorted = Float64Array.from(latencies).sort();
-  return withSamples({ rps: latencies.length / elapsedS, p50: percentile(sorted, 50), p99: percentile(sorted, 99), requests: latencies.length, non2xx: failures, errors: 0, durationS: elapsedS, cpu }, sorted);
+  return withSamples(
+    {
+      rps: latencies.length / elapsedS,
+      p50: percentile(sorted, 50),
+      p99: percentile(sorted, 99),
+      requests: latencies.length,
+      non2xx: failures,
+      errors: 0,
+      durationS: elapsedS,
+      cpu,
+    },
+    sorted,
+  );
 }
 
 function expect(cond: boolean, what: string): void {
@@ -91,7 +109,10 @@ export async function oauthScenario(ctx: Ctx): Promise<ResultRow> {
     expect(!!code, `provider gave no code: ${callback.search}`);
     const res = await fetch(op.tokenUrl, {
       method: 'POST',
-      headers: { authorization: `Basic ${Buffer.from(`${op.clientId}:${op.clientSecret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+      headers: {
+        authorization: `Basic ${Buffer.from(`${op.clientId}:${op.clientSecret}`).toString('base64')}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
       body: new URLSearchParams({ grant_type: 'authorization_code', code: code!, redirect_uri: BASELINE_REDIRECT, code_verifier: verifier }),
     });
     const tokens = (await res.json()) as { access_token?: string };
@@ -113,6 +134,7 @@ export async function oauthScenario(ctx: Ctx): Promise<ResultRow> {
   );
 
   const active = await w.api('GET', `/api/v3.1/connected_accounts?user_ids=oauth-${stamp}-0&statuses=ACTIVE&limit=1`);
-  if (active.status !== 200 || active.body.total_items !== 1) throw new Error(`after the OAuth run, oauth-${stamp}-0 has no ACTIVE account: ${JSON.stringify(active.body).slice(0, 300)}`);
+  if (active.status !== 200 || active.body.total_items !== 1)
+    throw new Error(`after the OAuth run, oauth-${stamp}-0 has no ACTIVE account: ${JSON.stringify(active.body).slice(0, 300)}`);
   return resultRow(ctx, 'oauth', c, run, baseline, 'completions/s');
 }

@@ -19,7 +19,10 @@ async function proxyAccounts(w: World): Promise<string[]> {
   for (let i = 0; i < PROXY_ACCOUNTS; i++) {
     const r = await expectStatus(
       'legacy create (proxy account)',
-      w.api('POST', '/api/v3.1/connected_accounts', { auth_config: { id: w.apiKeyConfigId }, connection: { user_id: `proxy-user-${i}`, state: { authScheme: 'API_KEY', val: { api_key: `sk_proxy_${i}_0123456789abcdef` } } } }),
+      w.api('POST', '/api/v3.1/connected_accounts', {
+        auth_config: { id: w.apiKeyConfigId },
+        connection: { user_id: `proxy-user-${i}`, state: { authScheme: 'API_KEY', val: { api_key: `sk_proxy_${i}_0123456789abcdef` } } },
+      }),
       201,
     );
     if (r.body.status !== 'ACTIVE') throw new Error(`legacy create gave ${r.body.status}, expected ACTIVE`);
@@ -34,13 +37,22 @@ export async function proxyScenario(ctx: Ctx, scenario: 'proxy' | 'proxy_c1'): P
   const ids = await proxyAccounts(w);
   const body = () => JSON.stringify({ connected_account_id: pick(ids), endpoint: '/echo', method: 'GET' });
   const check = await expectStatus('proxy call', w.api('POST', '/api/v3.1/tools/execute/proxy', JSON.parse(body())), 200);
-  if (check.body.status !== 200 || check.body.data?.ok !== true) throw new Error(`proxy: the upstream did not accept the credential: ${JSON.stringify(check.body).slice(0, 300)}`);
+  if (check.body.status !== 200 || check.body.data?.ok !== true)
+    throw new Error(`proxy: the upstream did not accept the credential: ${JSON.stringify(check.body).slice(0, 300)}`);
   const connections = scenario === 'proxy_c1' ? 1 : ctx.opts.connections;
   const { run, baseline } = await ctx.baselines.compare(
     ctx.baseKey(scenario),
     'upstream direct',
-    async () => httpMeasurer({ url: `${ctx.upstreamUrl}/echo`, headers: { 'x-api-key': 'sk_proxy_0_0123456789abcdef' }, connections, serverPid: ctx.upstreamPid }),
-    httpMeasurer({ url: `${w.a.url}/api/v3.1/tools/execute/proxy`, method: 'POST', headers: { 'x-api-key': w.a.apiKey }, next: () => ({ body: body() }), connections, serverPid: w.a.proc.pid }),
+    async () =>
+      httpMeasurer({ url: `${ctx.upstreamUrl}/echo`, headers: { 'x-api-key': 'sk_proxy_0_0123456789abcdef' }, connections, serverPid: ctx.upstreamPid }),
+    httpMeasurer({
+      url: `${w.a.url}/api/v3.1/tools/execute/proxy`,
+      method: 'POST',
+      headers: { 'x-api-key': w.a.apiKey },
+      next: () => ({ body: body() }),
+      connections,
+      serverPid: w.a.proc.pid,
+    }),
   );
   return resultRow(ctx, scenario, connections, run, baseline);
 }

@@ -41,7 +41,10 @@ function sameKeys(a: object, b: object): boolean {
 async function validate(w: World): Promise<void> {
   const legacy = await expectStatus(
     'legacy create',
-    w.api('POST', '/api/v3.1/connected_accounts', { auth_config: { id: w.apiKeyConfigId }, connection: { user_id: 'validate-legacy', state: { authScheme: 'API_KEY', val: { api_key: 'sk_validate_0123456789abcdef' } } } }),
+    w.api('POST', '/api/v3.1/connected_accounts', {
+      auth_config: { id: w.apiKeyConfigId },
+      connection: { user_id: 'validate-legacy', state: { authScheme: 'API_KEY', val: { api_key: 'sk_validate_0123456789abcdef' } } },
+    }),
     201,
   );
   const viaApi = (await expectStatus('GET legacy account', w.api('GET', `/api/v3.1/connected_accounts/${legacy.body.id}`), 200)).body;
@@ -50,12 +53,14 @@ async function validate(w: World): Promise<void> {
   const problems: string[] = [];
   if (seeded.status !== 'ACTIVE') problems.push(`status ${seeded.status}`);
   if (!sameKeys(seeded, viaApi)) problems.push('top-level fields differ');
-  if (!sameKeys(seeded.state.val, viaApi.state.val)) problems.push(`state.val fields differ: ${Object.keys(seeded.state.val)} vs ${Object.keys(viaApi.state.val)}`);
+  if (!sameKeys(seeded.state.val, viaApi.state.val))
+    problems.push(`state.val fields differ: ${Object.keys(seeded.state.val)} vs ${Object.keys(viaApi.state.val)}`);
   if (!/^\*{8}/.test(String(seeded.state.val.api_key))) problems.push('api_key not decrypted and masked');
   if (JSON.stringify(seeded.auth_config) !== JSON.stringify(viaApi.auth_config)) problems.push('auth_config differs');
   const page = (await expectStatus('list a user', w.api('GET', `/api/v3.1/connected_accounts?user_ids=${w.seed.users[0]}&limit=20`), 200)).body;
   const perUser = Math.min(ACCOUNTS_PER_USER, w.size);
-  if (page.items.length !== Math.min(20, perUser) || page.total_items !== perUser) problems.push(`user page: ${page.items.length} items of ${page.total_items}`);
+  if (page.items.length !== Math.min(20, perUser) || page.total_items !== perUser)
+    problems.push(`user page: ${page.items.length} items of ${page.total_items}`);
   if (w.seed.deepCursors.length) {
     // A client deep in a listing holds a cursor the API returned, and those
     // carry the total counted for the first page: give the seeded cursors the
@@ -80,10 +85,17 @@ export async function startWorld(o: WorldOptions): Promise<World> {
   try {
     const oauth = await expectStatus(
       'create OAuth2 auth config',
-      api('POST', '/api/v3.1/auth_configs', { toolkit: { slug: OAUTH_TOOLKIT }, auth_config: { type: 'use_custom_auth', authScheme: 'OAUTH2', credentials: { client_id: o.provider.clientId, client_secret: o.provider.clientSecret } } }),
+      api('POST', '/api/v3.1/auth_configs', {
+        toolkit: { slug: OAUTH_TOOLKIT },
+        auth_config: { type: 'use_custom_auth', authScheme: 'OAUTH2', credentials: { client_id: o.provider.clientId, client_secret: o.provider.clientSecret } },
+      }),
       201,
     );
-    const apiKey = await expectStatus('create API-key auth config', api('POST', '/api/v3.1/auth_configs', { toolkit: { slug: API_KEY_TOOLKIT }, auth_config: { type: 'use_custom_auth', authScheme: 'API_KEY' } }), 201);
+    const apiKey = await expectStatus(
+      'create API-key auth config',
+      api('POST', '/api/v3.1/auth_configs', { toolkit: { slug: API_KEY_TOOLKIT }, auth_config: { type: 'use_custom_auth', authScheme: 'API_KEY' } }),
+      201,
+    );
     o.log(`  seeding ${o.size.toLocaleString('en-US')} accounts into ${o.backend}...`);
     const seed = await seedAccounts({
       n: o.size,

@@ -4,7 +4,14 @@
 import http from 'node:http';
 
 const ok = Buffer.from(
-  JSON.stringify({ ok: true, user: { id: 42, login: 'bench-user', name: 'Bench User', plan: 'pro' }, repos: [{ id: 1, name: 'alpha' }, { id: 2, name: 'beta' }] }),
+  JSON.stringify({
+    ok: true,
+    user: { id: 42, login: 'bench-user', name: 'Bench User', plan: 'pro' },
+    repos: [
+      { id: 1, name: 'alpha' },
+      { id: 2, name: 'beta' },
+    ],
+  }),
 );
 const denied = Buffer.from(JSON.stringify({ error: 'missing or bad X-Api-Key' }));
 

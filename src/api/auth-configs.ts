@@ -76,13 +76,40 @@ export function registerAuthConfigRoutes(api: ApiApp, services: Services, opts: 
 
   api.post(
     '/auth_configs',
-    { schema: { ...common, summary: 'Create an auth config', body: CreateBody, response: { 201: Type.Object({ toolkit: Type.Object({ slug: Type.String() }), auth_config: Type.Object({ id: Type.String(), auth_scheme: Type.String(), is_composio_managed: Type.Boolean(), restrict_to_following_tools: Type.Array(Type.String()) }) }), ...errors() } } },
+    {
+      schema: {
+        ...common,
+        summary: 'Create an auth config',
+        body: CreateBody,
+        response: {
+          201: Type.Object({
+            toolkit: Type.Object({ slug: Type.String() }),
+            auth_config: Type.Object({
+              id: Type.String(),
+              auth_scheme: Type.String(),
+              is_composio_managed: Type.Boolean(),
+              restrict_to_following_tools: Type.Array(Type.String()),
+            }),
+          }),
+          ...errors(),
+        },
+      },
+    },
     async (req, reply) => {
       const { projectId } = principalOf(req);
       const ac = req.body.auth_config ?? { type: 'use_composio_managed_auth' as const };
-      const row = await authConfigs.create(projectId, { toolkitSlug: req.body.toolkit.slug, type: ac.type, authScheme: ac.authScheme, name: ac.name, credentials: ac.credentials ?? {} });
+      const row = await authConfigs.create(projectId, {
+        toolkitSlug: req.body.toolkit.slug,
+        type: ac.type,
+        authScheme: ac.authScheme,
+        name: ac.name,
+        credentials: ac.credentials ?? {},
+      });
       reply.status(201);
-      return { toolkit: { slug: row.toolkit_slug }, auth_config: { id: row.id, auth_scheme: row.auth_scheme, is_composio_managed: row.is_composio_managed === 1, restrict_to_following_tools: [] } };
+      return {
+        toolkit: { slug: row.toolkit_slug },
+        auth_config: { id: row.id, auth_scheme: row.auth_scheme, is_composio_managed: row.is_composio_managed === 1, restrict_to_following_tools: [] },
+      };
     },
   );
 
@@ -100,15 +127,34 @@ export function registerAuthConfigRoutes(api: ApiApp, services: Services, opts: 
           cursor: Cursor,
           limit: Limit,
         }),
-        response: { 200: Type.Object({ items: Type.Array(AuthConfig), next_cursor: Type.Union([Type.String(), Type.Null()]), total_pages: Type.Integer(), current_page: Type.Integer(), total_items: Type.Integer() }), ...errors() },
+        response: {
+          200: Type.Object({
+            items: Type.Array(AuthConfig),
+            next_cursor: Type.Union([Type.String(), Type.Null()]),
+            total_pages: Type.Integer(),
+            current_page: Type.Integer(),
+            total_items: Type.Integer(),
+          }),
+          ...errors(),
+        },
       },
     },
     async (req) => {
       const { projectId } = principalOf(req);
       const q = req.query;
       const limit = q.limit ?? 20;
-      const page = await authConfigs.list(projectId, { toolkitSlug: q.toolkit_slug, showDisabled: q.show_disabled ?? false, search: q.search, isManaged: q.is_composio_managed, cursor: q.cursor, limit });
-      const counts = await services.store.accounts.countByAuthConfigs(projectId, page.items.map((r) => r.id));
+      const page = await authConfigs.list(projectId, {
+        toolkitSlug: q.toolkit_slug,
+        showDisabled: q.show_disabled ?? false,
+        search: q.search,
+        isManaged: q.is_composio_managed,
+        cursor: q.cursor,
+        limit,
+      });
+      const counts = await services.store.accounts.countByAuthConfigs(
+        projectId,
+        page.items.map((r) => r.id),
+      );
       return {
         items: await Promise.all(page.items.map((r) => view(r, counts.get(r.id) ?? 0))),
         next_cursor: page.nextCursor,
@@ -119,26 +165,50 @@ export function registerAuthConfigRoutes(api: ApiApp, services: Services, opts: 
     },
   );
 
-  api.get('/auth_configs/:nanoid', { schema: { ...common, summary: 'Get an auth config', params: IdParams, response: { 200: AuthConfig, ...errors(404) } } }, async (req) =>
-    view(await authConfigs.getRow(principalOf(req).projectId, req.params.nanoid)),
+  api.get(
+    '/auth_configs/:nanoid',
+    { schema: { ...common, summary: 'Get an auth config', params: IdParams, response: { 200: AuthConfig, ...errors(404) } } },
+    async (req) => view(await authConfigs.getRow(principalOf(req).projectId, req.params.nanoid)),
   );
 
-  api.patch('/auth_configs/:nanoid', { schema: { ...common, summary: 'Update an auth config', params: IdParams, body: PatchBody, response: { 200: Type.Object({}), ...errors(404) } } }, async (req) => {
-    await authConfigs.update(principalOf(req).projectId, req.params.nanoid, { name: req.body.name, credentials: req.body.credentials });
-    return {};
-  });
+  api.patch(
+    '/auth_configs/:nanoid',
+    { schema: { ...common, summary: 'Update an auth config', params: IdParams, body: PatchBody, response: { 200: Type.Object({}), ...errors(404) } } },
+    async (req) => {
+      await authConfigs.update(principalOf(req).projectId, req.params.nanoid, { name: req.body.name, credentials: req.body.credentials });
+      return {};
+    },
+  );
 
   api.patch(
     '/auth_configs/:nanoid/:status',
-    { schema: { ...common, summary: 'Enable or disable an auth config', params: Type.Object({ nanoid: IdParams.properties.nanoid, status: StringEnum(['ENABLED', 'DISABLED']) }), response: { 200: Type.Object({}), ...errors(404) } } },
+    {
+      schema: {
+        ...common,
+        summary: 'Enable or disable an auth config',
+        params: Type.Object({ nanoid: IdParams.properties.nanoid, status: StringEnum(['ENABLED', 'DISABLED']) }),
+        response: { 200: Type.Object({}), ...errors(404) },
+      },
+    },
     async (req) => {
       await authConfigs.setStatus(principalOf(req).projectId, req.params.nanoid, req.params.status);
       return {};
     },
   );
 
-  api.delete('/auth_configs/:nanoid', { schema: { ...common, summary: 'Delete an auth config (its connected accounts become unusable)', params: IdParams, response: { 200: Type.Object({}), ...errors(404) } } }, async (req) => {
-    await authConfigs.remove(principalOf(req).projectId, req.params.nanoid);
-    return {};
-  });
+  api.delete(
+    '/auth_configs/:nanoid',
+    {
+      schema: {
+        ...common,
+        summary: 'Delete an auth config (its connected accounts become unusable)',
+        params: IdParams,
+        response: { 200: Type.Object({}), ...errors(404) },
+      },
+    },
+    async (req) => {
+      await authConfigs.remove(principalOf(req).projectId, req.params.nanoid);
+      return {};
+    },
+  );
 }

@@ -32,7 +32,15 @@ export const LinkResponse = Type.Object({
 export function registerLinkRoute(api: ApiApp, services: Services, opts: RouteOptions): void {
   api.post(
     '/connected_accounts/link',
-    { schema: { hide: opts.hide, tags: ['connected_accounts'], summary: 'Create an auth link session', body: Body, response: { 201: LinkResponse, ...errors(404, 409, 422) } } },
+    {
+      schema: {
+        hide: opts.hide,
+        tags: ['connected_accounts'],
+        summary: 'Create an auth link session',
+        body: Body,
+        response: { 201: LinkResponse, ...errors(404, 409, 422) },
+      },
+    },
     async (req, reply) => {
       const b = req.body;
       const result = await services.links.create(principalOf(req).projectId, {

@@ -27,7 +27,9 @@ const Account = Type.Object({
   test_request_endpoint: Type.String(),
   experimental: Type.Object({
     account_type: StringEnum(['PRIVATE', 'SHARED']),
-    acl_config_for_shared: Type.Optional(Type.Object({ allow_all_users: Type.Boolean(), allowed_user_ids: Type.Array(Type.String()), not_allowed_user_ids: Type.Array(Type.String()) })),
+    acl_config_for_shared: Type.Optional(
+      Type.Object({ allow_all_users: Type.Boolean(), allowed_user_ids: Type.Array(Type.String()), not_allowed_user_ids: Type.Array(Type.String()) }),
+    ),
   }),
 });
 
@@ -44,7 +46,10 @@ async function splitListFilters(req: { query: unknown }): Promise<void> {
   const q = req.query as Record<string, unknown>;
   for (const key of LIST_FILTERS) {
     if (q[key] === undefined) continue;
-    const parts = ([] as unknown[]).concat(q[key]).flatMap((v) => (typeof v === 'string' ? v.split(',') : [v])).filter((v) => v !== '');
+    const parts = ([] as unknown[])
+      .concat(q[key])
+      .flatMap((v) => (typeof v === 'string' ? v.split(',') : [v]))
+      .filter((v) => v !== '');
     if (parts.length) q[key] = parts;
     else delete q[key];
   }
@@ -76,7 +81,16 @@ export function registerConnectedAccountRoutes(api: ApiApp, services: Services, 
           order_direction: Type.Optional(StringEnum(['asc', 'desc'])),
           account_type: Type.Optional(StringEnum(['PRIVATE', 'SHARED', 'ALL'])),
         }),
-        response: { 200: Type.Object({ items: Type.Array(Account), next_cursor: Type.Union([Type.String(), Type.Null()]), total_pages: Type.Integer(), current_page: Type.Integer(), total_items: Type.Integer() }), ...errors() },
+        response: {
+          200: Type.Object({
+            items: Type.Array(Account),
+            next_cursor: Type.Union([Type.String(), Type.Null()]),
+            total_pages: Type.Integer(),
+            current_page: Type.Integer(),
+            total_items: Type.Integer(),
+          }),
+          ...errors(),
+        },
       },
     },
     async (req) => {
@@ -96,12 +110,20 @@ export function registerConnectedAccountRoutes(api: ApiApp, services: Services, 
         cursor: q.cursor,
         limit,
       });
-      return { items: page.items, next_cursor: page.nextCursor, total_pages: Math.max(1, Math.ceil(page.total / limit)), current_page: 1, total_items: page.total };
+      return {
+        items: page.items,
+        next_cursor: page.nextCursor,
+        total_pages: Math.max(1, Math.ceil(page.total / limit)),
+        current_page: 1,
+        total_items: page.total,
+      };
     },
   );
 
-  api.get('/connected_accounts/:nanoid', { schema: { ...common, summary: 'Get a connected account', params: Type.Object({ nanoid: Id }), response: { 200: Account, ...errors(404) } } }, async (req) =>
-    accounts.get(requester(req), req.params.nanoid),
+  api.get(
+    '/connected_accounts/:nanoid',
+    { schema: { ...common, summary: 'Get a connected account', params: Type.Object({ nanoid: Id }), response: { 200: Account, ...errors(404) } } },
+    async (req) => accounts.get(requester(req), req.params.nanoid),
   );
 
   api.patch(
@@ -111,21 +133,37 @@ export function registerConnectedAccountRoutes(api: ApiApp, services: Services, 
         ...common,
         summary: 'Update alias, non-OAuth credentials or the ACL of a SHARED account',
         params: Type.Object({ nanoid: Id }),
-        body: Type.Object({ alias: Type.Optional(Type.String({ maxLength: 200 })), connection: Type.Optional(Type.Object({ state: CredentialState })), experimental: Type.Optional(Type.Object({ acl_config_for_shared: Type.Optional(AclConfig) })) }),
+        body: Type.Object({
+          alias: Type.Optional(Type.String({ maxLength: 200 })),
+          connection: Type.Optional(Type.Object({ state: CredentialState })),
+          experimental: Type.Optional(Type.Object({ acl_config_for_shared: Type.Optional(AclConfig) })),
+        }),
         // The account as GET returns it, plus the `success` flag Composio's PATCH response has ({success, id, status}).
         response: { 200: Type.Object({ success: Type.Boolean(), ...Account.properties }), ...errors(404, 409) },
       },
     },
     async (req) => {
       const r = requester(req);
-      await accounts.update(r.projectId, req.params.nanoid, { alias: req.body.alias, state: req.body.connection?.state, acl: req.body.experimental?.acl_config_for_shared });
+      await accounts.update(r.projectId, req.params.nanoid, {
+        alias: req.body.alias,
+        state: req.body.connection?.state,
+        acl: req.body.experimental?.acl_config_for_shared,
+      });
       return { success: true, ...(await accounts.get(r, req.params.nanoid)) };
     },
   );
 
   api.patch(
     '/connected_accounts/:nanoId/status',
-    { schema: { ...common, summary: 'Enable or disable a connected account', params: Type.Object({ nanoId: Id }), body: Type.Object({ enabled: Type.Boolean() }), response: { 200: Type.Object({ success: Type.Boolean() }), ...errors(404) } } },
+    {
+      schema: {
+        ...common,
+        summary: 'Enable or disable a connected account',
+        params: Type.Object({ nanoId: Id }),
+        body: Type.Object({ enabled: Type.Boolean() }),
+        response: { 200: Type.Object({ success: Type.Boolean() }), ...errors(404) },
+      },
+    },
     async (req) => {
       await accounts.setEnabled(principalOf(req).projectId, req.params.nanoId, req.body.enabled);
       return { success: true };
@@ -134,7 +172,15 @@ export function registerConnectedAccountRoutes(api: ApiApp, services: Services, 
 
   api.delete(
     '/connected_accounts/:nanoid',
-    { schema: { ...common, summary: 'Delete a connected account (soft); optionally revoke at the provider', params: Type.Object({ nanoid: Id }), querystring: Type.Object({ revoke_on_delete: Type.Optional(Type.Boolean()) }), response: { 200: Type.Object({ success: Type.Boolean() }), ...errors(404, 502) } } },
+    {
+      schema: {
+        ...common,
+        summary: 'Delete a connected account (soft); optionally revoke at the provider',
+        params: Type.Object({ nanoid: Id }),
+        querystring: Type.Object({ revoke_on_delete: Type.Optional(Type.Boolean()) }),
+        response: { 200: Type.Object({ success: Type.Boolean() }), ...errors(404, 502) },
+      },
+    },
     async (req) => {
       await accounts.remove(principalOf(req).projectId, req.params.nanoid, req.query.revoke_on_delete === true);
       return { success: true };
@@ -148,8 +194,13 @@ export function registerConnectedAccountRoutes(api: ApiApp, services: Services, 
         ...common,
         summary: 'Refresh the OAuth2 token now',
         params: Type.Object({ nanoid: Id }),
-        body: Type.Optional(Type.Object({ redirect_url: Type.Optional(Type.String({ maxLength: 2048 })), validate_credentials: Type.Optional(Type.Boolean()) })),
-        response: { 200: Type.Object({ id: Type.String(), status: StringEnum(STATUSES), redirect_url: Type.Union([Type.String(), Type.Null()]) }), ...errors(404, 409, 502) },
+        body: Type.Optional(
+          Type.Object({ redirect_url: Type.Optional(Type.String({ maxLength: 2048 })), validate_credentials: Type.Optional(Type.Boolean()) }),
+        ),
+        response: {
+          200: Type.Object({ id: Type.String(), status: StringEnum(STATUSES), redirect_url: Type.Union([Type.String(), Type.Null()]) }),
+          ...errors(404, 409, 502),
+        },
       },
     },
     async (req) => {
@@ -170,7 +221,9 @@ export function registerConnectedAccountRoutes(api: ApiApp, services: Services, 
           200: Type.Object({
             id: Type.String(),
             status: StringEnum(STATUSES),
-            revoked_tokens: Type.Array(StringEnum(['access_token', 'refresh_token', 'credential']), { description: 'The token sent to the revocation endpoint (a refresh token when there is one)' }),
+            revoked_tokens: Type.Array(StringEnum(['access_token', 'refresh_token', 'credential']), {
+              description: 'The token sent to the revocation endpoint (a refresh token when there is one)',
+            }),
             connected_account: Type.Object({ id: Type.String(), status: StringEnum(STATUSES) }),
           }),
           ...errors(404, 409, 502),

@@ -7,7 +7,9 @@ import { errors, type ApiApp, type RouteOptions } from './types.ts';
 
 const Settings = Type.Object({
   link_ttl_seconds: Type.Optional(Type.Integer({ description: 'Lifetime of new links (30 s to 24 h); default: the server setting' })),
-  callback_url_allowlist: Type.Optional(Type.Array(Type.String({ maxLength: 2048 }), { maxItems: 100, description: 'Exact callback URLs allowed; empty = any http(s) URL' })),
+  callback_url_allowlist: Type.Optional(
+    Type.Array(Type.String({ maxLength: 2048 }), { maxItems: 100, description: 'Exact callback URLs allowed; empty = any http(s) URL' }),
+  ),
   allow_credential_reveal: Type.Optional(Type.Boolean({ description: 'GET /connected_accounts/{id} returns secrets in clear (each reveal is audited)' })),
 });
 
@@ -18,7 +20,9 @@ export function registerProjectRoutes(api: ApiApp, services: Services, opts: Rou
     if (!project) throw new ApiError('ProjectNotFound', 'Project not found');
     return project.settings;
   });
-  api.patch('/project/settings', { schema: { ...common, summary: "Change this project's settings", body: Settings, response: { 200: Settings, ...errors() } } }, async (req) =>
-    updateProjectSettings(services.store, principalOf(req).projectId, req.body, services.now()),
+  api.patch(
+    '/project/settings',
+    { schema: { ...common, summary: "Change this project's settings", body: Settings, response: { 200: Settings, ...errors() } } },
+    async (req) => updateProjectSettings(services.store, principalOf(req).projectId, req.body, services.now()),
   );
 }

@@ -24,7 +24,9 @@ const Toolkits = Type.Object(
   { enable: Type.Optional(Type.Array(Slug, { maxItems: 1000 })), disable: Type.Optional(Type.Array(Slug, { maxItems: 1000 })) },
   { description: 'Either enable (only these toolkits) or disable (all but these); not both' },
 );
-const AuthConfigs = Type.Record(Type.String({ maxLength: 100 }), Id, { description: 'Per toolkit, the auth config to use (also for links created through the session)' });
+const AuthConfigs = Type.Record(Type.String({ maxLength: 100 }), Id, {
+  description: 'Per toolkit, the auth config to use (also for links created through the session)',
+});
 const ConnectedAccounts = Type.Record(Type.String({ maxLength: 100 }), Type.Union([Id, Type.Array(Id, { maxItems: 10 })]), {
   description:
     'Per toolkit, the pinned connected account id(s): only these are used for the toolkit. One per toolkit unless multi_account.enable; at most one SHARED per toolkit (4347); a SHARED one only if its ACL lets the session user in',
@@ -35,7 +37,10 @@ const ManageConnections = Type.Object({
   enable_wait_for_connections: Type.Optional(Nullable(Type.Boolean())),
   enable_connection_removal: Type.Optional(Nullable(Type.Boolean())),
 });
-const Tools = Type.Record(Type.String({ maxLength: 100 }), Type.Object({ enable: Type.Optional(Names), disable: Type.Optional(Names), tags: Type.Optional(TagFilterIn) }));
+const Tools = Type.Record(
+  Type.String({ maxLength: 100 }),
+  Type.Object({ enable: Type.Optional(Names), disable: Type.Optional(Names), tags: Type.Optional(TagFilterIn) }),
+);
 const Workbench = Type.Object({
   enable: Type.Optional(Type.Boolean()),
   enable_proxy_execution: Type.Optional(Type.Boolean()),
@@ -45,7 +50,9 @@ const Workbench = Type.Object({
 const MultiAccount = Type.Object({
   enable: Type.Optional(Type.Boolean()),
   max_accounts_per_toolkit: Type.Optional(Type.Integer({ minimum: 2, maximum: 10, description: 'Pins allowed per toolkit with enable (default 5)' })),
-  require_explicit_selection: Type.Optional(Type.Boolean({ description: 'With several usable accounts, fail and list them instead of using the most recently created one' })),
+  require_explicit_selection: Type.Optional(
+    Type.Boolean({ description: 'With several usable accounts, fail and list them instead of using the most recently created one' }),
+  ),
 });
 const Preload = Type.Object({ tools: Type.Optional(Type.Union([Names, Type.String({ description: '"all"' })])) });
 const Search = Type.Object({ enable: Type.Optional(Type.Boolean()) });
@@ -69,7 +76,12 @@ const CreateBody = Type.Object({
 });
 
 const PatchBody = Type.Object({
-  config_version: Type.Optional(Type.Integer({ minimum: 1, description: 'The version this change is based on; a stale one is refused with 409. Without it the change applies to the current version' })),
+  config_version: Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      description: 'The version this change is based on; a stale one is refused with 409. Without it the change applies to the current version',
+    }),
+  ),
   user_id: Type.Optional(Type.String({ maxLength: 256, description: 'Cannot change; accepted when equal' })),
   toolkits: Type.Optional(Toolkits),
   auth_configs: Type.Optional(AuthConfigs),
@@ -100,7 +112,9 @@ const Config = Type.Object({
       enable_connection_removal: Type.Optional(Type.Boolean()),
     }),
   ),
-  tools: Type.Optional(Type.Record(Type.String(), Type.Union([Type.Object({ enabled: Strings }), Type.Object({ disabled: Strings }), Type.Object({ tags: TagFilter })]))),
+  tools: Type.Optional(
+    Type.Record(Type.String(), Type.Union([Type.Object({ enabled: Strings }), Type.Object({ disabled: Strings }), Type.Object({ tags: TagFilter })])),
+  ),
   tags: Type.Optional(TagFilter),
   workbench: Type.Optional(
     Type.Object({
@@ -111,7 +125,11 @@ const Config = Type.Object({
     }),
   ),
   multi_account: Type.Optional(
-    Type.Object({ enable: Type.Optional(Type.Boolean()), max_accounts_per_toolkit: Type.Optional(Type.Integer()), require_explicit_selection: Type.Optional(Type.Boolean()) }),
+    Type.Object({
+      enable: Type.Optional(Type.Boolean()),
+      max_accounts_per_toolkit: Type.Optional(Type.Integer()),
+      require_explicit_selection: Type.Optional(Type.Boolean()),
+    }),
   ),
   preload: Type.Object({ tools: Type.Union([Strings, Type.Literal('all')]) }),
   search: Type.Object({ enable: Type.Optional(Type.Boolean()) }),
@@ -130,7 +148,12 @@ const Params = Type.Object({ session_id: Type.String({ minLength: 1, maxLength: 
 const ToolkitsQuery = Type.Object({
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 50, default: 20 })),
   cursor: Cursor,
-  toolkits: Type.Optional(Type.Array(Type.String({ maxLength: 2000 }), { maxItems: 100, description: 'Only these toolkits (repeat or comma-separate); also shows ones the session does not enable' })),
+  toolkits: Type.Optional(
+    Type.Array(Type.String({ maxLength: 2000 }), {
+      maxItems: 100,
+      description: 'Only these toolkits (repeat or comma-separate); also shows ones the session does not enable',
+    }),
+  ),
   is_connected: Type.Optional(Type.Boolean()),
   search: Type.Optional(Type.String({ maxLength: 200 })),
 });
@@ -156,10 +179,9 @@ const ToolkitItem = Type.Object({
     ],
     { description: 'The account the session would use for this toolkit; null when none' },
   ),
-  error: Type.Union(
-    [Type.Object({ message: Type.String(), code: Type.Integer(), slug: Type.String(), errors: Type.Optional(Strings) }), Type.Null()],
-    { description: 'Why no account can be used (disabled toolkit, bad pin, choice required...); null when one is used or the user has simply not connected one' },
-  ),
+  error: Type.Union([Type.Object({ message: Type.String(), code: Type.Integer(), slug: Type.String(), errors: Type.Optional(Strings) }), Type.Null()], {
+    description: 'Why no account can be used (disabled toolkit, bad pin, choice required...); null when one is used or the user has simply not connected one',
+  }),
 });
 const ToolkitsPage = Type.Object({
   items: Type.Array(ToolkitItem),
@@ -181,7 +203,13 @@ const ProxyExecuteBody = Type.Object({
   toolkit_slug: Type.Optional(Slug),
   toolkit: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'Same as toolkit_slug' })),
   ...proxyFields,
-  connected_account_id: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: "Choose among the session's usable accounts for the toolkit (see multi_account.require_explicit_selection)" })),
+  connected_account_id: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 64,
+      description: "Choose among the session's usable accounts for the toolkit (see multi_account.require_explicit_selection)",
+    }),
+  ),
   custom_connection_data: Type.Optional(Type.Unknown({ description: 'Not supported by authlink' })),
 });
 
@@ -202,13 +230,24 @@ export function registerToolRouterRoutes(api: ApiApp, services: Services, opts: 
     },
   );
 
-  api.get(`${base}/:session_id`, { schema: { hide: opts.hide, tags, summary: 'Get a tool-router session', params: Params, response: { 200: Session, ...errors(404) } } }, async (req) =>
-    sessions.get(principalOf(req).projectId, req.params.session_id),
+  api.get(
+    `${base}/:session_id`,
+    { schema: { hide: opts.hide, tags, summary: 'Get a tool-router session', params: Params, response: { 200: Session, ...errors(404) } } },
+    async (req) => sessions.get(principalOf(req).projectId, req.params.session_id),
   );
 
   api.patch(
     `${base}/:session_id`,
-    { schema: { hide: opts.hide, tags, summary: "Change a session's config (optimistic concurrency on config_version)", params: Params, body: PatchBody, response: { 200: Session, ...errors(403, 404, 409) } } },
+    {
+      schema: {
+        hide: opts.hide,
+        tags,
+        summary: "Change a session's config (optimistic concurrency on config_version)",
+        params: Params,
+        body: PatchBody,
+        response: { 200: Session, ...errors(403, 404, 409) },
+      },
+    },
     async (req) => {
       const { experimental: _ignored, ...body } = req.body;
       return sessions.patch(principalOf(req).projectId, req.params.session_id, body);
@@ -217,13 +256,31 @@ export function registerToolRouterRoutes(api: ApiApp, services: Services, opts: 
 
   api.get(
     `${base}/:session_id/toolkits`,
-    { schema: { hide: opts.hide, tags, summary: 'Toolkits of a session, each with the account the session would use', params: Params, querystring: ToolkitsQuery, response: { 200: ToolkitsPage, ...errors(404) } } },
+    {
+      schema: {
+        hide: opts.hide,
+        tags,
+        summary: 'Toolkits of a session, each with the account the session would use',
+        params: Params,
+        querystring: ToolkitsQuery,
+        response: { 200: ToolkitsPage, ...errors(404) },
+      },
+    },
     async (req) => sessions.toolkits(principalOf(req).projectId, req.params.session_id, { ...req.query, limit: req.query.limit ?? 20 }),
   );
 
   api.post(
     `${base}/:session_id/link`,
-    { schema: { hide: opts.hide, tags, summary: "Create an auth link for the session's user", params: Params, body: LinkBody, response: { 201: LinkResponse, ...errors(404, 409, 422) } } },
+    {
+      schema: {
+        hide: opts.hide,
+        tags,
+        summary: "Create an auth link for the session's user",
+        params: Params,
+        body: LinkBody,
+        response: { 201: LinkResponse, ...errors(404, 409, 422) },
+      },
+    },
     async (req, reply) => {
       const result = await sessions.link(principalOf(req).projectId, req.params.session_id, req.body);
       reply.status(201);
@@ -251,7 +308,9 @@ export function registerToolRouterRoutes(api: ApiApp, services: Services, opts: 
         throw new ApiError('ValidationFailed', 'toolkit and toolkit_slug disagree', { errors: ['toolkit: differs from toolkit_slug'] });
       }
       if (b.custom_connection_data !== undefined) {
-        throw new ApiError('BadRequest', 'custom_connection_data is not supported by authlink', { suggestedFix: "Connect the account first; the session uses the toolkit's connected account" });
+        throw new ApiError('BadRequest', 'custom_connection_data is not supported by authlink', {
+          suggestedFix: "Connect the account first; the session uses the toolkit's connected account",
+        });
       }
       const { result, connectedAccountId } = await sessions.proxyExecute(principalOf(req).projectId, req.params.session_id, {
         toolkit,

@@ -71,7 +71,11 @@ const field = (required: boolean) => (f: FieldDef) => ({
 
 function detail(s: AuthScheme) {
   const group = (g: AuthScheme['fields']['auth_config_creation']) => ({ required: g.required.map(field(true)), optional: g.optional.map(field(false)) });
-  return { mode: s.mode, name: s.name, fields: { auth_config_creation: group(s.fields.auth_config_creation), connected_account_initiation: group(s.fields.connected_account_initiation) } };
+  return {
+    mode: s.mode,
+    name: s.name,
+    fields: { auth_config_creation: group(s.fields.auth_config_creation), connected_account_initiation: group(s.fields.connected_account_initiation) },
+  };
 }
 
 function managedSchemes(t: ToolkitDef, managed: Set<string>): AuthScheme[] {
@@ -113,8 +117,22 @@ export function registerToolkitRoutes(api: ApiApp, services: Services, opts: Rou
         hide: opts.hide,
         tags: ['toolkits'],
         summary: 'List toolkits',
-        querystring: Type.Object({ category: Type.Optional(Type.String({ maxLength: 100 })), search: Type.Optional(Type.String({ maxLength: 200 })), cursor: Cursor, limit: Limit }),
-        response: { 200: Type.Object({ items: Type.Array(ToolkitSummary), next_cursor: Type.Union([Type.String(), Type.Null()]), total_pages: Type.Integer(), current_page: Type.Integer(), total_items: Type.Integer() }), ...errors() },
+        querystring: Type.Object({
+          category: Type.Optional(Type.String({ maxLength: 100 })),
+          search: Type.Optional(Type.String({ maxLength: 200 })),
+          cursor: Cursor,
+          limit: Limit,
+        }),
+        response: {
+          200: Type.Object({
+            items: Type.Array(ToolkitSummary),
+            next_cursor: Type.Union([Type.String(), Type.Null()]),
+            total_pages: Type.Integer(),
+            current_page: Type.Integer(),
+            total_items: Type.Integer(),
+          }),
+          ...errors(),
+        },
       },
     },
     async (req) => {

@@ -30,12 +30,18 @@ export async function projectsCommand(runtime: Runtime, args: string[], opts: Op
       const name = str(opts.name);
       if (!name) return out.fail('projects create needs --name NAME');
       const { project, apiKey, apiKeyId } = await createProject(store, name, now);
-      out.result({ project_id: project.id, name: project.name, api_key: apiKey, api_key_id: apiKeyId }, `Created project ${project.id} (${project.name})\nAPI key (shown once): ${apiKey}`);
+      out.result(
+        { project_id: project.id, name: project.name, api_key: apiKey, api_key_id: apiKeyId },
+        `Created project ${project.id} (${project.name})\nAPI key (shown once): ${apiKey}`,
+      );
       return 0;
     }
     case 'list': {
       const projects = await store.projects.list();
-      out.result({ items: projects.map((p) => ({ project_id: p.id, name: p.name, created_at: p.created_at, settings: p.settings })) }, projects.map((p) => `${p.id}  ${p.name}  ${p.created_at}`).join('\n') || '(no projects)');
+      out.result(
+        { items: projects.map((p) => ({ project_id: p.id, name: p.name, created_at: p.created_at, settings: p.settings })) },
+        projects.map((p) => `${p.id}  ${p.name}  ${p.created_at}`).join('\n') || '(no projects)',
+      );
       return 0;
     }
     case 'settings': {
@@ -103,7 +109,10 @@ export async function keysCommand(runtime: Runtime, args: string[], opts: Opts, 
       if (typeof project === 'number') return project;
       const rows = await runtime.store.apiKeys.listByProject(project.id);
       const items = rows.map((k) => ({ key_id: k.id, name: k.name, prefix: k.key_prefix, created_at: k.created_at, revoked_at: k.revoked_at }));
-      out.result({ project_id: project.id, items }, items.map((k) => `${k.key_id}  ${k.prefix}…  ${k.name}  ${k.revoked_at ? `revoked ${k.revoked_at}` : 'active'}`).join('\n') || '(no keys)');
+      out.result(
+        { project_id: project.id, items },
+        items.map((k) => `${k.key_id}  ${k.prefix}…  ${k.name}  ${k.revoked_at ? `revoked ${k.revoked_at}` : 'active'}`).join('\n') || '(no keys)',
+      );
       return 0;
     }
     case 'revoke': {

@@ -24,7 +24,14 @@ export async function serve(config: Config, opts: { json: boolean }): Promise<nu
   app.services.webhookWorker.start(config.webhookPollMs);
 
   if (opts.json) {
-    say(JSON.stringify({ listening: address, public_url: config.publicUrl, database: runtime.database.describe, ...(firstKey ? { project_id: firstKey.projectId, api_key: firstKey.apiKey } : {}) }));
+    say(
+      JSON.stringify({
+        listening: address,
+        public_url: config.publicUrl,
+        database: runtime.database.describe,
+        ...(firstKey ? { project_id: firstKey.projectId, api_key: firstKey.apiKey } : {}),
+      }),
+    );
   } else {
     say(`authlink listening on ${address} (public URL ${config.publicUrl}, store ${runtime.database.describe}, ${runtime.catalog.size} toolkits)`);
     if (firstKey) {

@@ -8,10 +8,18 @@ export interface RowIdentity {
 
 export const ENCRYPTED_FIELDS = {
   authConfigSecrets: { table: 'auth_configs', column: 'secrets_enc', aad: (r: RowIdentity) => `auth_config:${r.project_id}:${r.id}:secrets` },
-  accountCredentials: { table: 'connected_accounts', column: 'credentials_enc', aad: (r: RowIdentity) => `connected_account:${r.project_id}:${r.id}:credentials` },
+  accountCredentials: {
+    table: 'connected_accounts',
+    column: 'credentials_enc',
+    aad: (r: RowIdentity) => `connected_account:${r.project_id}:${r.id}:credentials`,
+  },
   pkceVerifier: { table: 'link_sessions', column: 'pkce_verifier_enc', aad: (r: RowIdentity) => `link_session:${r.project_id}:${r.id}:pkce_verifier` },
   webhookSecret: { table: 'webhook_endpoints', column: 'secret_enc', aad: (r: RowIdentity) => `webhook_endpoint:${r.project_id}:${r.id}:secret` },
-  webhookPreviousSecret: { table: 'webhook_endpoints', column: 'previous_secret_enc', aad: (r: RowIdentity) => `webhook_endpoint:${r.project_id}:${r.id}:previous_secret` },
+  webhookPreviousSecret: {
+    table: 'webhook_endpoints',
+    column: 'previous_secret_enc',
+    aad: (r: RowIdentity) => `webhook_endpoint:${r.project_id}:${r.id}:previous_secret`,
+  },
 } as const;
 
 export type EncryptedField = (typeof ENCRYPTED_FIELDS)[keyof typeof ENCRYPTED_FIELDS];

@@ -24,7 +24,10 @@ export function keyIdFor(key: Buffer): string {
  */
 export function parseKeys(spec: string): Map<string, Buffer> {
   const keys = new Map<string, Buffer>();
-  const entries = spec.split(/[,\n]/).map((s) => s.trim()).filter((s) => s && !s.startsWith('#'));
+  const entries = spec
+    .split(/[,\n]/)
+    .map((s) => s.trim())
+    .filter((s) => s && !s.startsWith('#'));
   if (!entries.length) throw new KeyRingError('no encryption key given');
   entries.forEach((entry, i) => {
     const m = /^(?:([A-Za-z0-9_-]{1,32}):)?([A-Za-z0-9+/=_-]+)$/.exec(entry);

@@ -62,14 +62,21 @@ export function toApiError(err: FastifyError & { validation?: AjvIssue[]; valida
       return new ApiError('PayloadTooLarge', 'The request body is too large');
     case 'FST_ERR_BAD_URL':
       // Fastify's message echoes the raw path; say what is wrong without it.
-      return new ApiError('BadRequest', 'The URL is not valid: a path segment has a malformed percent-encoding', { suggestedFix: 'Percent-encode path segments as UTF-8 (encodeURIComponent)' });
+      return new ApiError('BadRequest', 'The URL is not valid: a path segment has a malformed percent-encoding', {
+        suggestedFix: 'Percent-encode path segments as UTF-8 (encodeURIComponent)',
+      });
     case 'FST_ERR_MAX_PARAM_LENGTH':
-      return new ApiError('ValidationFailed', 'Invalid request: a path parameter is longer than 100 characters', { errors: ['params: a path parameter is longer than 100 characters'] });
+      return new ApiError('ValidationFailed', 'Invalid request: a path parameter is longer than 100 characters', {
+        errors: ['params: a path parameter is longer than 100 characters'],
+      });
   }
   if (typeof err.code === 'string' && PG_BAD_TEXT.has(err.code)) {
-    return new ApiError('BadRequest', 'The request contains text that cannot be stored (a NUL character or invalid UTF-8)', { suggestedFix: 'Remove NUL characters and send UTF-8 text' });
+    return new ApiError('BadRequest', 'The request contains text that cannot be stored (a NUL character or invalid UTF-8)', {
+      suggestedFix: 'Remove NUL characters and send UTF-8 text',
+    });
   }
-  if (err.statusCode === 429) return new ApiError('RateLimited', 'Too many requests for this API key', { suggestedFix: 'Wait for the number of seconds in the retry-after header' });
+  if (err.statusCode === 429)
+    return new ApiError('RateLimited', 'Too many requests for this API key', { suggestedFix: 'Wait for the number of seconds in the retry-after header' });
   if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
     // Fastify's own client errors (bad URL encoding, etc.): the message is safe.
     return new ApiError('BadRequest', err.message);
@@ -95,7 +102,7 @@ const HOSTED_MESSAGES: Partial<Record<number, string>> = {
 
 function sendHostedError(reply: FastifyReply, status: number): FastifyReply {
   const kind = status >= 500 ? ('failed' as const) : ('invalid' as const);
-  const message = status >= 500 ? 'Something went wrong on our side. Go back to the app and try again.' : HOSTED_MESSAGES[status] ?? HOSTED_MESSAGES[400];
+  const message = status >= 500 ? 'Something went wrong on our side. Go back to the app and try again.' : (HOSTED_MESSAGES[status] ?? HOSTED_MESSAGES[400]);
   reply.headers(securityHeaders(contentSecurityPolicy({ formActions: [] })));
   return reply.status(status).type('text/html; charset=utf-8').send(renderResult({ kind, message }));
 }
@@ -153,7 +160,9 @@ export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, req: FastifyRequest, reply: FastifyReply) => sendError(err, req, reply));
   app.setNotFoundHandler((req, reply) => {
     if (isHostedPagePath(req.url)) return sendHostedError(reply, 404);
-    const err = new ApiError('NotFound', `No route ${req.method} ${redactUrl(req.url.split('?')[0])}`, { suggestedFix: 'See /api/v3.1/openapi.json for the available routes' });
+    const err = new ApiError('NotFound', `No route ${req.method} ${redactUrl(req.url.split('?')[0])}`, {
+      suggestedFix: 'See /api/v3.1/openapi.json for the available routes',
+    });
     return reply.status(404).send(envelope(err, req.id));
   });
 }

@@ -40,7 +40,11 @@ export function registerLinkRoutes(app: FastifyInstance, services: Services): vo
       reply.headers(securityHeaders(contentSecurityPolicy({ formActions: [] })));
       return reply.redirect(outcomeUrl(result.callbackUrl, params), 303);
     }
-    return page(reply, result.kind === 'success' ? 200 : 400, renderResult({ kind: result.kind, projectName: result.projectName, toolkitName: result.toolkitName, message: result.message }));
+    return page(
+      reply,
+      result.kind === 'success' ? 200 : 400,
+      renderResult({ kind: result.kind, projectName: result.projectName, toolkitName: result.toolkitName, message: result.message }),
+    );
   }
 
   /** The page's context from the cookie, or the stop page already sent. */
@@ -76,7 +80,12 @@ export function registerLinkRoutes(app: FastifyInstance, services: Services): vo
       const provider = oauthProviderFor(ctx.resolved, JSON.parse(ctx.account.data)).authorizationUrl;
       return page(reply, status, renderConsent({ ...common, scopes: ctx.resolved.scopes, action: '/link/authorize' }), formActionsFor(ctx, [provider]));
     }
-    return page(reply, status, renderCredentialForm({ ...common, schemeName: ctx.resolved.scheme.name, fields: flow.formFields(ctx), action: '/link/submit', errors }), formActionsFor(ctx));
+    return page(
+      reply,
+      status,
+      renderCredentialForm({ ...common, schemeName: ctx.resolved.scheme.name, fields: flow.formFields(ctx), action: '/link/submit', errors }),
+      formActionsFor(ctx),
+    );
   }
 
   app.get(STYLESHEET_PATH, { schema: { hide: true } }, async (_req, reply) => {

@@ -11,7 +11,7 @@ export interface BuildAuthorizeUrlInput {
   redirectUri: string;
   scopes: string[];
   state: string;
-  codeChallenge?: string;   // required when provider.pkce
+  codeChallenge?: string; // required when provider.pkce
   // When given, http:// provider URLs are refused unless true. Omitted = not
   // checked here (exchangeCode checks every provider URL anyway).
   allowInsecure?: boolean;
@@ -23,7 +23,7 @@ export function buildAuthorizeUrl(input: BuildAuthorizeUrlInput): string {
 
   let url: URL;
   try {
-    url = new URL(provider.authorizationUrl);   // may carry fixed query params of its own; they are kept
+    url = new URL(provider.authorizationUrl); // may carry fixed query params of its own; they are kept
   } catch {
     throw new OAuthClientError('config', 'OAuth provider authorizationUrl is not a valid absolute URL');
   }
@@ -55,8 +55,8 @@ export function buildAuthorizeUrl(input: BuildAuthorizeUrlInput): string {
 }
 
 export interface Pkce {
-  verifier: string;    // secret: keep server-side with the flow, send only to the token endpoint
-  challenge: string;   // S256 of the verifier, goes on the authorize URL
+  verifier: string; // secret: keep server-side with the flow, send only to the token endpoint
+  challenge: string; // S256 of the verifier, goes on the authorize URL
 }
 
 export async function newPkce(): Promise<Pkce> {

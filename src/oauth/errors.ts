@@ -6,11 +6,11 @@
 // included) in theirs, which a logger would happily print.
 
 export type OAuthErrorKind =
-  | 'transport'          // no usable HTTP response: DNS, refused, reset, timeout
-  | 'oauth_error'        // the provider said no with an OAuth error code (invalid_grant, access_denied, ...)
-  | 'unexpected_status'  // HTTP error status without a parseable OAuth error body
-  | 'unexpected_body'    // 200 (or callback) whose content is not a valid OAuth response, state mismatch included
-  | 'config';            // the provider definition cannot be used (http:// URL, no revocation endpoint, ...)
+  | 'transport' // no usable HTTP response: DNS, refused, reset, timeout
+  | 'oauth_error' // the provider said no with an OAuth error code (invalid_grant, access_denied, ...)
+  | 'unexpected_status' // HTTP error status without a parseable OAuth error body
+  | 'unexpected_body' // 200 (or callback) whose content is not a valid OAuth response, state mismatch included
+  | 'config'; // the provider definition cannot be used (http:// URL, no revocation endpoint, ...)
 
 export interface OAuthClientErrorOptions {
   oauthError?: string;
@@ -23,7 +23,7 @@ export class OAuthClientError extends Error {
   readonly kind: OAuthErrorKind;
   readonly oauthError?: string;
   readonly status?: number;
-  readonly description?: string;   // provider's error_description, already redacted
+  readonly description?: string; // provider's error_description, already redacted
 
   constructor(kind: OAuthErrorKind, message: string, options: OAuthClientErrorOptions = {}) {
     super(message);
@@ -41,8 +41,7 @@ const INVALID_GRANT_CODES = new Set(['invalid_grant', 'bad_refresh_token', 'bad_
 
 /** The grant (code or refresh token) is dead: reconnect, don't retry. */
 export function isInvalidGrant(e: unknown): boolean {
-  return e instanceof OAuthClientError && e.kind === 'oauth_error'
-    && e.oauthError !== undefined && INVALID_GRANT_CODES.has(e.oauthError);
+  return e instanceof OAuthClientError && e.kind === 'oauth_error' && e.oauthError !== undefined && INVALID_GRANT_CODES.has(e.oauthError);
 }
 
 /** Worth retrying later: network trouble, provider 5xx, rate limiting. */

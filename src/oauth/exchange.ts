@@ -4,19 +4,24 @@ import * as oauth from 'oauth4webapi';
 import { OAuthClientError } from './errors.ts';
 import { readTokenResponse } from './token-response.ts';
 import {
-  assertProviderUrlsSecure, authorizationServer, clientAuthentication, oauthClient,
-  providerSaidNo, requestOptions, toOAuthClientError,
+  assertProviderUrlsSecure,
+  authorizationServer,
+  clientAuthentication,
+  oauthClient,
+  providerSaidNo,
+  requestOptions,
+  toOAuthClientError,
 } from './transport.ts';
 import type { OAuthClient, OAuthProvider, TokenSet, TransportOptions } from './types.ts';
 
 export interface ExchangeCodeInput extends TransportOptions {
   provider: OAuthProvider;
   client: OAuthClient;
-  redirectUri: string;        // exactly the one sent on the authorize URL
-  callbackUrl: URL;           // full callback URL as received, with code & state (or error)
+  redirectUri: string; // exactly the one sent on the authorize URL
+  callbackUrl: URL; // full callback URL as received, with code & state (or error)
   expectedState: string;
-  codeVerifier?: string;      // required when provider.pkce
-  requestedScopes: string[];  // reported as granted when the provider's response has no `scope`
+  codeVerifier?: string; // required when provider.pkce
+  requestedScopes: string[]; // reported as granted when the provider's response has no `scope`
   now?: () => Date;
 }
 
@@ -39,7 +44,11 @@ export async function exchangeCode(input: ExchangeCodeInput): Promise<TokenSet> 
   let response: Response;
   try {
     response = await oauth.authorizationCodeGrantRequest(
-      as, oc, clientAuthentication(provider, client), params, input.redirectUri,
+      as,
+      oc,
+      clientAuthentication(provider, client),
+      params,
+      input.redirectUri,
       // Same rule as buildAuthorizeUrl: PKCE iff the provider is marked for it.
       provider.pkce ? input.codeVerifier! : oauth.nopkce,
       requestOptions(input, OPERATION, secrets),
@@ -48,9 +57,15 @@ export async function exchangeCode(input: ExchangeCodeInput): Promise<TokenSet> 
     throw toOAuthClientError(e, OPERATION, secrets);
   }
   return readTokenResponse({
-    as, client: oc, response, grant: 'authorization_code', provider,
-    fallbackScopes: input.requestedScopes, now: input.now ?? (() => new Date()),
-    operation: OPERATION, secrets,
+    as,
+    client: oc,
+    response,
+    grant: 'authorization_code',
+    provider,
+    fallbackScopes: input.requestedScopes,
+    now: input.now ?? (() => new Date()),
+    operation: OPERATION,
+    secrets,
   });
 }
 
@@ -79,9 +94,12 @@ function validateCallback(
       throw providerSaidNo('authorization', e.error, e.error_description, undefined, secrets);
     }
     if (e instanceof oauth.OperationProcessingError && e.code === oauth.INVALID_RESPONSE) {
-      const why = params.get('state') === null
-        ? 'has no state parameter'
-        : params.has('response') ? 'is a JARM response, which is not supported' : 'state does not match this flow';
+      const why =
+        params.get('state') === null
+          ? 'has no state parameter'
+          : params.has('response')
+            ? 'is a JARM response, which is not supported'
+            : 'state does not match this flow';
       throw new OAuthClientError('unexpected_body', `authorization callback ${why}`);
     }
     throw toOAuthClientError(e, 'authorization callback', secrets);

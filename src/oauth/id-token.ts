@@ -10,12 +10,10 @@
 /** Claims of a compact JWS, or undefined when it isn't one (JWE, garbage). */
 export function decodeJwtClaimsUnverified(jwt: string): Record<string, unknown> | undefined {
   const parts = jwt.split('.');
-  if (parts.length !== 3 || !parts[1]) return undefined;   // 5 parts = encrypted: no key to read it
+  if (parts.length !== 3 || !parts[1]) return undefined; // 5 parts = encrypted: no key to read it
   try {
     const claims: unknown = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8'));
-    return claims !== null && typeof claims === 'object' && !Array.isArray(claims)
-      ? (claims as Record<string, unknown>)
-      : undefined;
+    return claims !== null && typeof claims === 'object' && !Array.isArray(claims) ? (claims as Record<string, unknown>) : undefined;
   } catch {
     return undefined;
   }

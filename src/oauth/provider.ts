@@ -4,10 +4,7 @@
 import type { OAuth2Settings } from '../toolkits/types.ts';
 import type { OAuthProvider } from './types.ts';
 
-export function oauthProviderFromSettings(
-  settings: OAuth2Settings,
-  fillUrl: (template: string) => string,
-): OAuthProvider {
+export function oauthProviderFromSettings(settings: OAuth2Settings, fillUrl: (template: string) => string): OAuthProvider {
   return {
     authorizationUrl: fillUrl(settings.authorization_url),
     tokenUrl: fillUrl(settings.token_url),

@@ -5,10 +5,7 @@
 // serialized; nothing changes on the wire.)
 import * as oauth from 'oauth4webapi';
 import { readTokenResponse } from './token-response.ts';
-import {
-  assertProviderUrlsSecure, authorizationServer, clientAuthentication, oauthClient,
-  requestOptions, toOAuthClientError,
-} from './transport.ts';
+import { assertProviderUrlsSecure, authorizationServer, clientAuthentication, oauthClient, requestOptions, toOAuthClientError } from './transport.ts';
 import type { OAuthClient, OAuthProvider, TokenSet, TransportOptions } from './types.ts';
 
 export interface RefreshTokensInput extends TransportOptions {
@@ -33,15 +30,24 @@ export async function refreshTokens(input: RefreshTokensInput): Promise<TokenSet
   let response: Response;
   try {
     response = await oauth.refreshTokenGrantRequest(
-      as, oc, clientAuthentication(provider, client), input.refreshToken,
+      as,
+      oc,
+      clientAuthentication(provider, client),
+      input.refreshToken,
       requestOptions(input, OPERATION, secrets),
     );
   } catch (e) {
     throw toOAuthClientError(e, OPERATION, secrets);
   }
   return readTokenResponse({
-    as, client: oc, response, grant: 'refresh_token', provider,
-    fallbackScopes: input.scopesIfMissing ?? [], now: input.now ?? (() => new Date()),
-    operation: OPERATION, secrets,
+    as,
+    client: oc,
+    response,
+    grant: 'refresh_token',
+    provider,
+    fallbackScopes: input.scopesIfMissing ?? [],
+    now: input.now ?? (() => new Date()),
+    operation: OPERATION,
+    secrets,
   });
 }

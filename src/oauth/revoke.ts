@@ -1,10 +1,7 @@
 // RFC 7009 token revocation, used when a connected account is deleted.
 import * as oauth from 'oauth4webapi';
 import { OAuthClientError } from './errors.ts';
-import {
-  assertProviderUrlsSecure, authorizationServer, clientAuthentication, oauthClient,
-  requestOptions, toOAuthClientError,
-} from './transport.ts';
+import { assertProviderUrlsSecure, authorizationServer, clientAuthentication, oauthClient, requestOptions, toOAuthClientError } from './transport.ts';
 import type { OAuthClient, OAuthProvider, TransportOptions } from './types.ts';
 
 export interface RevokeTokenInput extends TransportOptions {
@@ -30,7 +27,10 @@ export async function revokeToken(input: RevokeTokenInput): Promise<void> {
   const secrets = [client.clientSecret, input.token];
   try {
     const response = await oauth.revocationRequest(
-      authorizationServer(provider), oauthClient(provider, client), clientAuthentication(provider, client), input.token,
+      authorizationServer(provider),
+      oauthClient(provider, client),
+      clientAuthentication(provider, client),
+      input.token,
       {
         ...requestOptions(input, OPERATION, secrets),
         ...(input.tokenTypeHint ? { additionalParameters: { token_type_hint: input.tokenTypeHint } } : {}),
@@ -41,7 +41,7 @@ export async function revokeToken(input: RevokeTokenInput): Promise<void> {
       await response.body?.cancel().catch(() => {});
       return;
     }
-    await oauth.processRevocationResponse(response);   // throws the classified error
+    await oauth.processRevocationResponse(response); // throws the classified error
     throw new OAuthClientError('unexpected_status', `${OPERATION}: provider answered HTTP ${response.status}`, { status: response.status });
   } catch (e) {
     throw toOAuthClientError(e, OPERATION, secrets);

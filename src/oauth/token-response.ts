@@ -23,9 +23,9 @@ export interface ReadTokenResponseInput {
   response: Response;
   grant: 'authorization_code' | 'refresh_token';
   provider: OAuthProvider;
-  fallbackScopes: string[];          // granted scopes when the response has no `scope`
+  fallbackScopes: string[]; // granted scopes when the response has no `scope`
   now: () => Date;
-  operation: string;                 // for messages: "authorization code exchange", "token refresh"
+  operation: string; // for messages: "authorization code exchange", "token refresh"
   secrets: ReadonlyArray<string | undefined>;
 }
 
@@ -51,9 +51,7 @@ export async function readTokenResponse(input: ReadTokenResponseInput): Promise<
     // rules do), so provider-specific types such as Slack's "user"/"bot" are
     // accepted rather than rejected as oauth4webapi does by default.
     const recognized: oauth.RecognizedTokenTypes | undefined =
-      tokenType !== undefined && tokenType !== 'bearer' && tokenType !== 'dpop'
-        ? { [tokenType as Lowercase<string>]: () => {} }
-        : undefined;
+      tokenType !== undefined && tokenType !== 'bearer' && tokenType !== 'dpop' ? { [tokenType as Lowercase<string>]: () => {} } : undefined;
 
     const replay = new Response(JSON.stringify(body), {
       status: 200,
@@ -94,9 +92,11 @@ async function readBody(response: Response, input: ReadTokenResponseInput): Prom
     if (contentType.includes('x-www-form-urlencoded') || /(^|&)(access_token|error)=/.test(text)) {
       return Object.fromEntries(new URLSearchParams(text));
     }
-    throw new OAuthClientError('unexpected_body',
+    throw new OAuthClientError(
+      'unexpected_body',
       `${input.operation}: provider token response is not JSON (content-type ${redact(contentType || 'none', input.secrets)})`,
-      { status: response.status });
+      { status: response.status },
+    );
   }
   if (!isObject(parsed)) {
     throw new OAuthClientError('unexpected_body', `${input.operation}: provider token response is not a JSON object`, { status: response.status });
@@ -126,7 +126,7 @@ function undoQuirks(body: Record<string, unknown>, provider: OAuthProvider): str
         if (nested[f] !== undefined) body[f] = nested[f];
         delete rest[f];
       }
-      body[key] = rest;   // what is left (e.g. the user id) goes to raw_extra
+      body[key] = rest; // what is left (e.g. the user id) goes to raw_extra
     }
   }
 

@@ -5,8 +5,7 @@ import * as oauth from 'oauth4webapi';
 import { OAuthClientError, redact, safeErrorCode } from './errors.ts';
 import type { OAuthClient, OAuthProvider, TransportOptions } from './types.ts';
 
-export const INSECURE_URL_MESSAGE =
-  'OAuth provider URLs must be https; set AUTHLINK_ALLOW_INSECURE_OAUTH=1 for local development';
+export const INSECURE_URL_MESSAGE = 'OAuth provider URLs must be https; set AUTHLINK_ALLOW_INSECURE_OAUTH=1 for local development';
 
 const DEFAULT_TIMEOUT_MS = 30_000;
 
@@ -66,9 +65,7 @@ export function oauthClient(provider: OAuthProvider, client: OAuthClient): oauth
 }
 
 export function clientAuthentication(provider: OAuthProvider, client: OAuthClient): oauth.ClientAuth {
-  return provider.tokenEndpointAuthMethod === 'client_secret_post'
-    ? oauth.ClientSecretPost(client.clientSecret)
-    : clientSecretBasic(client.clientSecret);
+  return provider.tokenEndpointAuthMethod === 'client_secret_post' ? oauth.ClientSecretPost(client.clientSecret) : clientSecretBasic(client.clientSecret);
 }
 
 /**
@@ -137,11 +134,7 @@ export function transportError(
 }
 
 /** Turns whatever oauth4webapi threw into an OAuthClientError with a safe message. */
-export function toOAuthClientError(
-  e: unknown,
-  operation: string,
-  secrets: ReadonlyArray<string | undefined>,
-): OAuthClientError {
+export function toOAuthClientError(e: unknown, operation: string, secrets: ReadonlyArray<string | undefined>): OAuthClientError {
   if (e instanceof OAuthClientError) return e;
 
   if (e instanceof oauth.ResponseBodyError || e instanceof oauth.AuthorizationResponseError) {
@@ -163,9 +156,11 @@ export function toOAuthClientError(
     const failedResponse = e.cause instanceof Response && e.cause.status !== 200 ? e.cause : undefined;
     if (e.code === oauth.RESPONSE_IS_NOT_CONFORM || failedResponse) {
       const status = failedResponse?.status ?? (e.cause instanceof Response ? e.cause.status : undefined);
-      return new OAuthClientError('unexpected_status',
+      return new OAuthClientError(
+        'unexpected_status',
         `${operation}: provider answered HTTP ${status ?? '?'} without an OAuth error body`,
-        status !== undefined ? { status } : {});
+        status !== undefined ? { status } : {},
+      );
     }
     if (e.code === oauth.HTTP_REQUEST_FORBIDDEN || e.code === oauth.REQUEST_PROTOCOL_FORBIDDEN) {
       return new OAuthClientError('config', INSECURE_URL_MESSAGE);

@@ -11,8 +11,8 @@ export interface OAuthProvider {
   tokenUrl: string;
   revocationUrl?: string;
   userinfoUrl?: string;
-  scopeSeparator: string;              // usually " "; joins scopes on the authorize URL
-  scopeParam?: string;                 // default "scope" (Slack user scopes: "user_scope")
+  scopeSeparator: string; // usually " "; joins scopes on the authorize URL
+  scopeParam?: string; // default "scope" (Slack user scopes: "user_scope")
   authorizeParams?: Record<string, string>;
   pkce: boolean;
   tokenEndpointAuthMethod: TokenEndpointAuthMethod;
@@ -27,10 +27,10 @@ export interface OAuthClient {
 
 export interface TokenSet {
   access_token: string;
-  token_type: string;                  // lowercased, e.g. "bearer"
-  refresh_token?: string;              // undefined after a refresh = provider did not rotate; keep the old one
-  expires_at?: string;                 // ISO-8601, from expires_in; undefined = provider gave no lifetime
-  scope: string[];                     // granted scopes (the requested ones when the provider omits `scope`)
+  token_type: string; // lowercased, e.g. "bearer"
+  refresh_token?: string; // undefined after a refresh = provider did not rotate; keep the old one
+  expires_at?: string; // ISO-8601, from expires_in; undefined = provider gave no lifetime
+  scope: string[]; // granted scopes (the requested ones when the provider omits `scope`)
   // Claims of an id_token, decoded WITHOUT signature/issuer validation (see id-token.ts):
   // only for showing who connected, never for an authorization decision.
   id_token_claims?: Record<string, unknown>;

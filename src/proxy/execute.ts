@@ -83,12 +83,18 @@ function templateVars(account: UsableAccount): TemplateVars {
 
 function templateFailure(e: TemplateError, account: UsableAccount, what: string): ApiError {
   if (e.kind === 'missing') {
-    return new ApiError('ConnectionFieldsMissing', `Connected account ${account.accountId} has no value for ${e.names.map((n) => `{{${n}}}`).join(', ')}, needed for ${what}`, {
-      suggestedFix: 'Re-connect the account with these fields (connection_data) or update its credentials',
-    });
+    return new ApiError(
+      'ConnectionFieldsMissing',
+      `Connected account ${account.accountId} has no value for ${e.names.map((n) => `{{${n}}}`).join(', ')}, needed for ${what}`,
+      {
+        suggestedFix: 'Re-connect the account with these fields (connection_data) or update its credentials',
+      },
+    );
   }
   // TemplateError messages name the field, never its value.
-  return new ApiError('ConnectionDataInvalid', `Connected account ${account.accountId}: ${e.message}`, { suggestedFix: 'Re-connect the account with valid connection fields' });
+  return new ApiError('ConnectionDataInvalid', `Connected account ${account.accountId}: ${e.message}`, {
+    suggestedFix: 'Re-connect the account with valid connection fields',
+  });
 }
 
 class HeaderSet {
@@ -142,11 +148,19 @@ function requestBody(input: ProxyInput, callerContentType: string | undefined): 
       throw proxyError('body', 'binary_body.url is not supported: send the file as binary_body.base64', { errors: ['binary_body.url: not supported'] });
     }
     const b64 = binaryBody.base64.replace(/\s+/g, '');
-    if (!/^[A-Za-z0-9+/_-]*={0,2}$/.test(b64)) throw proxyError('body', 'binary_body.base64 is not valid base64', { errors: ['binary_body.base64: not base64'] });
-    return { body: Buffer.from(b64, b64.includes('-') || b64.includes('_') ? 'base64url' : 'base64'), contentType: binaryBody.content_type ?? 'application/octet-stream' };
+    if (!/^[A-Za-z0-9+/_-]*={0,2}$/.test(b64))
+      throw proxyError('body', 'binary_body.base64 is not valid base64', { errors: ['binary_body.base64: not base64'] });
+    return {
+      body: Buffer.from(b64, b64.includes('-') || b64.includes('_') ? 'base64url' : 'base64'),
+      contentType: binaryBody.content_type ?? 'application/octet-stream',
+    };
   }
   if (isEmptyBody(body) && (bodyless || body === undefined || body === null)) return { body: undefined };
-  if (bodyless) throw proxyError('body', `A ${method} request cannot carry a body`, { errors: ['body: not allowed with this method'], suggestedFix: 'Put the values in the endpoint query or in parameters of type query' });
+  if (bodyless)
+    throw proxyError('body', `A ${method} request cannot carry a body`, {
+      errors: ['body: not allowed with this method'],
+      suggestedFix: 'Put the values in the endpoint query or in parameters of type query',
+    });
   if (typeof body === 'string') return { body, contentType: 'text/plain; charset=utf-8' };
   const form = /^application\/x-www-form-urlencoded\b/i.test(callerContentType ?? '');
   if (form && typeof body === 'object' && body !== null && !Array.isArray(body)) return { body: formEncode(body as Record<string, unknown>) };
@@ -168,9 +182,12 @@ export function createProxy(deps: ProxyDeps): Proxy {
 
   function validateInput(input: ProxyInput): void {
     if (!(PROXY_METHODS as readonly string[]).includes(input.method)) {
-      throw new ApiError('ValidationFailed', `method must be one of ${PROXY_METHODS.join(', ')}`, { errors: [`method: must be one of ${PROXY_METHODS.join(', ')}`] });
+      throw new ApiError('ValidationFailed', `method must be one of ${PROXY_METHODS.join(', ')}`, {
+        errors: [`method: must be one of ${PROXY_METHODS.join(', ')}`],
+      });
     }
-    if (typeof input.endpoint !== 'string' || !input.endpoint) throw new ApiError('ValidationFailed', 'endpoint is required', { errors: ['endpoint: is required'] });
+    if (typeof input.endpoint !== 'string' || !input.endpoint)
+      throw new ApiError('ValidationFailed', 'endpoint is required', { errors: ['endpoint: is required'] });
   }
 
   function prepare(account: UsableAccount, input: ProxyInput): Prepared {
@@ -214,7 +231,8 @@ export function createProxy(deps: ProxyDeps): Proxy {
         } else if (MANAGED_HEADERS.has(lower)) {
           refused.push(p.name);
           problems.push(`${where}.name: ${p.name} is a hop-by-hop or framing header managed by authlink`);
-        } else if (HEADER_VALUE_UNSAFE.test(p.value)) problems.push(`${where}.value: must not contain line breaks, control characters or characters beyond Latin-1`);
+        } else if (HEADER_VALUE_UNSAFE.test(p.value))
+          problems.push(`${where}.value: must not contain line breaks, control characters or characters beyond Latin-1`);
         else headers.add(p.name, p.value);
       } else if (p.type === 'query') {
         if (credentialQuery.has(p.name.toLowerCase())) {
@@ -235,7 +253,10 @@ export function createProxy(deps: ProxyDeps): Proxy {
       const message = refused.length
         ? `These parameters cannot be set through the proxy: ${[...new Set(refused)].join(', ')}`
         : `Invalid parameters: ${problems.join('; ')}`;
-      throw proxyError('parameter', message, { errors: problems, suggestedFix: 'Credentials, Host and hop-by-hop headers are set by authlink; leave them out of parameters' });
+      throw proxyError('parameter', message, {
+        errors: problems,
+        suggestedFix: 'Credentials, Host and hop-by-hop headers are set by authlink; leave them out of parameters',
+      });
     }
 
     const { body, contentType } = requestBody(input, headers.get('content-type'));
@@ -256,7 +277,9 @@ export function createProxy(deps: ProxyDeps): Proxy {
     const code = errorCode(e) ?? errorCode(cause) ?? (e as Error | undefined)?.name ?? 'unknown error';
     let err: ProxyError;
     if (timedOut || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
-      err = proxyError('timeout', `The provider (${host}) did not answer within ${timeoutMs}ms`, { suggestedFix: 'Retry later; the operator can raise AUTHLINK_PROXY_TIMEOUT_MS' });
+      err = proxyError('timeout', `The provider (${host}) did not answer within ${timeoutMs}ms`, {
+        suggestedFix: 'Retry later; the operator can raise AUTHLINK_PROXY_TIMEOUT_MS',
+      });
     } else if (code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'ETIMEDOUT') {
       err = proxyError('timeout', `Could not connect to the provider (${host}) in time`, { suggestedFix: 'Retry later' });
     } else if (code === 'UND_ERR_RES_EXCEEDED_MAX_SIZE') {
@@ -315,7 +338,8 @@ export function createProxy(deps: ProxyDeps): Proxy {
   async function toResult(method: string, up: Upstream): Promise<ProxyResult> {
     const h = up.headers;
     const text = (v: string | string[] | undefined) => (Array.isArray(v) ? v.join(', ') : v);
-    const { body, decoded } = method === 'HEAD' ? { body: Buffer.alloc(0), decoded: false } : await decodeContent(up.raw, text(h['content-encoding']), maxResponseBytes);
+    const { body, decoded } =
+      method === 'HEAD' ? { body: Buffer.alloc(0), decoded: false } : await decodeContent(up.raw, text(h['content-encoding']), maxResponseBytes);
     const undecodable = !decoded && !!text(h['content-encoding']) && method !== 'HEAD' && up.raw.length > 0;
     const { data, binary } = bodyData(body, text(h['content-type']), undecodable ? text(h['content-encoding']) : undefined);
     return {

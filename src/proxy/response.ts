@@ -32,7 +32,12 @@ const headerText = (v: string | string[] | undefined): string | undefined => (Ar
  * dropped too: they describe bytes the caller does not get.
  */
 export function responseHeaders(raw: IncomingHttpHeaders, decoded: boolean): Record<string, string> {
-  const named = new Set((headerText(raw.connection) ?? '').split(',').map((s) => s.trim().toLowerCase()).filter(Boolean));
+  const named = new Set(
+    (headerText(raw.connection) ?? '')
+      .split(',')
+      .map((s) => s.trim().toLowerCase())
+      .filter(Boolean),
+  );
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(raw)) {
     const key = name.toLowerCase();
@@ -80,7 +85,10 @@ export const ACCEPT_ENCODING = 'gzip, deflate, br';
  * as binary, content-encoding header kept).
  */
 export async function decodeContent(buf: Buffer, contentEncoding: string | undefined, limit: number): Promise<{ body: Buffer; decoded: boolean }> {
-  const codings = (contentEncoding ?? '').split(',').map((s) => s.trim().toLowerCase()).filter((s) => s && s !== 'identity');
+  const codings = (contentEncoding ?? '')
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter((s) => s && s !== 'identity');
   if (!codings.length || !buf.length) return { body: buf, decoded: false };
   if (codings.some((c) => !['gzip', 'x-gzip', 'deflate', 'br'].includes(c))) return { body: buf, decoded: false };
   let body = buf;
@@ -88,7 +96,8 @@ export async function decodeContent(buf: Buffer, contentEncoding: string | undef
   for (const coding of codings.reverse()) {
     try {
       if (coding === 'br') body = await brotli(body, opts);
-      else if (coding === 'deflate') body = await inflate(body, opts).catch((e: NodeJS.ErrnoException) => (e.code === 'ERR_BUFFER_TOO_LARGE' ? Promise.reject(e) : inflateRaw(body, opts)));
+      else if (coding === 'deflate')
+        body = await inflate(body, opts).catch((e: NodeJS.ErrnoException) => (e.code === 'ERR_BUFFER_TOO_LARGE' ? Promise.reject(e) : inflateRaw(body, opts)));
       else body = await gunzip(body, opts);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw tooLarge(limit);

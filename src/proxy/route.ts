@@ -17,12 +17,22 @@ const BinaryBody = Type.Union([
 ]);
 
 export const ProxyBody = Type.Object({
-  endpoint: Type.String({ minLength: 1, maxLength: 8192, description: "A path relative to the toolkit's base URL (e.g. /user/repos), or a full URL on the same origin" }),
+  endpoint: Type.String({
+    minLength: 1,
+    maxLength: 8192,
+    description: "A path relative to the toolkit's base URL (e.g. /user/repos), or a full URL on the same origin",
+  }),
   method: StringEnum(PROXY_METHODS, { description: 'HTTP method' }),
-  body: Type.Optional(Type.Unknown({ description: 'Request body: objects and arrays are sent as JSON (form-encoded when content-type is application/x-www-form-urlencoded), a string as is' })),
+  body: Type.Optional(
+    Type.Unknown({
+      description: 'Request body: objects and arrays are sent as JSON (form-encoded when content-type is application/x-www-form-urlencoded), a string as is',
+    }),
+  ),
   binary_body: Type.Optional(BinaryBody),
   connected_account_id: Type.String({ minLength: 1, maxLength: 64, description: 'The connected account whose credentials are applied' }),
-  parameters: Type.Optional(Type.Array(Parameter, { maxItems: 100, description: 'Extra headers and query parameters; credentials, Host and hop-by-hop headers cannot be set' })),
+  parameters: Type.Optional(
+    Type.Array(Parameter, { maxItems: 100, description: 'Extra headers and query parameters; credentials, Host and hop-by-hop headers cannot be set' }),
+  ),
 });
 
 export const ProxyResponse = Type.Object({

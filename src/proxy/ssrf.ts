@@ -119,7 +119,12 @@ export interface AddressPolicy {
   addresses: BlockList;
 }
 
-const normalizeHost = (h: string) => h.trim().toLowerCase().replace(/^\[|\]$/g, '').replace(/\.$/, '');
+const normalizeHost = (h: string) =>
+  h
+    .trim()
+    .toLowerCase()
+    .replace(/^\[|\]$/g, '')
+    .replace(/\.$/, '');
 
 /** true, false, or hosts / IPs / CIDR ranges ('127.0.0.1', '10.0.0.0/8', '::1', 'jira.internal'). Throws on a malformed range. */
 export function addressPolicy(allow: boolean | readonly string[]): AddressPolicy {
@@ -188,7 +193,10 @@ export function assertLiteralHostAllowed(url: URL, policy: AddressPolicy): void 
   const host = url.hostname.replace(/^\[|\]$/g, '');
   if (!isIP(host)) return;
   const reason = refusal(host, host, policy);
-  if (reason) throw proxyError('target', `Refusing to connect to ${url.host}: it is ${/^[aeiou]/.test(reason) ? 'an' : 'a'} ${reason} address`, { suggestedFix: PRIVATE_TARGET_FIX });
+  if (reason)
+    throw proxyError('target', `Refusing to connect to ${url.host}: it is ${/^[aeiou]/.test(reason) ? 'an' : 'a'} ${reason} address`, {
+      suggestedFix: PRIVATE_TARGET_FIX,
+    });
 }
 
 export type Resolver = (hostname: string, family: number) => Promise<dns.LookupAddress[]>;
@@ -212,7 +220,9 @@ export function guardedLookup(policy: AddressPolicy, resolve: Resolver = systemR
           return !why;
         });
         if (!ok.length) {
-          const err = addresses.length ? new ForbiddenAddressError(hostname, reasons) : Object.assign(new Error(`No address for ${hostname}`), { code: 'ENOTFOUND' });
+          const err = addresses.length
+            ? new ForbiddenAddressError(hostname, reasons)
+            : Object.assign(new Error(`No address for ${hostname}`), { code: 'ENOTFOUND' });
           callback(err, '', 0);
         } else if (options.all) {
           callback(null, ok);

@@ -17,8 +17,14 @@ export function checkConnectionData(resolved: ResolvedAuthConfig, data: Record<s
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(data)) {
     const def = defs.get(k);
-    if (!def) problems.push(`connection_data.${k}: not a field of ${resolved.toolkit.slug} ${resolved.scheme.mode} (allowed: ${[...defs.keys()].join(', ') || 'none'})`);
-    else if (def.secret) problems.push(`connection_data.${k}: secret fields are entered by the end user on the hosted page (or use POST /api/v3.1/connected_accounts with state.val)`);
+    if (!def)
+      problems.push(
+        `connection_data.${k}: not a field of ${resolved.toolkit.slug} ${resolved.scheme.mode} (allowed: ${[...defs.keys()].join(', ') || 'none'})`,
+      );
+    else if (def.secret)
+      problems.push(
+        `connection_data.${k}: secret fields are entered by the end user on the hosted page (or use POST /api/v3.1/connected_accounts with state.val)`,
+      );
     else if (typeof v !== 'string' || v.length > 2048) problems.push(`connection_data.${k}: must be a string of at most 2048 characters`);
     else out[k] = v;
   }
@@ -27,7 +33,11 @@ export function checkConnectionData(resolved: ResolvedAuthConfig, data: Record<s
 }
 
 /** Splits given values into secret credentials and public data by the scheme's field list. */
-export function splitFields(group: { required: { name: string; secret: boolean }[]; optional: { name: string; secret: boolean }[] }, val: Record<string, unknown>, where: string) {
+export function splitFields(
+  group: { required: { name: string; secret: boolean }[]; optional: { name: string; secret: boolean }[] },
+  val: Record<string, unknown>,
+  where: string,
+) {
   const defs = new Map([...group.required, ...group.optional].map((f) => [f.name, f]));
   const problems: string[] = [];
   const creds: Record<string, string> = {};
@@ -42,4 +52,3 @@ export function splitFields(group: { required: { name: string; secret: boolean }
   if (problems.length) throw new ApiError('ValidationFailed', `Invalid credentials: ${problems.join('; ')}`, { errors: problems });
   return { creds, data };
 }
-

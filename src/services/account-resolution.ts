@@ -34,7 +34,18 @@ export interface ResolutionConfig {
 
 export type CandidateAccount = Pick<
   AccountRow,
-  'id' | 'toolkit_slug' | 'user_id' | 'alias' | 'account_type' | 'acl' | 'status' | 'status_reason' | 'is_disabled' | 'auth_config_id' | 'created_at' | 'deleted_at'
+  | 'id'
+  | 'toolkit_slug'
+  | 'user_id'
+  | 'alias'
+  | 'account_type'
+  | 'acl'
+  | 'status'
+  | 'status_reason'
+  | 'is_disabled'
+  | 'auth_config_id'
+  | 'created_at'
+  | 'deleted_at'
 >;
 export type CandidateAuthConfig = Pick<AuthConfigRow, 'id' | 'toolkit_slug' | 'status' | 'deleted_at'>;
 
@@ -117,22 +128,43 @@ type PinProblem = Pick<ResolutionError, 'kind' | 'key' | 'message'>;
  * change after a session is configured (ACTIVE status, auth config enabled):
  * a session may pin an account whose connection is still being completed.
  */
-function pinProblem(config: ResolutionConfig, toolkit: string, id: string, account: CandidateAccount | undefined, authConfigs: ReadonlyMap<string, CandidateAuthConfig>, forUse: boolean): PinProblem | undefined {
+function pinProblem(
+  config: ResolutionConfig,
+  toolkit: string,
+  id: string,
+  account: CandidateAccount | undefined,
+  authConfigs: ReadonlyMap<string, CandidateAuthConfig>,
+  forUse: boolean,
+): PinProblem | undefined {
   if (!account || account.deleted_at) return { kind: 'pin_not_found', key: 'ConnectedAccountNotFound', message: `Connected account ${id} not found` };
-  if (account.toolkit_slug !== toolkit) return { kind: 'pin_wrong_toolkit', key: 'SessionConfigInvalid', message: `Connected account ${id} is a ${account.toolkit_slug} account, not ${toolkit}` };
+  if (account.toolkit_slug !== toolkit)
+    return { kind: 'pin_wrong_toolkit', key: 'SessionConfigInvalid', message: `Connected account ${id} is a ${account.toolkit_slug} account, not ${toolkit}` };
   if (account.account_type === 'SHARED') {
-    if (!aclAllows(account, config.user_id)) return { kind: 'pin_acl_denied', key: 'SessionAccountNotAllowed', message: `The ACL of SHARED connected account ${id} does not let user ${config.user_id} use it` };
+    if (!aclAllows(account, config.user_id))
+      return {
+        kind: 'pin_acl_denied',
+        key: 'SessionAccountNotAllowed',
+        message: `The ACL of SHARED connected account ${id} does not let user ${config.user_id} use it`,
+      };
   } else if (account.user_id !== config.user_id) {
     return { kind: 'pin_other_user', key: 'SessionAccountNotAllowed', message: `Connected account ${id} is PRIVATE to another user than ${config.user_id}` };
   }
   const override = config.auth_configs?.[toolkit];
   if (override && account.auth_config_id !== override) {
-    return { kind: 'pin_auth_config_mismatch', key: 'SessionConfigInvalid', message: `Connected account ${id} uses auth config ${account.auth_config_id}, but this session uses ${override} for ${toolkit}` };
+    return {
+      kind: 'pin_auth_config_mismatch',
+      key: 'SessionConfigInvalid',
+      message: `Connected account ${id} uses auth config ${account.auth_config_id}, but this session uses ${override} for ${toolkit}`,
+    };
   }
   if (account.is_disabled) return { kind: 'pin_disabled', key: 'ConnectedAccountNotActive', message: `Connected account ${id} is disabled` };
   if (!forUse) return undefined;
   if (account.status !== 'ACTIVE') {
-    return { kind: 'pin_not_active', key: 'ConnectedAccountNotActive', message: `Connected account ${id} is ${account.status}${account.status_reason ? `: ${account.status_reason}` : ''}` };
+    return {
+      kind: 'pin_not_active',
+      key: 'ConnectedAccountNotActive',
+      message: `Connected account ${id} is ${account.status}${account.status_reason ? `: ${account.status_reason}` : ''}`,
+    };
   }
   if (!authConfigUsable(authConfigs.get(account.auth_config_id))) {
     return { kind: 'pin_auth_config_unusable', key: 'ConnectedAccountNotActive', message: `The auth config of connected account ${id} is disabled or deleted` };
@@ -152,7 +184,8 @@ function multipleShared(config: ResolutionConfig, toolkit: string, byId: Readonl
   };
 }
 
-const newestFirst = (a: CandidateAccount, b: CandidateAccount) => (a.created_at !== b.created_at ? (a.created_at < b.created_at ? 1 : -1) : a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
+const newestFirst = (a: CandidateAccount, b: CandidateAccount) =>
+  a.created_at !== b.created_at ? (a.created_at < b.created_at ? 1 : -1) : a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
 const describeChoice = (a: CandidateAccount) => `${a.id}${a.alias ? ` (alias ${a.alias})` : ''}`;
 
 /** The account a session uses for `toolkit`, or why there is none. */

@@ -4,8 +4,50 @@ import type { KeyRing } from '../crypto/keyring.ts';
 import type { AccountRow } from '../store/accounts.ts';
 import { ENCRYPTED_FIELDS } from '../crypto/fields.ts';
 
-const ADJECTIVES = ['red', 'blue', 'green', 'quiet', 'brave', 'swift', 'calm', 'bright', 'bold', 'gentle', 'lucky', 'proud', 'silver', 'golden', 'misty', 'sunny', 'wild', 'happy', 'clever', 'amber'];
-const NOUNS = ['castle', 'river', 'forest', 'harbor', 'meadow', 'falcon', 'canyon', 'island', 'garden', 'comet', 'maple', 'otter', 'summit', 'lantern', 'valley', 'willow', 'beacon', 'harvest', 'pebble', 'orchard'];
+const ADJECTIVES = [
+  'red',
+  'blue',
+  'green',
+  'quiet',
+  'brave',
+  'swift',
+  'calm',
+  'bright',
+  'bold',
+  'gentle',
+  'lucky',
+  'proud',
+  'silver',
+  'golden',
+  'misty',
+  'sunny',
+  'wild',
+  'happy',
+  'clever',
+  'amber',
+];
+const NOUNS = [
+  'castle',
+  'river',
+  'forest',
+  'harbor',
+  'meadow',
+  'falcon',
+  'canyon',
+  'island',
+  'garden',
+  'comet',
+  'maple',
+  'otter',
+  'summit',
+  'lantern',
+  'valley',
+  'willow',
+  'beacon',
+  'harvest',
+  'pebble',
+  'orchard',
+];
 
 /** Readable id as Composio shows it, e.g. `github_red-castle`. */
 export function newWordId(toolkitSlug: string): string {

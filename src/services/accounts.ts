@@ -32,12 +32,23 @@ export interface Requester {
 // Token-set fields that are not secret: shown as is.
 const PUBLIC_TOKEN_FIELDS = new Set(['token_type', 'expires_at', 'scope', 'id_token_claims', 'raw_extra']);
 
-export function createAccountService(deps: { store: Store; keyRing: KeyRing; authConfigs: AuthConfigService; refresher: Refresher; allowInsecureOAuth: boolean; fetch: typeof fetch; now: () => Date }) {
+export function createAccountService(deps: {
+  store: Store;
+  keyRing: KeyRing;
+  authConfigs: AuthConfigService;
+  refresher: Refresher;
+  allowInsecureOAuth: boolean;
+  fetch: typeof fetch;
+  now: () => Date;
+}) {
   const { store, keyRing } = deps;
 
   async function getRow(projectId: string, id: string): Promise<AccountRow> {
     const row = await store.accounts.get(projectId, id);
-    if (!row) throw new ApiError('ConnectedAccountNotFound', `Connected account ${id} not found`, { suggestedFix: 'List accounts with GET /api/v3.1/connected_accounts' });
+    if (!row)
+      throw new ApiError('ConnectedAccountNotFound', `Connected account ${id} not found`, {
+        suggestedFix: 'List accounts with GET /api/v3.1/connected_accounts',
+      });
     return row;
   }
 
@@ -91,7 +102,9 @@ export function createAccountService(deps: { store: Store; keyRing: KeyRing; aut
     const authRow = await store.authConfigs.getAny(row.project_id, row.auth_config_id);
     const resolved = authRow && deps.authConfigs.resolveRow(authRow);
     if (!resolved || resolved.scheme.mode !== 'OAUTH2' || !resolved.scheme.oauth2?.revocation_url) {
-      throw new ApiError('RevocationUnsupported', `Toolkit ${row.toolkit_slug} has no revocation endpoint`, { suggestedFix: 'Delete the account instead, and revoke access in the provider\'s settings' });
+      throw new ApiError('RevocationUnsupported', `Toolkit ${row.toolkit_slug} has no revocation endpoint`, {
+        suggestedFix: "Delete the account instead, and revoke access in the provider's settings",
+      });
     }
     const creds = openCredentials(keyRing, row);
     const token = (creds.refresh_token ?? creds.access_token) as string | undefined;
@@ -107,7 +120,8 @@ export function createAccountService(deps: { store: Store; keyRing: KeyRing; aut
         allowInsecure: deps.allowInsecureOAuth,
       });
     } catch (e) {
-      if (e instanceof OAuthClientError) throw new ApiError('ProviderError', `The provider refused the revocation: ${e.message}`, { suggestedFix: 'Retry later' });
+      if (e instanceof OAuthClientError)
+        throw new ApiError('ProviderError', `The provider refused the revocation: ${e.message}`, { suggestedFix: 'Retry later' });
       throw e;
     }
     return hint;
@@ -124,7 +138,15 @@ export function createAccountService(deps: { store: Store; keyRing: KeyRing; aut
       if (reveal) {
         // A revealed token must be usable: refresh first when it is about to expire.
         if (row.status === 'ACTIVE' && deps.refresher.needsRefresh(row)) row = await deps.refresher.refresh(req.projectId, id);
-        await store.audit.insert({ id: newId('aud'), project_id: req.projectId, api_key_id: req.apiKeyId, action: 'connected_account.reveal', target_id: id, request_id: req.requestId, created_at: deps.now().toISOString() });
+        await store.audit.insert({
+          id: newId('aud'),
+          project_id: req.projectId,
+          api_key_id: req.apiKeyId,
+          action: 'connected_account.reveal',
+          target_id: id,
+          request_id: req.requestId,
+          created_at: deps.now().toISOString(),
+        });
       }
       return view(row, await store.authConfigs.getAny(req.projectId, row.auth_config_id), reveal);
     },
@@ -145,15 +167,24 @@ export function createAccountService(deps: { store: Store; keyRing: KeyRing; aut
       const set: AccountPatch = { updated_at: deps.now().toISOString() };
       if (patch.alias !== undefined) set.alias = patch.alias.trim() || null;
       if (patch.acl) {
-        if (row.account_type !== 'SHARED') throw new ApiError('ValidationFailed', 'Only SHARED accounts have an ACL', { errors: ['experimental.acl_config_for_shared: the account is PRIVATE'] });
+        if (row.account_type !== 'SHARED')
+          throw new ApiError('ValidationFailed', 'Only SHARED accounts have an ACL', {
+            errors: ['experimental.acl_config_for_shared: the account is PRIVATE'],
+          });
         const current = JSON.parse(row.acl ?? '{}') as Partial<Acl>;
         set.acl = JSON.stringify({ allow_all_users: false, allowed_user_ids: [], not_allowed_user_ids: [], ...current, ...patch.acl });
       }
       if (patch.state) {
         const authRow = await store.authConfigs.getAny(projectId, row.auth_config_id);
         const resolved = authRow && deps.authConfigs.resolveRow(authRow);
-        if (!resolved || resolved.scheme.mode === 'OAUTH2') throw new ApiError('ValidationFailed', 'OAuth2 credentials cannot be replaced; create a new link instead', { errors: ['connection.state: not allowed for OAUTH2 accounts'] });
-        if (patch.state.authScheme !== resolved.scheme.mode) throw new ApiError('ValidationFailed', `connection.state.authScheme must be ${resolved.scheme.mode}`, { errors: [`connection.state.authScheme: must be ${resolved.scheme.mode}`] });
+        if (!resolved || resolved.scheme.mode === 'OAUTH2')
+          throw new ApiError('ValidationFailed', 'OAuth2 credentials cannot be replaced; create a new link instead', {
+            errors: ['connection.state: not allowed for OAUTH2 accounts'],
+          });
+        if (patch.state.authScheme !== resolved.scheme.mode)
+          throw new ApiError('ValidationFailed', `connection.state.authScheme must be ${resolved.scheme.mode}`, {
+            errors: [`connection.state.authScheme: must be ${resolved.scheme.mode}`],
+          });
         const { creds, data } = splitFields(resolved.scheme.fields.connected_account_initiation, patch.state.val, 'connection.state.val');
         set.credentials_enc = sealCredentials(keyRing, row, { ...openCredentials(keyRing, row), ...creds });
         set.data = JSON.stringify({ ...JSON.parse(row.data), ...data });
@@ -168,7 +199,12 @@ export function createAccountService(deps: { store: Store; keyRing: KeyRing; aut
 
     async setEnabled(projectId: string, id: string, enabled: boolean) {
       await getRow(projectId, id);
-      return changeWithEvents(store, deps.now(), (tx) => tx.accounts.update(projectId, id, { is_disabled: enabled ? 0 : 1, updated_at: deps.now().toISOString() }), [enabled ? 'connected_account.enabled' : 'connected_account.disabled']);
+      return changeWithEvents(
+        store,
+        deps.now(),
+        (tx) => tx.accounts.update(projectId, id, { is_disabled: enabled ? 0 : 1, updated_at: deps.now().toISOString() }),
+        [enabled ? 'connected_account.enabled' : 'connected_account.disabled'],
+      );
     },
 
     /** Soft delete; credentials are dropped at once. With revoke, the provider is told first. */
@@ -176,7 +212,9 @@ export function createAccountService(deps: { store: Store; keyRing: KeyRing; aut
       const row = await getRow(projectId, id);
       if (revoke && row.status === 'ACTIVE') await revokeAtProvider(row);
       const ts = deps.now().toISOString();
-      await changeWithEvents(store, deps.now(), (tx) => tx.accounts.update(projectId, id, { deleted_at: ts, updated_at: ts, credentials_enc: null }), ['connected_account.deleted']);
+      await changeWithEvents(store, deps.now(), (tx) => tx.accounts.update(projectId, id, { deleted_at: ts, updated_at: ts, credentials_enc: null }), [
+        'connected_account.deleted',
+      ]);
     },
 
     async revoke(projectId: string, id: string) {
@@ -186,7 +224,13 @@ export function createAccountService(deps: { store: Store; keyRing: KeyRing; aut
       const updated = await changeWithEvents(
         store,
         deps.now(),
-        (tx) => tx.accounts.update(projectId, id, { status: 'REVOKED', status_reason: 'Revoked at the provider through the API', credentials_enc: null, updated_at: deps.now().toISOString() }, ['ACTIVE']),
+        (tx) =>
+          tx.accounts.update(
+            projectId,
+            id,
+            { status: 'REVOKED', status_reason: 'Revoked at the provider through the API', credentials_enc: null, updated_at: deps.now().toISOString() },
+            ['ACTIVE'],
+          ),
         ['connected_account.revoked'],
       );
       return { row: updated ?? (await getRow(projectId, id)), revokedTokens: sent ? [sent] : [] };

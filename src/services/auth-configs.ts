@@ -48,7 +48,10 @@ export function createAuthConfigService(deps: { store: Store; keyRing: KeyRing; 
   function toolkitOrThrow(slug: string): ToolkitDef {
     const toolkit = catalog.get(slug);
     if (!toolkit) {
-      throw new ApiError('ToolkitUnknown', `Unknown toolkit ${slug}`, { errors: [`toolkit.slug: no toolkit named ${slug}`], suggestedFix: 'List toolkits with GET /api/v3.1/toolkits' });
+      throw new ApiError('ToolkitUnknown', `Unknown toolkit ${slug}`, {
+        errors: [`toolkit.slug: no toolkit named ${slug}`],
+        suggestedFix: 'List toolkits with GET /api/v3.1/toolkits',
+      });
     }
     return toolkit;
   }
@@ -57,7 +60,9 @@ export function createAuthConfigService(deps: { store: Store; keyRing: KeyRing; 
     const scheme = mode ? toolkit.auth_schemes.find((s) => s.mode === mode) : toolkit.auth_schemes[0];
     if (!scheme) {
       const modes = toolkit.auth_schemes.map((s) => s.mode).join(', ');
-      throw new ApiError('AuthSchemeUnsupported', `Toolkit ${toolkit.slug} does not support auth scheme ${mode}; it supports ${modes}`, { errors: [`auth_config.authScheme: must be one of ${modes}`] });
+      throw new ApiError('AuthSchemeUnsupported', `Toolkit ${toolkit.slug} does not support auth scheme ${mode}; it supports ${modes}`, {
+        errors: [`auth_config.authScheme: must be one of ${modes}`],
+      });
     }
     return scheme;
   }
@@ -78,12 +83,17 @@ export function createAuthConfigService(deps: { store: Store; keyRing: KeyRing; 
       if (def.name === 'scopes' || def.name === 'user_scopes') continue; // a list or a string: normalised below
       const v = credentials[def.name];
       if (v === undefined || v === null || v === '') continue;
-      if (typeof v !== 'string') throw new ApiError('ValidationFailed', `auth_config.credentials.${def.name} must be a string`, { errors: [`auth_config.credentials.${def.name}: must be a string`] });
+      if (typeof v !== 'string')
+        throw new ApiError('ValidationFailed', `auth_config.credentials.${def.name} must be a string`, {
+          errors: [`auth_config.credentials.${def.name}: must be a string`],
+        });
       if (def.secret) secrets[def.name] = v;
       else settings[def.name] = v;
     }
     if (requireAll) {
-      const missing = scheme.fields.auth_config_creation.required.filter((f) => settings[f.name] === undefined && secrets[f.name] === undefined).map((f) => f.name);
+      const missing = scheme.fields.auth_config_creation.required
+        .filter((f) => settings[f.name] === undefined && secrets[f.name] === undefined)
+        .map((f) => f.name);
       if (missing.length) {
         throw new ApiError('MissingRequiredFields', `Missing required fields for ${scheme.mode}: ${missing.join(', ')}`, {
           errors: missing.map((m) => `auth_config.credentials.${m}: is required`),
@@ -218,7 +228,7 @@ export function createAuthConfigService(deps: { store: Store; keyRing: KeyRing; 
     const settings = JSON.parse(row.settings) as Record<string, unknown>;
     const values: Record<string, string> = {};
     for (const [k, v] of Object.entries(settings)) if (typeof v === 'string') values[k] = v;
-    Object.assign(values, row.is_composio_managed ? deps.managedAuth[row.toolkit_slug] ?? {} : {}, decryptSecrets(row));
+    Object.assign(values, row.is_composio_managed ? (deps.managedAuth[row.toolkit_slug] ?? {}) : {}, decryptSecrets(row));
     const scopes = (settings.scopes as string[] | undefined) ?? scheme.oauth2?.default_scopes ?? [];
     return Object.freeze({ row, toolkit, scheme, scopes: Object.freeze([...scopes]) as string[], values: Object.freeze(values) });
   }

@@ -19,7 +19,9 @@ export function checkCallbackUrl(raw: string, allowlist: string[] | undefined, f
     throw new ApiError('CallbackUrlInvalid', `${field} must be an absolute http(s) URL`, { errors: [`${field}: not an absolute URL`] });
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new ApiError('CallbackUrlInvalid', `${field} must use http or https`, { errors: [`${field}: scheme ${url.protocol.replace(':', '')} is not allowed`] });
+    throw new ApiError('CallbackUrlInvalid', `${field} must use http or https`, {
+      errors: [`${field}: scheme ${url.protocol.replace(':', '')} is not allowed`],
+    });
   }
   if (url.username || url.password) {
     throw new ApiError('CallbackUrlInvalid', `${field} must not contain credentials`, { errors: [`${field}: remove the user:password@ part`] });

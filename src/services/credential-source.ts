@@ -34,8 +34,12 @@ export function createCredentialSource(deps: { store: Store; keyRing: KeyRing; a
   async function checked(projectId: string, id: string): Promise<AccountRow> {
     const row = await store.accounts.get(projectId, id);
     if (!row) throw new ApiError('ConnectedAccountNotFound', `Connected account ${id} not found`);
-    if (row.is_disabled) throw new ApiError('ConnectedAccountNotActive', `Connected account ${id} is disabled`, { suggestedFix: `Enable it with PATCH /api/v3.1/connected_accounts/${id}/status` });
-    if (row.status !== 'ACTIVE') throw new ApiError('ConnectedAccountNotActive', `Connected account ${id} is ${row.status}${row.status_reason ? `: ${row.status_reason}` : ''}`);
+    if (row.is_disabled)
+      throw new ApiError('ConnectedAccountNotActive', `Connected account ${id} is disabled`, {
+        suggestedFix: `Enable it with PATCH /api/v3.1/connected_accounts/${id}/status`,
+      });
+    if (row.status !== 'ACTIVE')
+      throw new ApiError('ConnectedAccountNotActive', `Connected account ${id} is ${row.status}${row.status_reason ? `: ${row.status_reason}` : ''}`);
     return row;
   }
 

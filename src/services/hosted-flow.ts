@@ -82,7 +82,13 @@ export function createHostedFlow(deps: {
     await changeWithEvents(
       store,
       deps.now(),
-      (tx) => tx.accounts.update(link.project_id, link.connected_account_id, { status: 'EXPIRED', status_reason: 'The link expired before the user connected', updated_at: ts }, ['INITIATED']),
+      (tx) =>
+        tx.accounts.update(
+          link.project_id,
+          link.connected_account_id,
+          { status: 'EXPIRED', status_reason: 'The link expired before the user connected', updated_at: ts },
+          ['INITIATED'],
+        ),
       ['connected_account.expired', 'link_session.expired'],
       { link_session: { expires_at: link.expires_at } },
     );
@@ -97,11 +103,27 @@ export function createHostedFlow(deps: {
   }
 
   function outcome(ctx: FlowContext, kind: Outcome['kind'], extra: Partial<Outcome> = {}): Outcome {
-    return { kind, accountId: ctx.account.id, callbackUrl: ctx.link.callback_url, projectName: ctx.project.name, toolkitName: ctx.resolved.toolkit.name, ...extra };
+    return {
+      kind,
+      accountId: ctx.account.id,
+      callbackUrl: ctx.link.callback_url,
+      projectName: ctx.project.name,
+      toolkitName: ctx.resolved.toolkit.name,
+      ...extra,
+    };
   }
 
   async function fail(ctx: FlowContext, error: string, reason: string): Promise<Outcome> {
-    await changeWithEvents(store, deps.now(), (tx) => tx.accounts.update(ctx.account.project_id, ctx.account.id, { status: 'FAILED', status_reason: reason, updated_at: deps.now().toISOString() }, ['INITIATED']), ['connected_account.failed'], { error });
+    await changeWithEvents(
+      store,
+      deps.now(),
+      (tx) =>
+        tx.accounts.update(ctx.account.project_id, ctx.account.id, { status: 'FAILED', status_reason: reason, updated_at: deps.now().toISOString() }, [
+          'INITIATED',
+        ]),
+      ['connected_account.failed'],
+      { error },
+    );
     return outcome(ctx, 'failed', { error, message: reason });
   }
 
@@ -113,7 +135,13 @@ export function createHostedFlow(deps: {
         tx.accounts.update(
           ctx.account.project_id,
           ctx.account.id,
-          { ...extra, credentials_enc: sealCredentials(keyRing, ctx.account, creds), status: 'ACTIVE', status_reason: null, updated_at: deps.now().toISOString() },
+          {
+            ...extra,
+            credentials_enc: sealCredentials(keyRing, ctx.account, creds),
+            status: 'ACTIVE',
+            status_reason: null,
+            updated_at: deps.now().toISOString(),
+          },
           ['INITIATED'],
         ),
       ['connected_account.active'],
@@ -174,7 +202,14 @@ export function createHostedFlow(deps: {
       const state = newState();
       const pkce = provider.pkce ? await newPkce() : undefined;
       await store.links.setOAuthState(ctx.link.id, hashSecret(state), pkce ? keyRing.encrypt(pkce.verifier, verifierAad(ctx.link)) : null);
-      return buildAuthorizeUrl({ provider, client: oauthClientFor(ctx.resolved), redirectUri, scopes: ctx.resolved.scopes, state, codeChallenge: pkce?.challenge });
+      return buildAuthorizeUrl({
+        provider,
+        client: oauthClientFor(ctx.resolved),
+        redirectUri,
+        scopes: ctx.resolved.scopes,
+        state,
+        codeChallenge: pkce?.challenge,
+      });
     },
 
     /** The provider sent the browser back. State must match this browser's session; then single use. */
@@ -205,10 +240,14 @@ export function createHostedFlow(deps: {
           allowInsecure: deps.allowInsecureOAuth,
           now: deps.now,
         });
-        return await activate(ctx, { ...tokens }, {
-          granted_scopes: JSON.stringify(tokens.scope),
-          token_expires_at: tokens.expires_at ?? null,
-        });
+        return await activate(
+          ctx,
+          { ...tokens },
+          {
+            granted_scopes: JSON.stringify(tokens.scope),
+            token_expires_at: tokens.expires_at ?? null,
+          },
+        );
       } catch (e) {
         if (e instanceof OAuthClientError) {
           const code = e.oauthError ?? e.kind;

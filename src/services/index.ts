@@ -26,19 +26,58 @@ export function createServices(deps: ServiceDeps) {
   const authConfigs = createAuthConfigService({ store, keyRing, catalog, managedAuth, now });
   const links = createLinkService({ store, keyRing, authConfigs, publicUrl: config.publicUrl, defaultTtlSeconds: config.linkTtlSeconds, now });
   const hostedFlow = createHostedFlow({ store, keyRing, authConfigs, publicUrl: config.publicUrl, ...oauth, now });
-  const refresher = createRefresher({ store, keyRing, authConfigs, ...oauth, now, options: { skewSeconds: config.refreshSkewSeconds, leaseMs: 30_000, waitMs: 15_000 } });
+  const refresher = createRefresher({
+    store,
+    keyRing,
+    authConfigs,
+    ...oauth,
+    now,
+    options: { skewSeconds: config.refreshSkewSeconds, leaseMs: 30_000, waitMs: 15_000 },
+  });
   const accounts = createAccountService({ store, keyRing, authConfigs, refresher, ...oauth, now });
   const credentials = createCredentialSource({ store, keyRing, authConfigs, refresher, now });
-  const webhookEndpoints = createWebhookEndpoints({ store, keyRing, now, allowPrivateNetworks: config.webhookAllowPrivate, secretOverlapSeconds: config.webhookSecretOverlapSeconds });
+  const webhookEndpoints = createWebhookEndpoints({
+    store,
+    keyRing,
+    now,
+    allowPrivateNetworks: config.webhookAllowPrivate,
+    secretOverlapSeconds: config.webhookSecretOverlapSeconds,
+  });
   const webhookWorker = createWebhookWorker({
     store,
     keyRing,
     now,
-    options: { timeoutMs: config.webhookTimeoutMs, allowPrivateNetworks: config.webhookAllowPrivate, retryDelaysMs: config.webhookRetryDelaysMs, leaseMs: config.webhookTimeoutMs + 30_000, batchSize: 50 },
+    options: {
+      timeoutMs: config.webhookTimeoutMs,
+      allowPrivateNetworks: config.webhookAllowPrivate,
+      retryDelaysMs: config.webhookRetryDelaysMs,
+      leaseMs: config.webhookTimeoutMs + 30_000,
+      batchSize: 50,
+    },
   });
-  const proxy = createProxy({ credentials, options: { timeoutMs: config.proxyTimeoutMs, maxResponseBytes: config.proxyMaxResponseBytes, allowPrivateNetworks: config.proxyAllowPrivate } });
+  const proxy = createProxy({
+    credentials,
+    options: { timeoutMs: config.proxyTimeoutMs, maxResponseBytes: config.proxyMaxResponseBytes, allowPrivateNetworks: config.proxyAllowPrivate },
+  });
   const sessions = createSessionService({ store, catalog, links, proxy, managedAuth, publicUrl: config.publicUrl, now });
-  return { store, catalog, config, managedAuth, now, apiKeys, authConfigs, links, hostedFlow, refresher, accounts, credentials, proxy, sessions, webhookEndpoints, webhookWorker };
+  return {
+    store,
+    catalog,
+    config,
+    managedAuth,
+    now,
+    apiKeys,
+    authConfigs,
+    links,
+    hostedFlow,
+    refresher,
+    accounts,
+    credentials,
+    proxy,
+    sessions,
+    webhookEndpoints,
+    webhookWorker,
+  };
 }
 
 export type Services = ReturnType<typeof createServices>;

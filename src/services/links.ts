@@ -41,7 +41,14 @@ export interface LinkResult {
   account_type: AccountType;
 }
 
-export function createLinkService(deps: { store: Store; keyRing: KeyRing; authConfigs: AuthConfigService; publicUrl: string; defaultTtlSeconds: number; now: () => Date }) {
+export function createLinkService(deps: {
+  store: Store;
+  keyRing: KeyRing;
+  authConfigs: AuthConfigService;
+  publicUrl: string;
+  defaultTtlSeconds: number;
+  now: () => Date;
+}) {
   const { store } = deps;
 
   /** Validates a request for a new account and builds its INITIATED row (shared by link and legacy create). */
@@ -51,19 +58,25 @@ export function createLinkService(deps: { store: Store; keyRing: KeyRing; authCo
     const typeTop = input.accountType;
     const typeExp = input.experimental?.account_type;
     if (typeTop && typeExp && typeTop !== typeExp) {
-      throw new ApiError('ValidationFailed', 'account_type and experimental.account_type disagree', { errors: ['account_type: differs from experimental.account_type'] });
+      throw new ApiError('ValidationFailed', 'account_type and experimental.account_type disagree', {
+        errors: ['account_type: differs from experimental.account_type'],
+      });
     }
     const accountType: AccountType = typeTop ?? typeExp ?? 'PRIVATE';
     const aclIn = input.experimental?.acl_config_for_shared;
     if (aclIn && accountType !== 'SHARED') {
-      throw new ApiError('ValidationFailed', 'experimental.acl_config_for_shared is only valid for SHARED accounts', { errors: ['experimental.acl_config_for_shared: requires account_type SHARED'] });
+      throw new ApiError('ValidationFailed', 'experimental.acl_config_for_shared is only valid for SHARED accounts', {
+        errors: ['experimental.acl_config_for_shared: requires account_type SHARED'],
+      });
     }
     const alias = input.alias?.trim() || null;
 
     const [project, resolved] = await Promise.all([store.projects.get(projectId), deps.authConfigs.resolve(projectId, input.authConfigId)]);
     if (!project) throw new ApiError('Unauthorized', 'The API key is invalid or revoked');
     if (resolved.row.status !== 'ENABLED') {
-      throw new ApiError('AuthConfigDisabled', `Auth config ${resolved.row.id} is disabled`, { suggestedFix: `Enable it with PATCH /api/v3.1/auth_configs/${resolved.row.id}/ENABLED` });
+      throw new ApiError('AuthConfigDisabled', `Auth config ${resolved.row.id} is disabled`, {
+        suggestedFix: `Enable it with PATCH /api/v3.1/auth_configs/${resolved.row.id}/ENABLED`,
+      });
     }
     const callbackUrl = input.callbackUrl === undefined ? null : checkCallbackUrl(input.callbackUrl, project.settings.callback_url_allowlist);
     const data = checkConnectionData(resolved, input.connectionData ?? {});
@@ -71,12 +84,18 @@ export function createLinkService(deps: { store: Store; keyRing: KeyRing; authCo
       // The provider URLs are filled from these before the user arrives, so they cannot wait for the hosted page.
       const missing = resolved.scheme.fields.connected_account_initiation.required.filter((f) => !data[f.name] && !f.default).map((f) => f.name);
       if (missing.length) {
-        throw new ApiError('ConnectionFieldsMissing', `${resolved.toolkit.name} needs ${missing.join(', ')} in connection_data`, { errors: missing.map((m) => `connection_data.${m}: is required`) });
+        throw new ApiError('ConnectionFieldsMissing', `${resolved.toolkit.name} needs ${missing.join(', ')} in connection_data`, {
+          errors: missing.map((m) => `connection_data.${m}: is required`),
+        });
       }
     }
     const acl: Acl | null =
       accountType === 'SHARED'
-        ? { allow_all_users: aclIn?.allow_all_users ?? false, allowed_user_ids: aclIn?.allowed_user_ids ?? [], not_allowed_user_ids: aclIn?.not_allowed_user_ids ?? [] }
+        ? {
+            allow_all_users: aclIn?.allow_all_users ?? false,
+            allowed_user_ids: aclIn?.allowed_user_ids ?? [],
+            not_allowed_user_ids: aclIn?.not_allowed_user_ids ?? [],
+          }
         : null;
     const now = deps.now();
     const ts = now.toISOString();
@@ -155,14 +174,23 @@ export function createLinkService(deps: { store: Store; keyRing: KeyRing; authCo
         consumed_at: null,
         created_at: account.created_at,
       });
-      return { link_token: token, redirect_url: `${deps.publicUrl}/link/${token}`, expires_at: expiresAt, connected_account_id: account.id, account_type: account.account_type as AccountType };
+      return {
+        link_token: token,
+        redirect_url: `${deps.publicUrl}/link/${token}`,
+        expires_at: expiresAt,
+        connected_account_id: account.id,
+        account_type: account.account_type as AccountType,
+      };
     },
 
     /**
      * Legacy POST /connected_accounts: non-OAuth credentials given in state.val make
      * the account ACTIVE at once; otherwise the user goes through the hosted page.
      */
-    async createLegacy(projectId: string, input: LinkInput & { stateVal?: Record<string, unknown> }): Promise<{ accountId: string; status: string; authScheme: string; redirectUrl: string | null }> {
+    async createLegacy(
+      projectId: string,
+      input: LinkInput & { stateVal?: Record<string, unknown> },
+    ): Promise<{ accountId: string; status: string; authScheme: string; redirectUrl: string | null }> {
       const auth = await deps.authConfigs.resolve(projectId, input.authConfigId);
       const direct = auth.scheme.mode !== 'OAUTH2' && input.stateVal && Object.keys(input.stateVal).some((k) => k !== 'status');
       if (!direct) {
@@ -171,8 +199,13 @@ export function createLinkService(deps: { store: Store; keyRing: KeyRing; authCo
       }
       const { account, resolved } = await prepare(projectId, input);
       const { creds, data } = splitFields(resolved.scheme.fields.connected_account_initiation, input.stateVal!, 'connection.state.val');
-      const missing = resolved.scheme.fields.connected_account_initiation.required.filter((f) => !creds[f.name] && !data[f.name] && !f.default).map((f) => f.name);
-      if (missing.length) throw new ApiError('ConnectionFieldsMissing', `Missing ${missing.join(', ')} in connection.state.val`, { errors: missing.map((m) => `connection.state.val.${m}: is required`) });
+      const missing = resolved.scheme.fields.connected_account_initiation.required
+        .filter((f) => !creds[f.name] && !data[f.name] && !f.default)
+        .map((f) => f.name);
+      if (missing.length)
+        throw new ApiError('ConnectionFieldsMissing', `Missing ${missing.join(', ')} in connection.state.val`, {
+          errors: missing.map((m) => `connection.state.val.${m}: is required`),
+        });
       account.status = 'ACTIVE';
       account.data = JSON.stringify({ ...JSON.parse(account.data), ...data });
       account.credentials_enc = sealCredentials(deps.keyRing, account, creds);

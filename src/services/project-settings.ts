@@ -8,7 +8,10 @@ import { checkCallbackUrl } from './callback-url.ts';
 
 export function validateSettings(patch: ProjectSettings): ProjectSettings {
   const problems: string[] = [];
-  if (patch.link_ttl_seconds !== undefined && (!Number.isInteger(patch.link_ttl_seconds) || patch.link_ttl_seconds < 30 || patch.link_ttl_seconds > MAX_LINK_TTL_SECONDS)) {
+  if (
+    patch.link_ttl_seconds !== undefined &&
+    (!Number.isInteger(patch.link_ttl_seconds) || patch.link_ttl_seconds < 30 || patch.link_ttl_seconds > MAX_LINK_TTL_SECONDS)
+  ) {
     problems.push(`link_ttl_seconds: must be an integer between 30 and ${MAX_LINK_TTL_SECONDS}`);
   }
   const urls = patch.callback_url_allowlist;

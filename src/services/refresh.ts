@@ -29,7 +29,15 @@ export function backoffMs(failures: number): number {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export function createRefresher(deps: { store: Store; keyRing: KeyRing; authConfigs: AuthConfigService; allowInsecureOAuth: boolean; fetch: typeof fetch; now: () => Date; options: RefreshOptions }) {
+export function createRefresher(deps: {
+  store: Store;
+  keyRing: KeyRing;
+  authConfigs: AuthConfigService;
+  allowInsecureOAuth: boolean;
+  fetch: typeof fetch;
+  now: () => Date;
+  options: RefreshOptions;
+}) {
   const { store, keyRing, options } = deps;
   const owner = newId('proc');
   const inflight = new Map<string, Promise<AccountRow>>();
@@ -54,7 +62,9 @@ export function createRefresher(deps: { store: Store; keyRing: KeyRing; authConf
     const release = () => store.accounts.finishRefresh(row.project_id, row.id, owner, {});
     if (!authRow || typeof creds.refresh_token !== 'string') {
       await release();
-      throw new ApiError('ConnectedAccountNotActive', `Connected account ${row.id} cannot be refreshed: it has no refresh token`, { suggestedFix: 'Ask the user to connect again with a new link' });
+      throw new ApiError('ConnectedAccountNotActive', `Connected account ${row.id} cannot be refreshed: it has no refresh token`, {
+        suggestedFix: 'Ask the user to connect again with a new link',
+      });
     }
     const resolved = deps.authConfigs.resolveRow(authRow);
     const ts = deps.now().toISOString();
@@ -79,7 +89,9 @@ export function createRefresher(deps: { store: Store; keyRing: KeyRing; authConf
         status_reason: null,
         updated_at: ts,
       };
-      const done = await changeWithEvents(store, deps.now(), (tx) => tx.accounts.finishRefresh(row.project_id, row.id, owner, patch), ['connected_account.refreshed']);
+      const done = await changeWithEvents(store, deps.now(), (tx) => tx.accounts.finishRefresh(row.project_id, row.id, owner, patch), [
+        'connected_account.refreshed',
+      ]);
       if (!done) throw new ApiError('Internal', 'The refresh lease was lost while refreshing');
       return done;
     } catch (e) {
@@ -91,7 +103,9 @@ export function createRefresher(deps: { store: Store; keyRing: KeyRing; authConf
           ['connected_account.refresh_failed', 'connected_account.expired'],
           { refresh: { permanent: true, error: 'invalid_grant' } },
         );
-        throw new ApiError('ConnectedAccountNotActive', `Connected account ${row.id} expired: ${INVALID_GRANT_REASON}`, { suggestedFix: 'Create a new link for this user' });
+        throw new ApiError('ConnectedAccountNotActive', `Connected account ${row.id} expired: ${INVALID_GRANT_REASON}`, {
+          suggestedFix: 'Create a new link for this user',
+        });
       }
       // Transient (network, 5xx, 429) or an unexpected answer: stay ACTIVE, back off, retry later.
       const failures = row.refresh_failures + 1;
@@ -115,7 +129,8 @@ export function createRefresher(deps: { store: Store; keyRing: KeyRing; authConf
     for (;;) {
       const row = await store.accounts.get(projectId, id);
       if (!row) throw new ApiError('ConnectedAccountNotFound', `Connected account ${id} not found`);
-      if (row.status !== 'ACTIVE') throw new ApiError('ConnectedAccountNotActive', `Connected account ${id} is ${row.status}${row.status_reason ? `: ${row.status_reason}` : ''}`);
+      if (row.status !== 'ACTIVE')
+        throw new ApiError('ConnectedAccountNotActive', `Connected account ${id} is ${row.status}${row.status_reason ? `: ${row.status_reason}` : ''}`);
       // After waiting for another refresher, its result counts as our refresh.
       if ((!force || waited) && !needsRefresh(row) && !(waited && row.refresh_lock_owner)) return row;
       const nowIso = deps.now().toISOString();
@@ -127,7 +142,8 @@ export function createRefresher(deps: { store: Store; keyRing: KeyRing; authConf
         }
         return callProvider(leased);
       }
-      if (deps.now().getTime() > deadline) throw new ApiError('ProviderError', `Timed out waiting for another process to refresh ${id}`, { suggestedFix: 'Retry the request' });
+      if (deps.now().getTime() > deadline)
+        throw new ApiError('ProviderError', `Timed out waiting for another process to refresh ${id}`, { suggestedFix: 'Retry the request' });
       waited = true;
       await sleep(50);
     }

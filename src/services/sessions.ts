@@ -46,7 +46,12 @@ export interface SessionConfigInput {
   toolkits?: { enable?: string[]; disable?: string[] };
   auth_configs?: Record<string, string>;
   connected_accounts?: Record<string, string | string[]> | null;
-  manage_connections?: { enable?: boolean | null; callback_url?: string; enable_wait_for_connections?: boolean | null; enable_connection_removal?: boolean | null } | null;
+  manage_connections?: {
+    enable?: boolean | null;
+    callback_url?: string;
+    enable_wait_for_connections?: boolean | null;
+    enable_connection_removal?: boolean | null;
+  } | null;
   tools?: Record<string, { enable?: string[]; disable?: string[]; tags?: TagFilterIn }>;
   tags?: TagFilterIn;
   workbench?: { enable?: boolean; enable_proxy_execution?: boolean; auto_offload_threshold?: number; sandbox_size?: string } | null;
@@ -154,7 +159,13 @@ function applyInput(base: SessionConfig, input: SessionConfigInput): SessionConf
   }
   if (input.manage_connections !== undefined) {
     const m = input.manage_connections;
-    if (m) c.manage_connections = dropUndefined({ enabled: m.enable ?? undefined, callback_url: m.callback_url, enable_wait_for_connections: m.enable_wait_for_connections ?? undefined, enable_connection_removal: m.enable_connection_removal ?? undefined });
+    if (m)
+      c.manage_connections = dropUndefined({
+        enabled: m.enable ?? undefined,
+        callback_url: m.callback_url,
+        enable_wait_for_connections: m.enable_wait_for_connections ?? undefined,
+        enable_connection_removal: m.enable_connection_removal ?? undefined,
+      });
     else delete c.manage_connections;
   }
   if (input.tools !== undefined) {
@@ -172,7 +183,13 @@ function applyInput(base: SessionConfig, input: SessionConfigInput): SessionConf
   if (input.tags !== undefined) c.tags = tagFilter(input.tags);
   if (input.workbench !== undefined) {
     const w = input.workbench;
-    if (w) c.workbench = dropUndefined({ enable: w.enable, proxy_execution_enabled: w.enable_proxy_execution, auto_offload_threshold: w.auto_offload_threshold, sandbox_size: w.sandbox_size });
+    if (w)
+      c.workbench = dropUndefined({
+        enable: w.enable,
+        proxy_execution_enabled: w.enable_proxy_execution,
+        auto_offload_threshold: w.auto_offload_threshold,
+        sandbox_size: w.sandbox_size,
+      });
     else delete c.workbench;
   }
   if (input.multi_account !== undefined) {
@@ -190,7 +207,15 @@ function applyInput(base: SessionConfig, input: SessionConfigInput): SessionConf
   return c;
 }
 
-export function createSessionService(deps: { store: Store; catalog: Catalog; links: LinkService; proxy: Pick<Proxy, 'execute'>; managedAuth: ManagedAuth; publicUrl: string; now: () => Date }) {
+export function createSessionService(deps: {
+  store: Store;
+  catalog: Catalog;
+  links: LinkService;
+  proxy: Pick<Proxy, 'execute'>;
+  managedAuth: ManagedAuth;
+  publicUrl: string;
+  now: () => Date;
+}) {
   const { store, catalog } = deps;
 
   const view = (row: SessionRow): SessionView => ({
@@ -203,13 +228,18 @@ export function createSessionService(deps: { store: Store; catalog: Catalog; lin
 
   async function getRow(projectId: string, id: string): Promise<SessionRow> {
     const row = await store.sessions.get(projectId, id);
-    if (!row) throw new ApiError('SessionNotFound', `Tool router session ${id} not found`, { suggestedFix: 'Create one with POST /api/v3.1/tool_router/session' });
+    if (!row)
+      throw new ApiError('SessionNotFound', `Tool router session ${id} not found`, { suggestedFix: 'Create one with POST /api/v3.1/tool_router/session' });
     return row;
   }
 
   function knownToolkit(s: string): ToolkitDef {
     const t = catalog.get(s);
-    if (!t) throw new ApiError('ToolkitUnknown', `Unknown toolkit ${s}`, { errors: [`toolkit: no toolkit named ${s}`], suggestedFix: 'List toolkits with GET /api/v3.1/toolkits' });
+    if (!t)
+      throw new ApiError('ToolkitUnknown', `Unknown toolkit ${s}`, {
+        errors: [`toolkit: no toolkit named ${s}`],
+        suggestedFix: 'List toolkits with GET /api/v3.1/toolkits',
+      });
     return t;
   }
 
@@ -218,21 +248,36 @@ export function createSessionService(deps: { store: Store; catalog: Catalog; lin
     const unknown: string[] = [];
     const t = config.toolkits;
     const listed = t ? ('enabled' in t ? t.enabled.map((s, i) => [`toolkits.enable[${i}]`, s]) : t.disabled.map((s, i) => [`toolkits.disable[${i}]`, s])) : [];
-    for (const [where, s] of [...listed, ...Object.keys(config.auth_configs ?? {}).map((s) => [`auth_configs.${s}`, s]), ...Object.keys(config.connected_accounts ?? {}).map((s) => [`connected_accounts.${s}`, s])]) {
+    for (const [where, s] of [
+      ...listed,
+      ...Object.keys(config.auth_configs ?? {}).map((s) => [`auth_configs.${s}`, s]),
+      ...Object.keys(config.connected_accounts ?? {}).map((s) => [`connected_accounts.${s}`, s]),
+    ]) {
       if (!catalog.get(s)) unknown.push(`${where}: no toolkit named ${s}`);
     }
-    if (unknown.length) throw new ApiError('ToolkitUnknown', `Unknown toolkit(s) in the session config: ${uniq(unknown.map((u) => u.replace(/.*named /, ''))).join(', ')}`, { errors: unknown, suggestedFix: 'List toolkits with GET /api/v3.1/toolkits' });
+    if (unknown.length)
+      throw new ApiError('ToolkitUnknown', `Unknown toolkit(s) in the session config: ${uniq(unknown.map((u) => u.replace(/.*named /, ''))).join(', ')}`, {
+        errors: unknown,
+        suggestedFix: 'List toolkits with GET /api/v3.1/toolkits',
+      });
 
     const project = await store.projects.get(projectId);
     if (config.manage_connections?.callback_url !== undefined) {
-      config.manage_connections.callback_url = checkCallbackUrl(config.manage_connections.callback_url, project?.settings.callback_url_allowlist, 'manage_connections.callback_url');
+      config.manage_connections.callback_url = checkCallbackUrl(
+        config.manage_connections.callback_url,
+        project?.settings.callback_url_allowlist,
+        'manage_connections.callback_url',
+      );
     }
 
     const pinIds = Object.values(config.connected_accounts ?? {}).flat();
     const overrides = Object.entries(config.auth_configs ?? {});
     const [accounts, authConfigs] = await Promise.all([
       store.sessions.candidateAccounts(projectId, config.user_id, pinIds, []),
-      store.sessions.authConfigsByIds(projectId, overrides.map(([, id]) => id)),
+      store.sessions.authConfigsByIds(
+        projectId,
+        overrides.map(([, id]) => id),
+      ),
     ]);
     const pins = checkSessionPins(config, accounts);
     if (pins.multipleShared) throw resolutionApiError(pins.multipleShared);
@@ -244,17 +289,27 @@ export function createSessionService(deps: { store: Store; catalog: Catalog; lin
     }
     problems.push(...pins.problems);
     if (problems.length) {
-      throw new ApiError('SessionConfigInvalid', problems.length === 1 ? `Invalid session config: ${problems[0]}` : `Invalid session config: ${problems.length} problems`, {
-        errors: problems,
-        suggestedFix: "Use this project's auth configs of the right toolkit, and pin accounts the session user may use: their own PRIVATE accounts, or SHARED ones whose ACL lets them in",
-      });
+      throw new ApiError(
+        'SessionConfigInvalid',
+        problems.length === 1 ? `Invalid session config: ${problems[0]}` : `Invalid session config: ${problems.length} problems`,
+        {
+          errors: problems,
+          suggestedFix:
+            "Use this project's auth configs of the right toolkit, and pin accounts the session user may use: their own PRIVATE accounts, or SHARED ones whose ACL lets them in",
+        },
+      );
     }
   }
 
   /** Loads the rows resolution needs for `toolkits` (all of the user's when undefined) and resolves each. */
   async function resolveMany(projectId: string, row: SessionRow, config: SessionConfig, toolkits: string[] | undefined, selectedAccountId?: string) {
     const pinIds = toolkits ? toolkits.flatMap((t) => config.connected_accounts?.[t] ?? []) : Object.values(config.connected_accounts ?? {}).flat();
-    const accounts = await store.sessions.candidateAccounts(projectId, config.user_id, uniq([...pinIds, ...(selectedAccountId ? [selectedAccountId] : [])]), toolkits);
+    const accounts = await store.sessions.candidateAccounts(
+      projectId,
+      config.user_id,
+      uniq([...pinIds, ...(selectedAccountId ? [selectedAccountId] : [])]),
+      toolkits,
+    );
     const authConfigs = await store.sessions.authConfigsByIds(projectId, uniq(accounts.map((a) => a.auth_config_id)));
     const resolveOne = (toolkit: string) => resolveAccount<AccountRow>({ config, toolkit, accounts, authConfigs, selectedAccountId, sessionId: row.id });
     return { resolveOne, authConfigs };
@@ -277,10 +332,14 @@ export function createSessionService(deps: { store: Store; catalog: Catalog; lin
         suggestedFix: `Create one with POST /api/v3.1/auth_configs (toolkit.slug ${toolkit}), or enable one with PATCH /api/v3.1/auth_configs/{id}/ENABLED`,
       });
     }
-    throw new ApiError('SessionAuthConfigAmbiguous', `This project has ${page.items.length}${page.nextCursor ? '+' : ''} enabled auth configs for toolkit ${toolkit}; the session must say which one to use`, {
-      errors: page.items.map((a) => `auth_configs.${toolkit}: may be ${a.id} (${a.name})`),
-      suggestedFix: `Set auth_configs.${toolkit} in the session with PATCH /api/v3.1/tool_router/session/{id}`,
-    });
+    throw new ApiError(
+      'SessionAuthConfigAmbiguous',
+      `This project has ${page.items.length}${page.nextCursor ? '+' : ''} enabled auth configs for toolkit ${toolkit}; the session must say which one to use`,
+      {
+        errors: page.items.map((a) => `auth_configs.${toolkit}: may be ${a.id} (${a.name})`),
+        suggestedFix: `Set auth_configs.${toolkit} in the session with PATCH /api/v3.1/tool_router/session/{id}`,
+      },
+    );
   }
 
   function item(t: ToolkitDef, enabled: boolean, r: ReturnType<typeof resolveAccount<AccountRow>>, authConfigs: AuthConfigRow[]): SessionToolkitItem {
@@ -322,7 +381,15 @@ export function createSessionService(deps: { store: Store; catalog: Catalog; lin
       const config = applyInput({ user_id: userId, preload: { tools: [] }, search: {}, execute: {} }, input);
       await validate(projectId, config);
       const ts = deps.now().toISOString();
-      const row: SessionRow = { id: newId('trs'), project_id: projectId, user_id: userId, config: JSON.stringify(config), config_version: 1, created_at: ts, updated_at: ts };
+      const row: SessionRow = {
+        id: newId('trs'),
+        project_id: projectId,
+        user_id: userId,
+        config: JSON.stringify(config),
+        config_version: 1,
+        created_at: ts,
+        updated_at: ts,
+      };
       await store.sessions.insert(row);
       return view(row);
     },
@@ -346,16 +413,21 @@ export function createSessionService(deps: { store: Store; catalog: Catalog; lin
           });
         if (row.config_version !== base) throw stale();
         const current = JSON.parse(row.config) as SessionConfig;
-        if (input.user_id !== undefined && input.user_id.trim() !== current.user_id) throw invalid(['user_id: cannot be changed; create a new session for another user']);
+        if (input.user_id !== undefined && input.user_id.trim() !== current.user_id)
+          throw invalid(['user_id: cannot be changed; create a new session for another user']);
         const next = applyInput(current, input);
         await validate(projectId, next);
         const updated = await store.sessions.updateConfig(projectId, id, base, JSON.stringify(next), deps.now().toISOString());
         if (updated) return view(updated);
         if (input.config_version !== undefined || attempt >= 4) {
           const latest = await getRow(projectId, id);
-          throw new ApiError('SessionConfigConflict', `Tool router session ${id} was changed concurrently; it is now at config_version ${latest.config_version}`, {
-            suggestedFix: `GET /api/v3.1/tool_router/session/${id}, reapply your change and send config_version ${latest.config_version}`,
-          });
+          throw new ApiError(
+            'SessionConfigConflict',
+            `Tool router session ${id} was changed concurrently; it is now at config_version ${latest.config_version}`,
+            {
+              suggestedFix: `GET /api/v3.1/tool_router/session/${id}, reapply your change and send config_version ${latest.config_version}`,
+            },
+          );
         }
       }
     },
@@ -365,14 +437,26 @@ export function createSessionService(deps: { store: Store; catalog: Catalog; lin
       const config = JSON.parse(row.config) as SessionConfig;
       let defs: ToolkitDef[];
       if (q.toolkits?.length) {
-        defs = uniq(q.toolkits.flatMap((s) => s.split(',')).map(slug).filter(Boolean)).map((s) => {
+        defs = uniq(
+          q.toolkits
+            .flatMap((s) => s.split(','))
+            .map(slug)
+            .filter(Boolean),
+        ).map((s) => {
           const t = catalog.get(s);
-          if (!t) throw new ApiError('ToolkitUnknown', `Unknown toolkit ${s}`, { errors: [`toolkits: no toolkit named ${s}`], suggestedFix: 'List toolkits with GET /api/v3.1/toolkits' });
+          if (!t)
+            throw new ApiError('ToolkitUnknown', `Unknown toolkit ${s}`, {
+              errors: [`toolkits: no toolkit named ${s}`],
+              suggestedFix: 'List toolkits with GET /api/v3.1/toolkits',
+            });
           return t;
         });
       } else {
         const t = config.toolkits;
-        defs = t && 'enabled' in t ? t.enabled.map((s) => catalog.get(s)).filter((d): d is ToolkitDef => !!d) : catalog.list().filter((d) => toolkitEnabled(config, d.slug));
+        defs =
+          t && 'enabled' in t
+            ? t.enabled.map((s) => catalog.get(s)).filter((d): d is ToolkitDef => !!d)
+            : catalog.list().filter((d) => toolkitEnabled(config, d.slug));
       }
       const term = q.search?.trim().toLowerCase();
       if (term) defs = defs.filter((d) => [d.slug, d.name, d.description].some((s) => s.toLowerCase().includes(term)));

@@ -3,7 +3,9 @@ import type { ConnectedAccountsTable, DB } from './schema.ts';
 import { decodeCursor, encodeCursor, filterTag, listingTotal, type Page } from './cursor.ts';
 
 export type AccountRow = ConnectedAccountsTable;
-export type AccountPatch = Partial<Omit<AccountRow, 'id' | 'project_id' | 'auth_config_id' | 'toolkit_slug' | 'user_id' | 'account_type' | 'created_at' | 'word_id'>>;
+export type AccountPatch = Partial<
+  Omit<AccountRow, 'id' | 'project_id' | 'auth_config_id' | 'toolkit_slug' | 'user_id' | 'account_type' | 'created_at' | 'word_id'>
+>;
 
 export interface AccountQuery {
   projectId: string;
@@ -25,7 +27,13 @@ export function accountsRepo(db: Kysely<DB>) {
       await db.insertInto('connected_accounts').values(row).execute();
     },
     async get(projectId: string, id: string): Promise<AccountRow | undefined> {
-      return db.selectFrom('connected_accounts').selectAll().where('id', '=', id).where('project_id', '=', projectId).where('deleted_at', 'is', null).executeTakeFirst();
+      return db
+        .selectFrom('connected_accounts')
+        .selectAll()
+        .where('id', '=', id)
+        .where('project_id', '=', projectId)
+        .where('deleted_at', 'is', null)
+        .executeTakeFirst();
     },
     /**
      * Conditional update: only applies when the row is live and (if given) in
@@ -67,11 +75,25 @@ export function accountsRepo(db: Kysely<DB>) {
       const cmp = q.direction === 'desc' ? '<' : '>';
       // A row value, not `col < t OR (col = t AND id < i)`: both databases turn it into an index range.
       if (after) page = page.where((eb) => eb(eb.refTuple(col, 'id'), cmp, eb.tuple(after.t, after.id)));
-      const rows = await page.orderBy(col, q.direction).orderBy('id', q.direction).limit(q.limit + 1).execute();
+      const rows = await page
+        .orderBy(col, q.direction)
+        .orderBy('id', q.direction)
+        .limit(q.limit + 1)
+        .execute();
       const items = rows.slice(0, q.limit);
       const last = items[items.length - 1];
-      const f = filterTag({ projectId: q.projectId, userIds: q.userIds, toolkitSlugs: q.toolkitSlugs, statuses: q.statuses, authConfigIds: q.authConfigIds, ids: q.ids, accountTypes: q.accountTypes });
-      const total = await listingTotal(after, f, async () => Number((await base.select((eb) => eb.fn.countAll<string | number>().as('n')).executeTakeFirstOrThrow()).n));
+      const f = filterTag({
+        projectId: q.projectId,
+        userIds: q.userIds,
+        toolkitSlugs: q.toolkitSlugs,
+        statuses: q.statuses,
+        authConfigIds: q.authConfigIds,
+        ids: q.ids,
+        accountTypes: q.accountTypes,
+      });
+      const total = await listingTotal(after, f, async () =>
+        Number((await base.select((eb) => eb.fn.countAll<string | number>().as('n')).executeTakeFirstOrThrow()).n),
+      );
       return { items, total, nextCursor: rows.length > q.limit && last ? encodeCursor({ t: last[col], id: last.id, n: total, f }) : null };
     },
     /** Takes the refresh lease when free or timed out: one refresher per account across processes. */
@@ -117,16 +139,36 @@ export function accountsRepo(db: Kysely<DB>) {
      * exchange leaves its link consumed and the account INITIATED).
      */
     async expireAbandoned(now: string, reason: string): Promise<AccountRow[]> {
-      return db
-        .updateTable('connected_accounts')
-        .set({ status: 'EXPIRED', status_reason: reason, updated_at: now })
-        .where('status', '=', 'INITIATED')
-        .where('deleted_at', 'is', null)
-        // Correlated on the account (index link_sessions_account): cost follows the INITIATED accounts, not all links ever made.
-        .where((eb) => eb.exists(eb.selectFrom('link_sessions as ls').select('ls.id').whereRef('ls.connected_account_id', '=', 'connected_accounts.id').where('ls.expires_at', '<=', now)))
-        .where((eb) => eb.not(eb.exists(eb.selectFrom('link_sessions as ls').select('ls.id').whereRef('ls.connected_account_id', '=', 'connected_accounts.id').where('ls.expires_at', '>', now))))
-        .returningAll()
-        .execute();
+      return (
+        db
+          .updateTable('connected_accounts')
+          .set({ status: 'EXPIRED', status_reason: reason, updated_at: now })
+          .where('status', '=', 'INITIATED')
+          .where('deleted_at', 'is', null)
+          // Correlated on the account (index link_sessions_account): cost follows the INITIATED accounts, not all links ever made.
+          .where((eb) =>
+            eb.exists(
+              eb
+                .selectFrom('link_sessions as ls')
+                .select('ls.id')
+                .whereRef('ls.connected_account_id', '=', 'connected_accounts.id')
+                .where('ls.expires_at', '<=', now),
+            ),
+          )
+          .where((eb) =>
+            eb.not(
+              eb.exists(
+                eb
+                  .selectFrom('link_sessions as ls')
+                  .select('ls.id')
+                  .whereRef('ls.connected_account_id', '=', 'connected_accounts.id')
+                  .where('ls.expires_at', '>', now),
+              ),
+            ),
+          )
+          .returningAll()
+          .execute()
+      );
     },
   };
 }
@@ -136,4 +178,3 @@ export function isUniqueViolation(e: unknown): boolean {
   const code = (e as { code?: string })?.code;
   return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === '23505';
 }
-

@@ -9,7 +9,14 @@ export function auditRepo(db: Kysely<DB>) {
       await db.insertInto('audit_log').values(e).execute();
     },
     async list(projectId: string, limit = 100): Promise<AuditEntry[]> {
-      return db.selectFrom('audit_log').selectAll().where('project_id', '=', projectId).orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
+      return db
+        .selectFrom('audit_log')
+        .selectAll()
+        .where('project_id', '=', projectId)
+        .orderBy('created_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(limit)
+        .execute();
     },
   };
 }

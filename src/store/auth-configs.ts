@@ -26,13 +26,23 @@ export function authConfigsRepo(db: Kysely<DB>) {
     },
     /** A live (not deleted) auth config of this project. */
     async get(projectId: string, id: string): Promise<AuthConfigRow | undefined> {
-      return db.selectFrom('auth_configs').selectAll().where('id', '=', id).where('project_id', '=', projectId).where('deleted_at', 'is', null).executeTakeFirst();
+      return db
+        .selectFrom('auth_configs')
+        .selectAll()
+        .where('id', '=', id)
+        .where('project_id', '=', projectId)
+        .where('deleted_at', 'is', null)
+        .executeTakeFirst();
     },
     /** Also a deleted one: accounts keep showing their auth config's scheme. */
     async getAny(projectId: string, id: string): Promise<AuthConfigRow | undefined> {
       return db.selectFrom('auth_configs').selectAll().where('id', '=', id).where('project_id', '=', projectId).executeTakeFirst();
     },
-    async update(projectId: string, id: string, patch: Partial<Pick<AuthConfigRow, 'name' | 'status' | 'settings' | 'secrets_enc' | 'updated_at' | 'deleted_at'>>): Promise<AuthConfigRow | undefined> {
+    async update(
+      projectId: string,
+      id: string,
+      patch: Partial<Pick<AuthConfigRow, 'name' | 'status' | 'settings' | 'secrets_enc' | 'updated_at' | 'deleted_at'>>,
+    ): Promise<AuthConfigRow | undefined> {
       return db
         .updateTable('auth_configs')
         .set(patch)
@@ -56,11 +66,23 @@ export function authConfigsRepo(db: Kysely<DB>) {
       const after = decodeCursor(q.cursor);
       // A row value, not an OR: an index range on (project_id, created_at, id).
       if (after) page = page.where((eb) => eb(eb.refTuple('created_at', 'id'), '<', eb.tuple(after.t, after.id)));
-      const rows = await page.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(q.limit + 1).execute();
+      const rows = await page
+        .orderBy('created_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(q.limit + 1)
+        .execute();
       const items = rows.slice(0, q.limit);
       const last = items[items.length - 1];
-      const f = filterTag({ projectId: q.projectId, toolkitSlug: q.toolkitSlug, showDisabled: String(q.showDisabled), isManaged: q.isManaged === undefined ? undefined : String(q.isManaged), search: q.search });
-      const total = await listingTotal(after, f, async () => Number((await base.select((eb) => eb.fn.countAll<string | number>().as('n')).executeTakeFirstOrThrow()).n));
+      const f = filterTag({
+        projectId: q.projectId,
+        toolkitSlug: q.toolkitSlug,
+        showDisabled: String(q.showDisabled),
+        isManaged: q.isManaged === undefined ? undefined : String(q.isManaged),
+        search: q.search,
+      });
+      const total = await listingTotal(after, f, async () =>
+        Number((await base.select((eb) => eb.fn.countAll<string | number>().as('n')).executeTakeFirstOrThrow()).n),
+      );
       return { items, total, nextCursor: rows.length > q.limit && last ? encodeCursor({ t: last.created_at, id: last.id, n: total, f }) : null };
     },
   };

@@ -74,7 +74,11 @@ function batchedInsert(db: Kysely<DB>, dialect: Dialect): (item: NewLink) => Pro
     const send = () => {
       const group = chunk;
       if (group.length === 1) void one(group[0]);
-      else if (group.length > 1) void insertMany(db, dialect, group).then(() => group.forEach((p) => p.resolve()), () => group.forEach(one));
+      else if (group.length > 1)
+        void insertMany(db, dialect, group).then(
+          () => group.forEach((p) => p.resolve()),
+          () => group.forEach(one),
+        );
       chunk = [];
       parameters = 0;
     };
@@ -128,7 +132,12 @@ export function linkSessionsRepo(db: Kysely<DB>, dialect: Dialect) {
         .executeTakeFirst();
     },
     async setOAuthState(id: string, stateHash: string, verifierEnc: string | null): Promise<void> {
-      await db.updateTable('link_sessions').set({ oauth_state_hash: stateHash, pkce_verifier_enc: verifierEnc }).where('id', '=', id).where('consumed_at', 'is', null).execute();
+      await db
+        .updateTable('link_sessions')
+        .set({ oauth_state_hash: stateHash, pkce_verifier_enc: verifierEnc })
+        .where('id', '=', id)
+        .where('consumed_at', 'is', null)
+        .execute();
     },
     /** Single use: exactly one caller gets the row back, whatever the concurrency. */
     async consume(id: string, now: string): Promise<LinkSessionRow | undefined> {

@@ -20,7 +20,10 @@ const toProject = (r: ProjectsTable): Project => ({ ...r, settings: JSON.parse(r
 export function projectsRepo(db: Kysely<DB>) {
   return {
     async insert(p: Project): Promise<void> {
-      await db.insertInto('projects').values({ ...p, settings: JSON.stringify(p.settings) }).execute();
+      await db
+        .insertInto('projects')
+        .values({ ...p, settings: JSON.stringify(p.settings) })
+        .execute();
     },
     async get(id: string): Promise<Project | undefined> {
       const r = await db.selectFrom('projects').selectAll().where('id', '=', id).executeTakeFirst();
@@ -31,11 +34,18 @@ export function projectsRepo(db: Kysely<DB>) {
       return rows.map(toProject);
     },
     async count(): Promise<number> {
-      const r = await db.selectFrom('projects').select((eb) => eb.fn.countAll<string | number>().as('n')).executeTakeFirstOrThrow();
+      const r = await db
+        .selectFrom('projects')
+        .select((eb) => eb.fn.countAll<string | number>().as('n'))
+        .executeTakeFirstOrThrow();
       return Number(r.n);
     },
     async updateSettings(id: string, settings: ProjectSettings, now: string): Promise<void> {
-      await db.updateTable('projects').set({ settings: JSON.stringify(settings), updated_at: now }).where('id', '=', id).execute();
+      await db
+        .updateTable('projects')
+        .set({ settings: JSON.stringify(settings), updated_at: now })
+        .where('id', '=', id)
+        .execute();
     },
   };
 }

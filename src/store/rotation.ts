@@ -28,7 +28,11 @@ async function batchAfter(db: Kysely<DB>, f: EncryptedField, afterId: string, li
     .execute() as Promise<Row[]>;
 }
 
-export async function rotateAll(db: Kysely<DB>, ring: KeyRing, opts: { batchSize?: number; onBatch?: (p: RotationProgress) => void } = {}): Promise<RotationProgress[]> {
+export async function rotateAll(
+  db: Kysely<DB>,
+  ring: KeyRing,
+  opts: { batchSize?: number; onBatch?: (p: RotationProgress) => void } = {},
+): Promise<RotationProgress[]> {
   const batchSize = opts.batchSize ?? 500;
   const out: RotationProgress[] = [];
   for (const f of Object.values(ENCRYPTED_FIELDS)) {
@@ -42,7 +46,12 @@ export async function rotateAll(db: Kysely<DB>, ring: KeyRing, opts: { batchSize
         if (!row.value || ring.keyIdOf(row.value) === ring.activeKeyId) continue;
         const aad = f.aad(row);
         const fresh = ring.encrypt(ring.decrypt(row.value, aad), aad);
-        const res = await (db as unknown as Kysely<any>).updateTable(f.table).set({ [f.column]: fresh }).where('id', '=', row.id).where(f.column, '=', row.value).executeTakeFirst();
+        const res = await (db as unknown as Kysely<any>)
+          .updateTable(f.table)
+          .set({ [f.column]: fresh })
+          .where('id', '=', row.id)
+          .where(f.column, '=', row.value)
+          .executeTakeFirst();
         if (Number(res.numUpdatedRows) === 1) progress.rotated++;
         else progress.skipped++;
       }

@@ -19,17 +19,43 @@ export function webhooksRepo(db: Kysely<DB>, dialect: Dialect) {
       await db.insertInto('webhook_endpoints').values(row).execute();
     },
     async getEndpoint(projectId: string, id: string): Promise<WebhookEndpointRow | undefined> {
-      return db.selectFrom('webhook_endpoints').selectAll().where('id', '=', id).where('project_id', '=', projectId).where('deleted_at', 'is', null).executeTakeFirst();
+      return db
+        .selectFrom('webhook_endpoints')
+        .selectAll()
+        .where('id', '=', id)
+        .where('project_id', '=', projectId)
+        .where('deleted_at', 'is', null)
+        .executeTakeFirst();
     },
     async listEndpoints(projectId: string): Promise<WebhookEndpointRow[]> {
-      return db.selectFrom('webhook_endpoints').selectAll().where('project_id', '=', projectId).where('deleted_at', 'is', null).orderBy('created_at').orderBy('id').execute();
+      return db
+        .selectFrom('webhook_endpoints')
+        .selectAll()
+        .where('project_id', '=', projectId)
+        .where('deleted_at', 'is', null)
+        .orderBy('created_at')
+        .orderBy('id')
+        .execute();
     },
     async updateEndpoint(projectId: string, id: string, patch: Partial<WebhookEndpointRow>): Promise<WebhookEndpointRow | undefined> {
-      return db.updateTable('webhook_endpoints').set(patch).where('id', '=', id).where('project_id', '=', projectId).where('deleted_at', 'is', null).returningAll().executeTakeFirst();
+      return db
+        .updateTable('webhook_endpoints')
+        .set(patch)
+        .where('id', '=', id)
+        .where('project_id', '=', projectId)
+        .where('deleted_at', 'is', null)
+        .returningAll()
+        .executeTakeFirst();
     },
     /** Enabled endpoints of a project; the caller filters by subscribed event type. */
     async enabledEndpoints(projectId: string): Promise<WebhookEndpointRow[]> {
-      return db.selectFrom('webhook_endpoints').selectAll().where('project_id', '=', projectId).where('enabled', '=', 1).where('deleted_at', 'is', null).execute();
+      return db
+        .selectFrom('webhook_endpoints')
+        .selectAll()
+        .where('project_id', '=', projectId)
+        .where('enabled', '=', 1)
+        .where('deleted_at', 'is', null)
+        .execute();
     },
     async insertEvent(row: WebhookEventRow): Promise<void> {
       await db.insertInto('webhook_events').values(row).execute();
@@ -41,14 +67,24 @@ export function webhooksRepo(db: Kysely<DB>, dialect: Dialect) {
       return db.selectFrom('webhook_events').selectAll().where('id', '=', id).executeTakeFirst();
     },
     async getDelivery(projectId: string, endpointId: string, id: string): Promise<WebhookDeliveryRow | undefined> {
-      return db.selectFrom('webhook_deliveries').selectAll().where('id', '=', id).where('endpoint_id', '=', endpointId).where('project_id', '=', projectId).executeTakeFirst();
+      return db
+        .selectFrom('webhook_deliveries')
+        .selectAll()
+        .where('id', '=', id)
+        .where('endpoint_id', '=', endpointId)
+        .where('project_id', '=', projectId)
+        .executeTakeFirst();
     },
     async listDeliveries(projectId: string, endpointId: string, cursor: string | undefined, limit: number): Promise<Page<WebhookDeliveryRow>> {
       let q = db.selectFrom('webhook_deliveries').selectAll().where('project_id', '=', projectId).where('endpoint_id', '=', endpointId);
       const after = decodeCursor(cursor);
       // A row value, not an OR: an index range on (project_id, endpoint_id, created_at, id).
       if (after) q = q.where((eb) => eb(eb.refTuple('created_at', 'id'), '<', eb.tuple(after.t, after.id)));
-      const rows = await q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit + 1).execute();
+      const rows = await q
+        .orderBy('created_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(limit + 1)
+        .execute();
       const items = rows.slice(0, limit);
       const last = items[items.length - 1];
       return { items, nextCursor: rows.length > limit && last ? encodeCursor({ t: last.created_at, id: last.id }) : null };

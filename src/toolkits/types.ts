@@ -6,11 +6,11 @@ export type AuthMode = 'OAUTH2' | 'API_KEY' | 'BEARER_TOKEN' | 'BASIC' | 'NO_AUT
 export const AUTH_MODES: readonly AuthMode[] = ['OAUTH2', 'API_KEY', 'BEARER_TOKEN', 'BASIC', 'NO_AUTH'];
 
 export interface FieldDef {
-  name: string;              // snake_case key, e.g. "api_key", "subdomain"
+  name: string; // snake_case key, e.g. "api_key", "subdomain"
   display_name: string;
   description: string;
   type: 'string';
-  secret: boolean;           // secrets are encrypted at rest, masked on read, never echoed into HTML
+  secret: boolean; // secrets are encrypted at rest, masked on read, never echoed into HTML
   default?: string;
 }
 
@@ -28,20 +28,20 @@ export type ApplyRule =
   | { in: 'basic'; username: string; password: string };
 
 export interface OAuth2Quirks {
-  token_type_missing?: boolean;        // token response has no token_type (assume Bearer)
-  scopes_comma_separated?: boolean;    // granted `scope` comes back "a,b" instead of "a b"
-  refresh_token_rotates?: boolean;     // every refresh returns a new refresh_token
-  token_response_nested_in?: string;   // e.g. Slack "authed_user": tokens nested under this key
+  token_type_missing?: boolean; // token response has no token_type (assume Bearer)
+  scopes_comma_separated?: boolean; // granted `scope` comes back "a,b" instead of "a b"
+  refresh_token_rotates?: boolean; // every refresh returns a new refresh_token
+  token_response_nested_in?: string; // e.g. Slack "authed_user": tokens nested under this key
 }
 
 export interface OAuth2Settings {
-  authorization_url: string;           // may hold {{field}} placeholders
+  authorization_url: string; // may hold {{field}} placeholders
   token_url: string;
   revocation_url?: string;
   userinfo_url?: string;
   default_scopes: string[];
-  scope_separator: string;             // usually " "
-  scope_param?: string;                // default "scope" (Slack user scopes: "user_scope")
+  scope_separator: string; // usually " "
+  scope_param?: string; // default "scope" (Slack user scopes: "user_scope")
   authorize_params?: Record<string, string>;
   pkce: boolean;
   token_endpoint_auth_method: 'client_secret_basic' | 'client_secret_post';
@@ -56,16 +56,16 @@ export interface AuthScheme {
     connected_account_initiation: FieldGroup;
   };
   apply: ApplyRule[];
-  oauth2?: OAuth2Settings;             // present iff mode === 'OAUTH2'
+  oauth2?: OAuth2Settings; // present iff mode === 'OAUTH2'
 }
 
 export interface ToolkitDef {
-  slug: string;                        // lowercase, [a-z0-9_]+
+  slug: string; // lowercase, [a-z0-9_]+
   name: string;
   description: string;
   categories: string[];
   logo?: string;
-  docs_url: string;                    // where the endpoints below were taken from
-  base_url: string;                    // proxy base, may hold {{field}} placeholders
+  docs_url: string; // where the endpoints below were taken from
+  base_url: string; // proxy base, may hold {{field}} placeholders
   auth_schemes: AuthScheme[];
 }

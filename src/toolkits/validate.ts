@@ -60,7 +60,10 @@ function schemaProblem(e: ErrorObject): Problem | undefined {
         ? { path: at, message: 'is only allowed when mode is OAUTH2' }
         : { path: at, message: 'is not allowed here (header/query rules take name and value; basic rules take username and password)' };
     case 'propertyNames':
-      return { path: at + ptr(String(p.propertyName)), message: 'is not an allowed parameter name (authlink sets client_id, redirect_uri, response_type, state, scope and PKCE parameters itself)' };
+      return {
+        path: at + ptr(String(p.propertyName)),
+        message: 'is not an allowed parameter name (authlink sets client_id, redirect_uri, response_type, state, scope and PKCE parameters itself)',
+      };
     case 'enum':
       return { path: at, message: `must be one of ${(p.allowedValues as unknown[]).map(show).join(', ')} (got ${show(e.data)})` };
     case 'pattern': {
@@ -160,7 +163,11 @@ function checkApply(scheme: Obj, at: string, fields: SchemeFields, problems: Pro
       if (typeof rule[key] !== 'string') continue;
       for (const name of placeholders(rule[key] as string)) {
         const known = fields.all.has(name) || (name === 'access_token' && scheme.mode === 'OAUTH2');
-        if (!known) problems.push({ path: path + ptr(key), message: `placeholder {{${name}}} is not a field of this scheme${scheme.mode === 'OAUTH2' ? ' nor access_token' : ''}` });
+        if (!known)
+          problems.push({
+            path: path + ptr(key),
+            message: `placeholder {{${name}}} is not a field of this scheme${scheme.mode === 'OAUTH2' ? ' nor access_token' : ''}`,
+          });
       }
     }
   });
@@ -176,7 +183,11 @@ function semanticProblems(doc: Obj): Problem[] {
     if (!isObj(scheme)) return;
     const at = ptr('auth_schemes', i);
     const label = `auth_schemes/${i} (${String(scheme.mode)})`;
-    if (modes.has(scheme.mode)) problems.push({ path: at + '/mode', message: `duplicate mode ${show(scheme.mode)} (first at ${modes.get(scheme.mode)}); only the first would ever be used` });
+    if (modes.has(scheme.mode))
+      problems.push({
+        path: at + '/mode',
+        message: `duplicate mode ${show(scheme.mode)} (first at ${modes.get(scheme.mode)}); only the first would ever be used`,
+      });
     else modes.set(scheme.mode, at + '/mode');
 
     if (scheme.mode === 'OAUTH2' && !isObj(scheme.oauth2)) problems.push({ path: at + '/oauth2', message: 'is required when mode is OAUTH2' });

@@ -19,7 +19,13 @@ export interface EndpointInput {
   rotate_secret?: boolean;
 }
 
-export function createWebhookEndpoints(deps: { store: Store; keyRing: KeyRing; now: () => Date; allowPrivateNetworks: boolean | string[]; secretOverlapSeconds: number }) {
+export function createWebhookEndpoints(deps: {
+  store: Store;
+  keyRing: KeyRing;
+  now: () => Date;
+  allowPrivateNetworks: boolean | string[];
+  secretOverlapSeconds: number;
+}) {
   const { store, keyRing } = deps;
   const policy = addressPolicy(deps.allowPrivateNetworks);
 
@@ -45,14 +51,19 @@ export function createWebhookEndpoints(deps: { store: Store; keyRing: KeyRing; n
     const known = new Set<string>([...WEBHOOK_EVENT_TYPES, '*']);
     const bad = events.filter((e) => !known.has(e));
     if (bad.length || !events.length) {
-      throw new ApiError('ValidationFailed', `events must be a non-empty list of: *, ${WEBHOOK_EVENT_TYPES.join(', ')}`, { errors: bad.length ? bad.map((b) => `events: unknown event type ${b}`) : ['events: must not be empty'] });
+      throw new ApiError('ValidationFailed', `events must be a non-empty list of: *, ${WEBHOOK_EVENT_TYPES.join(', ')}`, {
+        errors: bad.length ? bad.map((b) => `events: unknown event type ${b}`) : ['events: must not be empty'],
+      });
     }
     return [...new Set(events)];
   }
 
   async function getRow(projectId: string, id: string): Promise<WebhookEndpointRow> {
     const row = await store.webhooks.getEndpoint(projectId, id);
-    if (!row) throw new ApiError('WebhookEndpointNotFound', `Webhook endpoint ${id} not found`, { suggestedFix: 'List endpoints with GET /api/v3.1/webhook_endpoints' });
+    if (!row)
+      throw new ApiError('WebhookEndpointNotFound', `Webhook endpoint ${id} not found`, {
+        suggestedFix: 'List endpoints with GET /api/v3.1/webhook_endpoints',
+      });
     return row;
   }
 

@@ -48,7 +48,13 @@ export function accountPayload(row: AccountRow) {
 }
 
 /** The outbox rows announcing `type` for `row` to the subscribed ones of `endpoints`; undefined when none is. */
-export function accountEventRows(endpoints: readonly WebhookEndpointRow[], row: AccountRow, type: WebhookEventType, now: Date, extra: Record<string, unknown> = {}): OutboxRows | undefined {
+export function accountEventRows(
+  endpoints: readonly WebhookEndpointRow[],
+  row: AccountRow,
+  type: WebhookEventType,
+  now: Date,
+  extra: Record<string, unknown> = {},
+): OutboxRows | undefined {
   const subscribed = endpoints.filter((e) => subscribes(e, type));
   if (!subscribed.length) return undefined;
   const id = newId('msg');

@@ -29,7 +29,12 @@ export class WebhookVerificationError extends Error {}
  * Receiver side: checks one of the signatures and that the timestamp is within
  * `toleranceSeconds` (replay protection). Returns the parsed payload.
  */
-export function verifyWebhook(secret: string, headers: Record<string, string | undefined>, body: string, opts: { toleranceSeconds?: number; now?: number } = {}): unknown {
+export function verifyWebhook(
+  secret: string,
+  headers: Record<string, string | undefined>,
+  body: string,
+  opts: { toleranceSeconds?: number; now?: number } = {},
+): unknown {
   const id = headers['webhook-id'];
   const ts = Number(headers['webhook-timestamp']);
   const sigs = headers['webhook-signature'];

@@ -21,8 +21,6 @@ export interface WebhookWorkerOptions {
   batchSize: number;
 }
 
-
-
 /** The secrets that sign now: the current one, and the previous one during its overlap window. */
 export function signingSecrets(keyRing: KeyRing, e: WebhookEndpointRow, now: Date): string[] {
   const secrets = [keyRing.decrypt(e.secret_enc, ENCRYPTED_FIELDS.webhookSecret.aad(e))];
@@ -74,7 +72,14 @@ export function createWebhookWorker(deps: { store: Store; keyRing: KeyRing; now:
     const attempts = d.attempts + 1;
     const ts = now.toISOString();
     if (r.ok) {
-      await store.webhooks.finishDelivery(d.id, owner, { status: 'succeeded', attempts, last_status: r.status, last_error: null, delivered_at: ts, updated_at: ts });
+      await store.webhooks.finishDelivery(d.id, owner, {
+        status: 'succeeded',
+        attempts,
+        last_status: r.status,
+        last_error: null,
+        delivered_at: ts,
+        updated_at: ts,
+      });
       return;
     }
     const delay = options.retryDelaysMs[attempts - 1];

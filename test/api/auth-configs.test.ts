@@ -16,7 +16,12 @@ forEachBackend('auth configs', (backend) => {
   async function createGithub(name?: string) {
     const res = await api(t).post('/api/v3.1/auth_configs', {
       toolkit: { slug: 'github' },
-      auth_config: { type: 'use_custom_auth', authScheme: 'OAUTH2', name, credentials: { client_id: 'gh-client', client_secret: SECRET, scopes: ['repo', 'read:user'] } },
+      auth_config: {
+        type: 'use_custom_auth',
+        authScheme: 'OAUTH2',
+        name,
+        credentials: { client_id: 'gh-client', client_secret: SECRET, scopes: ['repo', 'read:user'] },
+      },
     });
     assert.equal(res.status, 201, JSON.stringify(res.body));
     return res.body;
@@ -25,7 +30,10 @@ forEachBackend('auth configs', (backend) => {
   test('create custom OAuth2 -> 201 with the wire shape', async () => {
     const body = await createGithub('My GitHub');
     assert.match(body.auth_config.id, /^ac_[a-z0-9]{12}$/);
-    assert.deepEqual(body, { toolkit: { slug: 'github' }, auth_config: { id: body.auth_config.id, auth_scheme: 'OAUTH2', is_composio_managed: false, restrict_to_following_tools: [] } });
+    assert.deepEqual(body, {
+      toolkit: { slug: 'github' },
+      auth_config: { id: body.auth_config.id, auth_scheme: 'OAUTH2', is_composio_managed: false, restrict_to_following_tools: [] },
+    });
   });
 
   test('get: secrets masked, scopes normalised, never the secret in clear', async () => {
@@ -45,7 +53,10 @@ forEachBackend('auth configs', (backend) => {
   });
 
   test('missing required fields -> 400 code 612 naming them', async () => {
-    const res = await api(t).post('/api/v3.1/auth_configs', { toolkit: { slug: 'github' }, auth_config: { type: 'use_custom_auth', authScheme: 'OAUTH2', credentials: { client_id: 'x' } } });
+    const res = await api(t).post('/api/v3.1/auth_configs', {
+      toolkit: { slug: 'github' },
+      auth_config: { type: 'use_custom_auth', authScheme: 'OAUTH2', credentials: { client_id: 'x' } },
+    });
     assert.equal(res.status, 400);
     assert.equal(res.body.error.code, 612);
     assert.equal(res.body.error.slug, 'AuthConfig_MissingRequiredFields');
@@ -64,7 +75,10 @@ forEachBackend('auth configs', (backend) => {
   });
 
   test('unknown credential field -> 400 listing the allowed ones', async () => {
-    const res = await api(t).post('/api/v3.1/auth_configs', { toolkit: { slug: 'github' }, auth_config: { type: 'use_custom_auth', authScheme: 'OAUTH2', credentials: { client_id: 'a', client_secret: 'b', colour: 'red' } } });
+    const res = await api(t).post('/api/v3.1/auth_configs', {
+      toolkit: { slug: 'github' },
+      auth_config: { type: 'use_custom_auth', authScheme: 'OAUTH2', credentials: { client_id: 'a', client_secret: 'b', colour: 'red' } },
+    });
     assert.equal(res.status, 400);
     assert.match(res.body.error.errors[0], /^auth_config\.credentials\.colour: not a field of this scheme \(allowed: client_id, client_secret/);
   });
@@ -93,7 +107,10 @@ forEachBackend('auth configs', (backend) => {
     try {
       const ids: string[] = [];
       for (let i = 0; i < 5; i++) {
-        const r = await api(other).post('/api/v3.1/auth_configs', { toolkit: { slug: 'stripe' }, auth_config: { type: 'use_custom_auth', authScheme: 'API_KEY', name: `Stripe ${i}` } });
+        const r = await api(other).post('/api/v3.1/auth_configs', {
+          toolkit: { slug: 'stripe' },
+          auth_config: { type: 'use_custom_auth', authScheme: 'API_KEY', name: `Stripe ${i}` },
+        });
         ids.push(r.body.auth_config.id);
       }
       await api(other).patch(`/api/v3.1/auth_configs/${ids[0]}/DISABLED`);
@@ -108,9 +125,12 @@ forEachBackend('auth configs', (backend) => {
       const all = await api(other).get('/api/v3.1/auth_configs?show_disabled=true');
       assert.equal(all.body.total_items, 5);
       const search = await api(other).get('/api/v3.1/auth_configs?search=stripe%203');
-      assert.deepEqual(search.body.items.map((i: { name: string }) => i.name), ['Stripe 3']);
+      assert.deepEqual(
+        search.body.items.map((i: { name: string }) => i.name),
+        ['Stripe 3'],
+      );
       assert.equal(search.body.total_items, 1, 'the total counts what the filters list');
-      assert.equal(p2.body.total_items, 4, 'a later page carries the first page\'s total');
+      assert.equal(p2.body.total_items, 4, "a later page carries the first page's total");
       const wildcard = await api(other).get('/api/v3.1/auth_configs?search=%25');
       assert.equal(wildcard.body.total_items, 0, 'LIKE wildcards are literal');
       assert.equal(wildcard.body.items.length, 0);
@@ -125,7 +145,10 @@ forEachBackend('auth configs', (backend) => {
   test('update name and credentials; enable/disable; delete', async () => {
     const { auth_config } = await createGithub();
     const id = auth_config.id;
-    assert.equal((await api(t).patch(`/api/v3.1/auth_configs/${id}`, { type: 'custom', name: 'Renamed', credentials: { client_secret: 'new-secret-0123456789' } })).status, 200);
+    assert.equal(
+      (await api(t).patch(`/api/v3.1/auth_configs/${id}`, { type: 'custom', name: 'Renamed', credentials: { client_secret: 'new-secret-0123456789' } })).status,
+      200,
+    );
     const got = await api(t).get(`/api/v3.1/auth_configs/${id}`);
     assert.equal(got.body.name, 'Renamed');
     assert.equal(got.body.credentials.client_secret, '********6789');
@@ -137,14 +160,17 @@ forEachBackend('auth configs', (backend) => {
     assert.equal((await api(t).delete(`/api/v3.1/auth_configs/${id}`)).status, 200);
     const gone = await api(t).get(`/api/v3.1/auth_configs/${id}`);
     assert.equal(gone.status, 404);
-    assert.deepEqual({ ...gone.body.error, request_id: undefined }, {
-      message: `Auth config ${id} not found`,
-      code: 607,
-      slug: 'AuthConfig_NotFound',
-      status: 404,
-      request_id: undefined,
-      suggested_fix: 'List auth configs with GET /api/v3.1/auth_configs',
-    });
+    assert.deepEqual(
+      { ...gone.body.error, request_id: undefined },
+      {
+        message: `Auth config ${id} not found`,
+        code: 607,
+        slug: 'AuthConfig_NotFound',
+        status: 404,
+        request_id: undefined,
+        suggested_fix: 'List auth configs with GET /api/v3.1/auth_configs',
+      },
+    );
     assert.equal((await api(t).delete(`/api/v3.1/auth_configs/${id}`)).status, 404);
   });
 
@@ -182,7 +208,10 @@ forEachBackend('toolkits', (backend) => {
     assert.deepEqual(slugs, [...slugs].sort());
     const p1 = await api(t).get('/api/v3.1/toolkits?limit=10');
     const p2 = await api(t).get(`/api/v3.1/toolkits?limit=10&cursor=${p1.body.next_cursor}`);
-    assert.deepEqual([...p1.body.items, ...p2.body.items].map((i: { slug: string }) => i.slug), slugs.slice(0, 20));
+    assert.deepEqual(
+      [...p1.body.items, ...p2.body.items].map((i: { slug: string }) => i.slug),
+      slugs.slice(0, 20),
+    );
     const gh = await api(t).get('/api/v3.1/toolkits?search=github');
     assert.ok(gh.body.items.some((i: { slug: string }) => i.slug === 'github'));
     const cat = gh.body.items.find((i: { slug: string }) => i.slug === 'github').meta.categories[0].id;

@@ -77,7 +77,12 @@ forEachBackend('foundation', (backend) => {
   });
 
   test('bad JSON -> 400, unsupported content type -> 415, validation -> one error per field', async () => {
-    const badJson = await t.app.inject({ method: 'POST', url: '/api/v3.1/connected_accounts/link', headers: { 'x-api-key': t.apiKey, 'content-type': 'application/json' }, payload: '{"auth_config_id": ' });
+    const badJson = await t.app.inject({
+      method: 'POST',
+      url: '/api/v3.1/connected_accounts/link',
+      headers: { 'x-api-key': t.apiKey, 'content-type': 'application/json' },
+      payload: '{"auth_config_id": ',
+    });
     assert.equal(badJson.statusCode, 400);
     assert.deepEqual(badJson.json().error, {
       message: 'The request body is not valid JSON',
@@ -87,7 +92,12 @@ forEachBackend('foundation', (backend) => {
       request_id: badJson.headers['x-request-id'],
       suggested_fix: 'Send a JSON object with content-type: application/json',
     });
-    const xml = await t.app.inject({ method: 'POST', url: '/api/v3.1/connected_accounts/link', headers: { 'x-api-key': t.apiKey, 'content-type': 'application/xml' }, payload: '<a/>' });
+    const xml = await t.app.inject({
+      method: 'POST',
+      url: '/api/v3.1/connected_accounts/link',
+      headers: { 'x-api-key': t.apiKey, 'content-type': 'application/xml' },
+      payload: '<a/>',
+    });
     assert.equal(xml.statusCode, 415);
     assert.equal(xml.json().error.slug, 'Request_UnsupportedMediaType');
     const invalid = await api(t).post('/api/v3.1/connected_accounts/link', { user_id: 5, account_type: 'PUBLIC' });
@@ -97,7 +107,12 @@ forEachBackend('foundation', (backend) => {
   });
 
   test('body over the limit -> 413 envelope', async () => {
-    const res = await t.app.inject({ method: 'POST', url: '/api/v3.1/connected_accounts/link', headers: { 'x-api-key': t.apiKey, 'content-type': 'application/json' }, payload: JSON.stringify({ user_id: 'x'.repeat(2 * 1024 * 1024) }) });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/v3.1/connected_accounts/link',
+      headers: { 'x-api-key': t.apiKey, 'content-type': 'application/json' },
+      payload: JSON.stringify({ user_id: 'x'.repeat(2 * 1024 * 1024) }),
+    });
     assert.equal(res.statusCode, 413);
     assert.equal(res.json().error.slug, 'Request_PayloadTooLarge');
   });
@@ -140,7 +155,9 @@ forEachBackend('requests the HTTP parser refuses', (backend) => {
   };
 
   test('headers over the size limit -> 431 in the envelope, with a request id', async () => {
-    const res = parse(await rawHttp(t.config.publicUrl, `GET /api/v3.1/toolkits HTTP/1.1\r\nHost: x\r\nx-api-key: ${t.apiKey}\r\nx-big: ${'a'.repeat(20_000)}\r\n\r\n`));
+    const res = parse(
+      await rawHttp(t.config.publicUrl, `GET /api/v3.1/toolkits HTTP/1.1\r\nHost: x\r\nx-api-key: ${t.apiKey}\r\nx-big: ${'a'.repeat(20_000)}\r\n\r\n`),
+    );
     assert.equal(res.statusLine, 'HTTP/1.1 431 Request Header Fields Too Large');
     assert.equal(res.body.error.status, 431);
     assert.equal(res.body.error.slug, 'Request_HeadersTooLarge');

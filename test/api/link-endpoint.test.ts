@@ -13,7 +13,8 @@ forEachBackend('link endpoint', (backend) => {
   before(async () => {
     t = await startTestApp(backend, { env: { AUTHLINK_PUBLIC_URL: 'https://auth.example.com' } });
     const mk = async (slug: string, scheme: string, credentials: Record<string, string> = {}) =>
-      (await api(t).post('/api/v3.1/auth_configs', { toolkit: { slug }, auth_config: { type: 'use_custom_auth', authScheme: scheme, credentials } })).body.auth_config.id as string;
+      (await api(t).post('/api/v3.1/auth_configs', { toolkit: { slug }, auth_config: { type: 'use_custom_auth', authScheme: scheme, credentials } })).body
+        .auth_config.id as string;
     github = await mk('github', 'OAUTH2', { client_id: 'id', client_secret: 'secret' });
     zendesk = await mk('zendesk', 'OAUTH2', { client_id: 'id', client_secret: 'secret' });
     stripe = await mk('stripe', 'API_KEY');
@@ -46,7 +47,11 @@ forEachBackend('link endpoint', (backend) => {
   test('SHARED via either spelling, with an ACL only on SHARED', async () => {
     const top = await link({ auth_config_id: github, user_id: 'u', account_type: 'SHARED' });
     assert.equal(top.body.account_type, 'SHARED');
-    const exp = await link({ auth_config_id: github, user_id: 'u', experimental: { account_type: 'SHARED', acl_config_for_shared: { allowed_user_ids: ['bob'] } } });
+    const exp = await link({
+      auth_config_id: github,
+      user_id: 'u',
+      experimental: { account_type: 'SHARED', acl_config_for_shared: { allowed_user_ids: ['bob'] } },
+    });
     assert.equal(exp.status, 201);
     assert.deepEqual(exp.body.experimental, { account_type: 'SHARED' });
     const row = await t.runtime.store.accounts.get(t.projectId, exp.body.connected_account_id);
@@ -61,7 +66,17 @@ forEachBackend('link endpoint', (backend) => {
   test('unknown or foreign auth config -> 404 code 607', async () => {
     const res = await link({ auth_config_id: 'ac_doesnotexist', user_id: 'u' });
     assert.equal(res.status, 404);
-    assert.deepEqual({ ...res.body.error, request_id: 'x' }, { message: 'Auth config ac_doesnotexist not found', code: 607, slug: 'AuthConfig_NotFound', status: 404, request_id: 'x', suggested_fix: 'List auth configs with GET /api/v3.1/auth_configs' });
+    assert.deepEqual(
+      { ...res.body.error, request_id: 'x' },
+      {
+        message: 'Auth config ac_doesnotexist not found',
+        code: 607,
+        slug: 'AuthConfig_NotFound',
+        status: 404,
+        request_id: 'x',
+        suggested_fix: 'List auth configs with GET /api/v3.1/auth_configs',
+      },
+    );
     const other = await t.otherProject();
     const foreign = await link({ auth_config_id: github, user_id: 'u' }, other.apiKey);
     assert.equal(foreign.status, 404);
@@ -69,7 +84,8 @@ forEachBackend('link endpoint', (backend) => {
   });
 
   test('disabled auth config -> 422', async () => {
-    const id = (await api(t).post('/api/v3.1/auth_configs', { toolkit: { slug: 'stripe' }, auth_config: { type: 'use_custom_auth', authScheme: 'API_KEY' } })).body.auth_config.id;
+    const id = (await api(t).post('/api/v3.1/auth_configs', { toolkit: { slug: 'stripe' }, auth_config: { type: 'use_custom_auth', authScheme: 'API_KEY' } }))
+      .body.auth_config.id;
     await api(t).patch(`/api/v3.1/auth_configs/${id}/DISABLED`);
     const res = await link({ auth_config_id: id, user_id: 'u' });
     assert.equal(res.status, 422);
@@ -150,7 +166,13 @@ forEachBackend('link endpoint', (backend) => {
   });
 
   test('a rejected request writes nothing', async () => {
-    const count = async () => (await t.runtime.database.db.selectFrom('connected_accounts').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n;
+    const count = async () =>
+      (
+        await t.runtime.database.db
+          .selectFrom('connected_accounts')
+          .select((eb) => eb.fn.countAll().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n;
     const before = await count();
     await link({ auth_config_id: github, user_id: 'u', callback_url: 'javascript:x' });
     await link({ auth_config_id: zendesk, user_id: 'u' });

@@ -17,7 +17,10 @@ test('the document is served at /api/v3.1/openapi.json, lists only v3.1 paths, w
     assert.deepEqual(doc.components.securitySchemes.apiKey, { type: 'apiKey', in: 'header', name: 'x-api-key' });
     const paths = Object.keys(doc.paths);
     assert.ok(paths.includes('/api/v3.1/connected_accounts/link'));
-    assert.ok(paths.every((p) => p.startsWith('/api/v3.1/')), paths.join(','));
+    assert.ok(
+      paths.every((p) => p.startsWith('/api/v3.1/')),
+      paths.join(','),
+    );
   } finally {
     await t.close();
   }

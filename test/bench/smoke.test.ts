@@ -24,7 +24,11 @@ interface Row {
 function runSmoke(): Promise<{ code: number | null; stdout: string; stderr: string; seconds: number }> {
   const started = Date.now();
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx/esm', path.join(ROOT, 'bench', 'run.ts'), '--smoke', '--json'], { cwd: ROOT, env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx/esm', path.join(ROOT, 'bench', 'run.ts'), '--smoke', '--json'], {
+      cwd: ROOT,
+      env: process.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -36,15 +40,32 @@ function runSmoke(): Promise<{ code: number | null; stdout: string; stderr: stri
 test('npm run bench -- --smoke: every scenario, on every backend, with numbers', { timeout: 180_000 }, async () => {
   const { code, stdout, stderr, seconds } = await runSmoke();
   assert.equal(code, 0, `bench --smoke failed:\n${stderr.slice(-4000)}`);
-  const result = JSON.parse(stdout.trim().split('\n').pop()!) as { results: Row[]; skipped: Array<{ backend: string }>; targets: Array<{ name: string; status: string }> };
+  const result = JSON.parse(stdout.trim().split('\n').pop()!) as {
+    results: Row[];
+    skipped: Array<{ backend: string }>;
+    targets: Array<{ name: string; status: string }>;
+  };
 
   const backends = PG ? ['sqlite', 'postgres'] : ['sqlite'];
-  if (!PG) assert.ok(result.skipped.some((s) => s.backend === 'postgres'), 'the PostgreSQL half says it was skipped');
+  if (!PG)
+    assert.ok(
+      result.skipped.some((s) => s.backend === 'postgres'),
+      'the PostgreSQL half says it was skipped',
+    );
   for (const backend of backends) {
     for (const scenario of SCENARIOS) {
       const row = result.results.find((r) => r.scenario === scenario && r.backend === backend);
       assert.ok(row, `${scenario} on ${backend} is in the results`);
-      const numbers = { rps: row.run.rps, p50: row.run.p50, p99: row.run.p99, requests: row.run.requests, baselineRps: row.baseline.rps, baselineP50: row.baseline.p50, ratio: row.ratio, rssMb: row.rssMb };
+      const numbers = {
+        rps: row.run.rps,
+        p50: row.run.p50,
+        p99: row.run.p99,
+        requests: row.run.requests,
+        baselineRps: row.baseline.rps,
+        baselineP50: row.baseline.p50,
+        ratio: row.ratio,
+        rssMb: row.rssMb,
+      };
       for (const [k, v] of Object.entries(numbers)) assert.ok(Number.isFinite(v) && v > 0, `${scenario} on ${backend}: ${k} = ${v}`);
       assert.equal(row.run.non2xx, 0, `${scenario} on ${backend}: no failed requests`);
     }

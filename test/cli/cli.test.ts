@@ -40,7 +40,13 @@ test('first start with no configuration: creates the store, a 0600 key, the defa
   const fresh = fs.mkdtempSync(path.join(os.tmpdir(), 'authlink-first-'));
   try {
     const child = await startChild({ AUTHLINK_DATA_DIR: fresh, DATABASE_URL: '', AUTHLINK_ENCRYPTION_KEY: '' });
-    const line = JSON.parse(child.output().trim().split('\n').find((l) => l.startsWith('{"listening"'))!);
+    const line = JSON.parse(
+      child
+        .output()
+        .trim()
+        .split('\n')
+        .find((l) => l.startsWith('{"listening"'))!,
+    );
     assert.match(line.api_key, /^ak_/);
     assert.match(line.project_id, /^prj_/);
     assert.ok(fs.existsSync(path.join(fresh, 'authlink.db')));
@@ -80,7 +86,11 @@ test('projects, keys and migrate, each printing one JSON object', async () => {
   assert.ok(!JSON.stringify(keys.body).includes(key.body.api_key), 'keys are never listed in clear');
   const revoked = await json(['keys', 'revoke', key.body.key_id]);
   assert.equal(revoked.body.revoked, true);
-  assert.ok((await json(['keys', 'list', '--project', created.body.project_id])).body.items.find((k: { key_id: string; revoked_at: string | null }) => k.key_id === key.body.key_id).revoked_at);
+  assert.ok(
+    (await json(['keys', 'list', '--project', created.body.project_id])).body.items.find(
+      (k: { key_id: string; revoked_at: string | null }) => k.key_id === key.body.key_id,
+    ).revoked_at,
+  );
   assert.deepEqual((await json(['migrate'])).body, { migrated: true, database: path.join(dir, 'authlink.db') });
   const missing = await json(['keys', 'revoke', 'key_nope']);
   assert.equal(missing.code, 1);
@@ -110,10 +120,23 @@ test('encryption status and rotate move every value to the new active key', asyn
     const base = { AUTHLINK_DATA_DIR: rotDir };
     // Write encrypted values under the old key through the real API.
     const child = await startChild({ ...base, AUTHLINK_ENCRYPTION_KEYS: oldKey });
-    const apiKey = JSON.parse(child.output().trim().split('\n').find((l) => l.startsWith('{"listening"'))!).api_key;
+    const apiKey = JSON.parse(
+      child
+        .output()
+        .trim()
+        .split('\n')
+        .find((l) => l.startsWith('{"listening"'))!,
+    ).api_key;
     const h = { 'x-api-key': apiKey, 'content-type': 'application/json' };
     for (let i = 0; i < 3; i++) {
-      const r = await fetch(`${child.url}/api/v3.1/auth_configs`, { method: 'POST', headers: h, body: JSON.stringify({ toolkit: { slug: 'github' }, auth_config: { type: 'use_custom_auth', authScheme: 'OAUTH2', credentials: { client_id: `c${i}`, client_secret: `s3cret-${i}` } } }) });
+      const r = await fetch(`${child.url}/api/v3.1/auth_configs`, {
+        method: 'POST',
+        headers: h,
+        body: JSON.stringify({
+          toolkit: { slug: 'github' },
+          auth_config: { type: 'use_custom_auth', authScheme: 'OAUTH2', credentials: { client_id: `c${i}`, client_secret: `s3cret-${i}` } },
+        }),
+      });
       assert.equal(r.status, 201);
     }
     await child.stop();

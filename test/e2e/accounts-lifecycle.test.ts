@@ -19,7 +19,10 @@ forEachBackend('connected accounts lifecycle', (backend) => {
   const creds = async (id: string) => openCredentials(w.t.runtime.keyRing, (await store().accounts.get(w.t.projectId, id))!);
 
   async function apiKeyAccount(userId: string, alias?: string) {
-    const res = await api(w.t).post('/api/v3.1/connected_accounts', { auth_config: { id: w.apiKeyAuthConfigId }, connection: { user_id: userId, alias, state: { authScheme: 'API_KEY', val: { api_key: 'sk_live_abcdefghijklmnop', workspace: 'acme' } } } });
+    const res = await api(w.t).post('/api/v3.1/connected_accounts', {
+      auth_config: { id: w.apiKeyAuthConfigId },
+      connection: { user_id: userId, alias, state: { authScheme: 'API_KEY', val: { api_key: 'sk_live_abcdefghijklmnop', workspace: 'acme' } } },
+    });
     assert.equal(res.status, 201, JSON.stringify(res.body));
     return res.body.id as string;
   }
@@ -73,9 +76,15 @@ forEachBackend('connected accounts lifecycle', (backend) => {
     const all = await api(w.t).get(`/api/v3.1/connected_accounts?user_ids=${user}&account_type=ALL`);
     assert.equal(all.body.total_items, 4);
     const onlyShared = await api(w.t).get(`/api/v3.1/connected_accounts?user_ids=${user}&account_type=SHARED&statuses=INITIATED`);
-    assert.deepEqual(onlyShared.body.items.map((a: { id: string }) => a.id), [shared.body.connected_account_id]);
+    assert.deepEqual(
+      onlyShared.body.items.map((a: { id: string }) => a.id),
+      [shared.body.connected_account_id],
+    );
     const byId = await api(w.t).get(`/api/v3.1/connected_accounts?connected_account_ids=${ids[0]}&connected_account_ids=${ids[1]}&order_direction=asc`);
-    assert.deepEqual(byId.body.items.map((a: { id: string }) => a.id), [ids[0], ids[1]]);
+    assert.deepEqual(
+      byId.body.items.map((a: { id: string }) => a.id),
+      [ids[0], ids[1]],
+    );
     const bad = await api(w.t).get('/api/v3.1/connected_accounts?statuses=HAPPY');
     assert.equal(bad.status, 400);
     assert.deepEqual(bad.body.error.errors, ['statuses.0: must be one of INITIALIZING, INITIATED, ACTIVE, FAILED, EXPIRED, INACTIVE, REVOKED']);
@@ -88,7 +97,10 @@ forEachBackend('connected accounts lifecycle', (backend) => {
     assert.equal(taken.status, 409);
     assert.equal(taken.body.error.slug, 'ConnectedAccount_AliasTaken');
     assert.equal((await store().accounts.get(w.t.projectId, b))?.alias, 'two', 'unchanged');
-    const renamed = await api(w.t).patch(`/api/v3.1/connected_accounts/${a}`, { alias: 'primary', connection: { state: { authScheme: 'API_KEY', val: { api_key: 'sk_new_key_000000001' } } } });
+    const renamed = await api(w.t).patch(`/api/v3.1/connected_accounts/${a}`, {
+      alias: 'primary',
+      connection: { state: { authScheme: 'API_KEY', val: { api_key: 'sk_new_key_000000001' } } },
+    });
     assert.equal(renamed.status, 200);
     assert.equal(renamed.body.alias, 'primary');
     assert.equal((await creds(a)).api_key, 'sk_new_key_000000001');
@@ -151,7 +163,11 @@ forEachBackend('connected accounts lifecycle', (backend) => {
     const id = await connectOAuth(w, 'sweep-user');
     await expireToken(w, id);
     const abandoned = await api(w.t).post('/api/v3.1/connected_accounts/link', { auth_config_id: w.authConfigId, user_id: 'nobody' });
-    await w.t.runtime.database.db.updateTable('link_sessions').set({ expires_at: new Date(Date.now() - 1000).toISOString() }).where('connected_account_id', '=', abandoned.body.connected_account_id).execute();
+    await w.t.runtime.database.db
+      .updateTable('link_sessions')
+      .set({ expires_at: new Date(Date.now() - 1000).toISOString() })
+      .where('connected_account_id', '=', abandoned.body.connected_account_id)
+      .execute();
     const result = await sweepOnce(w.t.app.services);
     assert.ok(result.refreshed.includes(id));
     assert.ok(result.expired.includes(abandoned.body.connected_account_id));
@@ -213,7 +229,10 @@ forEachBackend('connected accounts lifecycle', (backend) => {
   test('deleting an auth config with live accounts (issue #3): the accounts stay readable but become unusable', async () => {
     const ac = await api(w.t).post('/api/v3.1/auth_configs', { toolkit: { slug: 'echoapi' }, auth_config: { type: 'use_custom_auth', authScheme: 'API_KEY' } });
     const acId = ac.body.auth_config.id;
-    const res = await api(w.t).post('/api/v3.1/connected_accounts', { auth_config: { id: acId }, connection: { user_id: 'orphan', state: { authScheme: 'API_KEY', val: { api_key: 'k_orphan_0001' } } } });
+    const res = await api(w.t).post('/api/v3.1/connected_accounts', {
+      auth_config: { id: acId },
+      connection: { user_id: 'orphan', state: { authScheme: 'API_KEY', val: { api_key: 'k_orphan_0001' } } },
+    });
     const id = res.body.id;
     assert.equal((await w.t.app.services.credentials.get(w.t.projectId, id)).credentials.api_key, 'k_orphan_0001');
     assert.equal((await api(w.t).delete(`/api/v3.1/auth_configs/${acId}`)).status, 200);

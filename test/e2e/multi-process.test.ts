@@ -7,7 +7,9 @@ import { PG_URL } from '../helpers/backends.ts';
 import { connectOAuth, expireToken, startOAuthWorld, type OAuthWorld } from '../helpers/link-flow.ts';
 import { pgUrlWithSchema, startChild, type Child } from '../helpers/child.ts';
 
-describe('two authlink processes on one PostgreSQL', { skip: PG_URL ? false : 'TEST_DATABASE_URL is not set: PostgreSQL half skipped (.ci/run sets it)' }, () => {
+describe('two authlink processes on one PostgreSQL', {
+  skip: PG_URL ? false : 'TEST_DATABASE_URL is not set: PostgreSQL half skipped (.ci/run sets it)',
+}, () => {
   let w: OAuthWorld;
   let children: Child[] = [];
   before(async () => {
@@ -46,7 +48,12 @@ describe('two authlink processes on one PostgreSQL', { skip: PG_URL ? false : 'T
     await expireToken(w, id);
     const hits = w.op.counts.tokenByGrant.refresh_token ?? 0;
     const responses = await Promise.all(
-      Array.from({ length: 40 }, (_, i) => fetch(`${children[i % 2].url}/api/v3.1/connected_accounts/${id}`, { headers: { 'x-api-key': w.t.apiKey } }).then(async (r) => ({ status: r.status, body: (await r.json()) as any }))),
+      Array.from({ length: 40 }, (_, i) =>
+        fetch(`${children[i % 2].url}/api/v3.1/connected_accounts/${id}`, { headers: { 'x-api-key': w.t.apiKey } }).then(async (r) => ({
+          status: r.status,
+          body: (await r.json()) as any,
+        })),
+      ),
     );
     assert.deepEqual([...new Set(responses.map((r) => r.status))], [200]);
     assert.equal((w.op.counts.tokenByGrant.refresh_token ?? 0) - hits, 1, 'one refresh for everyone');

@@ -62,7 +62,10 @@ forEachBackend('webhooks', (backend) => {
       assert.equal(r.headers['webhook-id'], payload.id);
       assert.ok(!r.body.includes('access_token'), 'no credentials in payloads');
     }
-    assert.throws(() => verifyWebhook('whsec_' + Buffer.alloc(32).toString('base64'), rx.received[0].headers as Record<string, string>, rx.received[0].body), /no signature matches/);
+    assert.throws(
+      () => verifyWebhook('whsec_' + Buffer.alloc(32).toString('base64'), rx.received[0].headers as Record<string, string>, rx.received[0].body),
+      /no signature matches/,
+    );
   });
 
   test('every lifecycle change fires exactly once: disabled, enabled, refreshed (opt-in), revoked, deleted', async () => {
@@ -73,7 +76,15 @@ forEachBackend('webhooks', (backend) => {
     await api(w.t).post(`/api/v3.1/connected_accounts/${id}/revoke`, {});
     await api(w.t).delete(`/api/v3.1/connected_accounts/${id}`);
     await drain();
-    assert.deepEqual(eventsFor(id), ['connected_account.active', 'connected_account.deleted', 'connected_account.disabled', 'connected_account.enabled', 'connected_account.initiated', 'connected_account.refreshed', 'connected_account.revoked']);
+    assert.deepEqual(eventsFor(id), [
+      'connected_account.active',
+      'connected_account.deleted',
+      'connected_account.disabled',
+      'connected_account.enabled',
+      'connected_account.initiated',
+      'connected_account.refreshed',
+      'connected_account.revoked',
+    ]);
   });
 
   test('failed, expired (+ link_session.expired) and refresh_failed', async () => {
@@ -81,7 +92,11 @@ forEachBackend('webhooks', (backend) => {
     const client = createCookieClient();
     await client.get(await consentAndAuthorize(client, w, denied.redirect_url, 'deny'));
     const stale = await createLink(w.t, { auth_config_id: w.authConfigId, user_id: 'stale-user' });
-    await w.t.runtime.database.db.updateTable('link_sessions').set({ expires_at: new Date(Date.now() - 1000).toISOString() }).where('connected_account_id', '=', stale.connected_account_id).execute();
+    await w.t.runtime.database.db
+      .updateTable('link_sessions')
+      .set({ expires_at: new Date(Date.now() - 1000).toISOString() })
+      .where('connected_account_id', '=', stale.connected_account_id)
+      .execute();
     await (await import('../../src/services/sweeper.ts')).sweepOnce(w.t.app.services);
     const dead = await connectOAuth(w, 'grant-user');
     await expireToken(w, dead);
@@ -90,7 +105,12 @@ forEachBackend('webhooks', (backend) => {
     await drain();
     assert.deepEqual(eventsFor(denied.connected_account_id), ['connected_account.failed', 'connected_account.initiated']);
     assert.deepEqual(eventsFor(stale.connected_account_id), ['connected_account.expired', 'connected_account.initiated', 'link_session.expired']);
-    assert.deepEqual(eventsFor(dead), ['connected_account.active', 'connected_account.expired', 'connected_account.initiated', 'connected_account.refresh_failed']);
+    assert.deepEqual(eventsFor(dead), [
+      'connected_account.active',
+      'connected_account.expired',
+      'connected_account.initiated',
+      'connected_account.refresh_failed',
+    ]);
   });
 
   test('retries after 500s, stops after success; dead after the last retry; redeliver', async () => {
@@ -102,7 +122,11 @@ forEachBackend('webhooks', (backend) => {
     assert.equal(latest.status, 'succeeded');
     assert.equal(latest.attempts, 3);
     assert.equal(latest.last_status, 204);
-    assert.deepEqual(eventsFor(id), ['connected_account.active', 'connected_account.active', 'connected_account.active'], 'two failures then one success, then nothing more');
+    assert.deepEqual(
+      eventsFor(id),
+      ['connected_account.active', 'connected_account.active', 'connected_account.active'],
+      'two failures then one success, then nothing more',
+    );
     rx.setAlwaysFail(true);
     try {
       const gone = await apiKeyless(w);
@@ -117,7 +141,9 @@ forEachBackend('webhooks', (backend) => {
       const re = await api(w.t).post(`/api/v3.1/webhook_endpoints/${endpoint.id}/deliveries/${deadOne.id}/redeliver`, {});
       assert.equal(re.body.status, 'pending');
       await drain();
-      const after = (await api(w.t).get(`/api/v3.1/webhook_endpoints/${endpoint.id}/deliveries?limit=20`)).body.items.find((d: { id: string }) => d.id === deadOne.id);
+      const after = (await api(w.t).get(`/api/v3.1/webhook_endpoints/${endpoint.id}/deliveries?limit=20`)).body.items.find(
+        (d: { id: string }) => d.id === deadOne.id,
+      );
       assert.equal(after.status, 'succeeded');
       assert.ok(gone);
     } finally {
@@ -142,7 +168,11 @@ forEachBackend('webhooks', (backend) => {
   test('a change committed before a crash is still delivered by the next process; two workers deliver once', async () => {
     const id = await connectOAuth(w, 'crash-user');
     // The process that committed the change stops before delivering; another one on the same store takes over.
-    const second = await startTestApp(backend, { dataDir: w.t.dataDir, pgSchema: w.t.pgSchema, env: { AUTHLINK_ENCRYPTION_KEY: w.t.config.encryptionKeys!, AUTHLINK_TOOLKITS_DIR: w.t.config.toolkitsDir!, AUTHLINK_WEBHOOK_ALLOW_PRIVATE: '127.0.0.1' } });
+    const second = await startTestApp(backend, {
+      dataDir: w.t.dataDir,
+      pgSchema: w.t.pgSchema,
+      env: { AUTHLINK_ENCRYPTION_KEY: w.t.config.encryptionKeys!, AUTHLINK_TOOLKITS_DIR: w.t.config.toolkitsDir!, AUTHLINK_WEBHOOK_ALLOW_PRIVATE: '127.0.0.1' },
+    });
     try {
       await Promise.all([second.app.services.webhookWorker.runOnce(), w.t.app.services.webhookWorker.runOnce(), second.app.services.webhookWorker.runOnce()]);
       await drain();
@@ -155,7 +185,10 @@ forEachBackend('webhooks', (backend) => {
 
 /** An API-key account created in one call (fires `connected_account.active`). */
 async function apiKeyless(w: OAuthWorld): Promise<string> {
-  const res = await api(w.t).post('/api/v3.1/connected_accounts', { auth_config: { id: w.apiKeyAuthConfigId }, connection: { user_id: 'dead-letter', state: { authScheme: 'API_KEY', val: { api_key: 'k_123456789' } } } });
+  const res = await api(w.t).post('/api/v3.1/connected_accounts', {
+    auth_config: { id: w.apiKeyAuthConfigId },
+    connection: { user_id: 'dead-letter', state: { authScheme: 'API_KEY', val: { api_key: 'k_123456789' } } },
+  });
   assert.equal(res.status, 201);
   return res.body.id;
 }

@@ -40,7 +40,7 @@ export function newContext(browser: Browser): Promise<BrowserContext> {
     deviceScaleFactor: 1,
     colorScheme: 'light',
     locale: 'en-US',
-    javaScriptEnabled: true,   // Playwright's own evaluate(); the hosted page ships no scripts
+    javaScriptEnabled: true, // Playwright's own evaluate(); the hosted page ships no scripts
   });
 }
 
@@ -142,7 +142,7 @@ export async function recordPage(page: Page): Promise<PageRecorder> {
     pending.push(
       r.text().then(
         (body) => rec.documents.push({ url: r.url(), status: r.status(), body }),
-        () => undefined,   // the page navigated on before the body could be read
+        () => undefined, // the page navigated on before the body could be read
       ),
     );
   });
@@ -182,7 +182,9 @@ export async function startCallbackServer(): Promise<CallbackServer> {
     }
     hits.push(url);
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
-    res.end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Example app</title><link rel="icon" href="data:,"></head><body><h1>Back in the app</h1><p id="status">${escapeText(url.searchParams.get('status') ?? '')}</p></body></html>`);
+    res.end(
+      `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Example app</title><link rel="icon" href="data:,"></head><body><h1>Back in the app</h1><p id="status">${escapeText(url.searchParams.get('status') ?? '')}</p></body></html>`,
+    );
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

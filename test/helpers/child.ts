@@ -20,7 +20,10 @@ export function pgUrlWithSchema(url: string, schema: string): string {
 }
 
 export async function startChild(env: Record<string, string>, timeoutMs = 20_000): Promise<Child> {
-  const proc = spawn(process.execPath, [BIN, 'serve', '--json'], { env: { ...process.env, PORT: '0', LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [BIN, 'serve', '--json'], {
+    env: { ...process.env, PORT: '0', LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   proc.stdout!.on('data', (d) => (out += d));
   proc.stderr!.on('data', (d) => (out += d));

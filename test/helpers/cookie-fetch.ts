@@ -6,21 +6,21 @@
 export interface CookieResponse {
   url: string;
   status: number;
-  location?: string;      // absolute, resolved against `url`
+  location?: string; // absolute, resolved against `url`
   headers: Headers;
   text: string;
 }
 
 export interface FollowResult {
-  chain: string[];        // every URL requested, in order, then the URL we stopped at (if stopped)
-  url: string;            // last URL: the one stopAt matched, or the last one fetched
-  stopped: boolean;       // true when stopAt matched (that URL was NOT requested)
-  last?: CookieResponse;  // last response fetched (the non-redirect page when !stopped)
+  chain: string[]; // every URL requested, in order, then the URL we stopped at (if stopped)
+  url: string; // last URL: the one stopAt matched, or the last one fetched
+  stopped: boolean; // true when stopAt matched (that URL was NOT requested)
+  last?: CookieResponse; // last response fetched (the non-redirect page when !stopped)
 }
 
 export interface FollowOptions {
-  maxHops?: number;                       // default 20
-  stopAt?: (url: string) => boolean;      // checked before each request
+  maxHops?: number; // default 20
+  stopAt?: (url: string) => boolean; // checked before each request
 }
 
 export interface CookieClient {
@@ -34,11 +34,11 @@ interface StoredCookie {
   name: string;
   value: string;
   path: string;
-  expires?: number;       // epoch ms; undefined = session cookie
+  expires?: number; // epoch ms; undefined = session cookie
 }
 
 export function createCookieClient(): CookieClient {
-  const jar = new Map<string, Map<string, StoredCookie>>();   // host -> "name;path" -> cookie
+  const jar = new Map<string, Map<string, StoredCookie>>(); // host -> "name;path" -> cookie
 
   function matching(url: URL): StoredCookie[] {
     const now = Date.now();
@@ -71,7 +71,9 @@ export function createCookieClient(): CookieClient {
   async function request(method: 'GET' | 'POST', url: string, body?: URLSearchParams): Promise<CookieResponse> {
     const u = new URL(url);
     const headers: Record<string, string> = { accept: 'text/html,application/json;q=0.9,*/*;q=0.8' };
-    const cookie = matching(u).map((c) => `${c.name}=${c.value}`).join('; ');
+    const cookie = matching(u)
+      .map((c) => `${c.name}=${c.value}`)
+      .join('; ');
     if (cookie) headers.cookie = cookie;
     if (body) headers['content-type'] = 'application/x-www-form-urlencoded';
     const res = await fetch(u, { method, headers, body, redirect: 'manual' });
@@ -130,7 +132,7 @@ function parseSetCookie(line: string, url: URL): StoredCookie | undefined {
     const v = i < 0 ? '' : attr.slice(i + 1).trim();
     if (k === 'path' && v.startsWith('/')) c.path = v;
     else if (k === 'max-age' && /^-?\d+$/.test(v)) {
-      maxAgeSeen = true;   // Max-Age wins over Expires
+      maxAgeSeen = true; // Max-Age wins over Expires
       c.expires = Date.now() + Number(v) * 1000;
     } else if (k === 'expires' && !maxAgeSeen) {
       const t = Date.parse(v);
@@ -151,8 +153,8 @@ function defaultPath(url: URL): string {
 // oidc-provider devInteractions driver
 
 export interface DriveOptions {
-  login: string;                       // any account id; becomes `sub`
-  consent: 'accept' | 'deny';          // deny = the page's "[ Cancel ]" (abort) link on the consent prompt
+  login: string; // any account id; becomes `sub`
+  consent: 'accept' | 'deny'; // deny = the page's "[ Cancel ]" (abort) link on the consent prompt
 }
 
 /**
@@ -184,7 +186,7 @@ export async function driveOidcInteraction(client: CookieClient, authorizeUrl: s
     }
     if (prompt === 'login') {
       form.fields.login = opts.login;
-      form.fields.password = 'any-password';   // devInteractions accepts any
+      form.fields.password = 'any-password'; // devInteractions accepts any
     }
     const posted = await client.post(form.action, form.fields);
     if (!posted.location) {
@@ -224,11 +226,17 @@ function decodeEntities(s: string): string {
   return s
     .replace(/&#x([0-9a-f]+);/gi, (_, h: string) => String.fromCodePoint(parseInt(h, 16)))
     .replace(/&#(\d+);/g, (_, d: string) => String.fromCodePoint(Number(d)))
-    .replace(/&quot;/g, '"').replace(/&#39;|&apos;/g, "'")
-    .replace(/&lt;/g, '<').replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;|&apos;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
     .replace(/&amp;/g, '&');
 }
 
 function textOf(html: string): string {
-  return html.replace(/<style[\s\S]*?<\/style>/gi, '').replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim();
+  return html
+    .replace(/<style[\s\S]*?<\/style>/gi, '')
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
 }

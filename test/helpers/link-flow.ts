@@ -21,7 +21,10 @@ export async function startOAuthWorld(backend: Backend, opts: TestAppOptions & {
   const dir = writeToolkitsDir([oidcToolkit(op), apiKeyToolkit('http://127.0.0.1:9/echo')]);
   const t = await startTestApp(backend, { ...opts, listen: true, env: { AUTHLINK_TOOLKITS_DIR: dir, AUTHLINK_ALLOW_INSECURE_OAUTH: '1', ...opts.env } });
   op.redirectUris = [`${t.config.publicUrl}/api/v3.1/toolkits/auth/callback`];
-  const ac = await api(t).post('/api/v3.1/auth_configs', { toolkit: { slug: 'localoidc' }, auth_config: { type: 'use_custom_auth', authScheme: 'OAUTH2', credentials: { client_id: op.clientId, client_secret: op.clientSecret } } });
+  const ac = await api(t).post('/api/v3.1/auth_configs', {
+    toolkit: { slug: 'localoidc' },
+    auth_config: { type: 'use_custom_auth', authScheme: 'OAUTH2', credentials: { client_id: op.clientId, client_secret: op.clientSecret } },
+  });
   assert.equal(ac.status, 201, JSON.stringify(ac.body));
   const ak = await api(t).post('/api/v3.1/auth_configs', { toolkit: { slug: 'echoapi' }, auth_config: { type: 'use_custom_auth', authScheme: 'API_KEY' } });
   assert.equal(ak.status, 201, JSON.stringify(ak.body));
@@ -81,5 +84,9 @@ export async function connectOAuth(w: OAuthWorld, userId: string, extra: Record<
 
 /** Makes the stored access token look expired, as time passing would. */
 export async function expireToken(w: OAuthWorld, accountId: string): Promise<void> {
-  await w.t.runtime.database.db.updateTable('connected_accounts').set({ token_expires_at: new Date(Date.now() - 1000).toISOString() }).where('id', '=', accountId).execute();
+  await w.t.runtime.database.db
+    .updateTable('connected_accounts')
+    .set({ token_expires_at: new Date(Date.now() - 1000).toISOString() })
+    .where('id', '=', accountId)
+    .execute();
 }

@@ -20,23 +20,23 @@ export type TestAuthMethod = 'client_secret_basic' | 'client_secret_post';
 export interface TestClientSpec {
   clientId?: string;
   clientSecret?: string;
-  tokenEndpointAuthMethod?: TestAuthMethod;   // default client_secret_basic
+  tokenEndpointAuthMethod?: TestAuthMethod; // default client_secret_basic
   redirectUris?: string[];
 }
 
 export interface StartOidcProviderOptions extends TestClientSpec {
-  accessTokenTtl?: number;        // seconds, default 60
-  refreshTokenTtl?: number;       // seconds, default 1 day
-  rotateRefreshTokens?: boolean;  // default true: every refresh returns a new refresh_token
-  requirePkce?: boolean;          // default false (PKCE accepted, not forced)
-  clients?: TestClientSpec[];     // further clients besides the primary one described by the top-level fields
+  accessTokenTtl?: number; // seconds, default 60
+  refreshTokenTtl?: number; // seconds, default 1 day
+  rotateRefreshTokens?: boolean; // default true: every refresh returns a new refresh_token
+  requirePkce?: boolean; // default false (PKCE accepted, not forced)
+  clients?: TestClientSpec[]; // further clients besides the primary one described by the top-level fields
 }
 
 export interface TestClient {
   clientId: string;
   clientSecret: string;
   tokenEndpointAuthMethod: TestAuthMethod;
-  redirectUris: string[];          // live: assign or mutate
+  redirectUris: string[]; // live: assign or mutate
 }
 
 export interface TestOidcProvider extends TestClient {
@@ -45,10 +45,10 @@ export interface TestOidcProvider extends TestClient {
   tokenUrl: string;
   revocationUrl: string;
   userinfoUrl: string;
-  scopes: string[];                // scopes the server knows
-  clients: TestClient[];           // [primary, ...opts.clients]
+  scopes: string[]; // scopes the server knows
+  clients: TestClient[]; // [primary, ...opts.clients]
   counts: { token: number; tokenByGrant: Record<string, number>; revocation: number; authorization: number };
-  serverErrors: unknown[];         // oidc-provider 'server_error' events, for debugging a failing test
+  serverErrors: unknown[]; // oidc-provider 'server_error' events, for debugging a failing test
   /** The next token request (queued, one per call) gets this answer instead of reaching the server. */
   failNextToken(status: number, body?: object | string): void;
   close(): Promise<void>;
@@ -125,7 +125,9 @@ export async function startOidcProvider(opts: StartOidcProviderOptions = {}): Pr
     counts.tokenByGrant[g] = (counts.tokenByGrant[g] ?? 0) + 1;
   };
   const serverErrors: unknown[] = [];
-  provider.on('server_error', (_ctx: unknown, err: unknown) => { serverErrors.push(err); });
+  provider.on('server_error', (_ctx: unknown, err: unknown) => {
+    serverErrors.push(err);
+  });
 
   const tokenPath = new URL(provider.urlFor('token')).pathname;
   const revocationPath = new URL(provider.urlFor('revocation')).pathname;
@@ -171,8 +173,12 @@ export async function startOidcProvider(opts: StartOidcProviderOptions = {}): Pr
     clientId: primary.clientId,
     clientSecret: primary.clientSecret,
     tokenEndpointAuthMethod: primary.tokenEndpointAuthMethod,
-    get redirectUris() { return primary.redirectUris; },
-    set redirectUris(uris: string[]) { primary.redirectUris = uris; },
+    get redirectUris() {
+      return primary.redirectUris;
+    },
+    set redirectUris(uris: string[]) {
+      primary.redirectUris = uris;
+    },
     clients,
     counts,
     serverErrors,
@@ -182,7 +188,7 @@ export async function startOidcProvider(opts: StartOidcProviderOptions = {}): Pr
     async close() {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
-        server.closeAllConnections();   // keep-alive sockets of fetch's pool would hold close() open
+        server.closeAllConnections(); // keep-alive sockets of fetch's pool would hold close() open
       });
     },
   };
@@ -196,8 +202,12 @@ function makeClient(spec: TestClientSpec, index: number): TestClient {
     clientId: spec.clientId ?? `test-client-${index}-${randomBytes(4).toString('hex')}`,
     clientSecret: spec.clientSecret ?? `cs_${randomBytes(24).toString('base64url')}`,
     tokenEndpointAuthMethod: spec.tokenEndpointAuthMethod ?? 'client_secret_basic',
-    get redirectUris() { return uris; },
-    set redirectUris(v: string[]) { uris = [...v]; },
+    get redirectUris() {
+      return uris;
+    },
+    set redirectUris(v: string[]) {
+      uris = [...v];
+    },
   };
 }
 
@@ -215,11 +225,17 @@ function clientAdapter(byId: Map<string, TestClient>) {
         token_endpoint_auth_method: c.tokenEndpointAuthMethod,
       };
     },
-    async upsert() { throw new Error('test clients are fixed'); },
+    async upsert() {
+      throw new Error('test clients are fixed');
+    },
     async destroy() {},
     async consume() {},
-    async findByUid() { return undefined; },
-    async findByUserCode() { return undefined; },
+    async findByUid() {
+      return undefined;
+    },
+    async findByUserCode() {
+      return undefined;
+    },
     async revokeByGrantId() {},
   };
 }
@@ -251,7 +267,10 @@ function signingKey(): Record<string, unknown> {
 // a specifier held in a variable makes TypeScript type the import as `any`
 // without a global declaration file. Only what this helper uses is typed.
 interface OidcProviderModule {
-  Provider: new (issuer: string, config: Record<string, unknown>) => {
+  Provider: new (
+    issuer: string,
+    config: Record<string, unknown>,
+  ) => {
     urlFor(name: string): string;
     use(fn: (ctx: never, next: () => Promise<void>) => Promise<void>): unknown;
     on(event: string, fn: (...args: never[]) => void): unknown;

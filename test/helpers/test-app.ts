@@ -64,7 +64,15 @@ export async function startTestApp(backend: Backend, opts: TestAppOptions = {}):
     },
   });
   const build = (cfg: Config) =>
-    createApp({ config: cfg, store: runtime.store, keyRing: runtime.keyRing, catalog: runtime.catalog, managedAuth: opts.managedAuth ?? runtime.managedAuth, now: opts.now, logStream });
+    createApp({
+      config: cfg,
+      store: runtime.store,
+      keyRing: runtime.keyRing,
+      catalog: runtime.catalog,
+      managedAuth: opts.managedAuth ?? runtime.managedAuth,
+      now: opts.now,
+      logStream,
+    });
   let app = await build(config);
   if (opts.listen) {
     // The public URL must name the real port (OAuth redirect URI, hosted page links).

@@ -78,8 +78,33 @@ export function structure(doc: string): string[] {
 }
 
 const ALLOWED_TAGS = new Set([
-  'html', 'head', 'meta', 'title', 'link', 'body', 'div', 'main', 'footer', 'span', 'strong', 'code',
-  'h1', 'h2', 'p', 'ul', 'li', 'dl', 'dt', 'dd', 'form', 'input', 'label', 'button', 'a', 'svg', 'path',
+  'html',
+  'head',
+  'meta',
+  'title',
+  'link',
+  'body',
+  'div',
+  'main',
+  'footer',
+  'span',
+  'strong',
+  'code',
+  'h1',
+  'h2',
+  'p',
+  'ul',
+  'li',
+  'dl',
+  'dt',
+  'dd',
+  'form',
+  'input',
+  'label',
+  'button',
+  'a',
+  'svg',
+  'path',
 ]);
 
 /** Structural safety checks every rendered page must pass. */

@@ -5,8 +5,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { escapeHtml } from '../../src/link/views/escape.ts';
 import {
-  renderConsent, renderCredentialForm, renderResult,
-  type ConsentVm, type CredentialFormVm, type ResultKind, type ResultVm,
+  renderConsent,
+  renderCredentialForm,
+  renderResult,
+  type ConsentVm,
+  type CredentialFormVm,
+  type ResultKind,
+  type ResultVm,
 } from '../../src/link/views/pages.ts';
 import { JS_URLS, PAYLOADS, consentVm, credentialVm, scanTags, structure, unsafeBits } from './helpers.ts';
 
@@ -104,12 +109,11 @@ test('form actions: script-bearing URLs are refused', () => {
 test('form actions: odd but http(s)-resolving URLs are rendered escaped', () => {
   for (const payload of PAYLOADS) {
     const url = `/link/x?p=${payload}`;
-    for (const out of [
-      renderConsent(consentVm({ action: url, cancelAction: url })),
-      renderCredentialForm(credentialVm({ action: url, cancelAction: url })),
-    ]) {
+    for (const out of [renderConsent(consentVm({ action: url, cancelAction: url })), renderCredentialForm(credentialVm({ action: url, cancelAction: url }))]) {
       assert.ok(!out.includes(payload));
-      const actions = scanTags(out).filter((t) => t.name === 'form').map((t) => t.attrs.find(([n]) => n === 'action')?.[1]);
+      const actions = scanTags(out)
+        .filter((t) => t.name === 'form')
+        .map((t) => t.attrs.find(([n]) => n === 'action')?.[1]);
       assert.deepEqual(actions, [escapeHtml(url), escapeHtml(url)]);
     }
   }

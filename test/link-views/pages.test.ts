@@ -1,8 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  renderConsent, renderCredentialForm, renderResult, RESULT_HTTP_STATUS, type ResultKind,
-} from '../../src/link/views/pages.ts';
+import { renderConsent, renderCredentialForm, renderResult, RESULT_HTTP_STATUS, type ResultKind } from '../../src/link/views/pages.ts';
 import { STYLESHEET_PATH } from '../../src/link/views/style.ts';
 import { consentVm, credentialVm, forms, scanTags, unsafeBits } from './helpers.ts';
 

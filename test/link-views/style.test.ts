@@ -4,8 +4,7 @@ import { MONOGRAM_PALETTE, STYLESHEET, STYLESHEET_PATH } from '../../src/link/vi
 import { monogram, monogramLetter, toneIndex } from '../../src/link/views/components.ts';
 
 function luminance(hex: string): number {
-  const [r, g, b] = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16) / 255)
-    .map((c) => (c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4));
+  const [r, g, b] = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16) / 255).map((c) => (c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4));
   return 0.2126 * r + 0.7152 * g + 0.0722 * b;
 }
 
@@ -37,8 +36,5 @@ test('monogram: first letter, colour derived from slug, stable', () => {
   const tones = new Set(['github', 'slack', 'notion', 'gmail', 'stripe', 'linear', 'jira', 'hubspot'].map(toneIndex));
   assert.ok(tones.size > 3, 'slugs should spread across the palette');
   for (const t of tones) assert.ok(t >= 0 && t < MONOGRAM_PALETTE.length);
-  assert.equal(
-    monogram('github', 'GitHub').toString(),
-    `<span class="monogram tone-${toneIndex('github')}" aria-hidden="true">G</span>`,
-  );
+  assert.equal(monogram('github', 'GitHub').toString(), `<span class="monogram tone-${toneIndex('github')}" aria-hidden="true">G</span>`);
 });

@@ -5,12 +5,7 @@ import { inspect } from 'node:util';
 
 export function assertNoSecrets(err: unknown, secrets: ReadonlyArray<string | undefined>): void {
   assert.ok(err instanceof Error, 'expected an Error');
-  const views = [
-    err.message,
-    String(err.stack),
-    inspect(err, { depth: 10, showHidden: true }),
-    JSON.stringify(err),
-  ];
+  const views = [err.message, String(err.stack), inspect(err, { depth: 10, showHidden: true }), JSON.stringify(err)];
   for (const s of secrets) {
     if (!s) continue;
     for (const v of views) {

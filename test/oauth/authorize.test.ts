@@ -4,8 +4,18 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import {
-  assertProviderUrlsSecure, buildAuthorizeUrl, exchangeCode, INSECURE_URL_MESSAGE, isInvalidGrant, isTransient,
-  newPkce, newState, OAuthClientError, oauthProviderFromSettings, refreshTokens, revokeToken,
+  assertProviderUrlsSecure,
+  buildAuthorizeUrl,
+  exchangeCode,
+  INSECURE_URL_MESSAGE,
+  isInvalidGrant,
+  isTransient,
+  newPkce,
+  newState,
+  OAuthClientError,
+  oauthProviderFromSettings,
+  refreshTokens,
+  revokeToken,
   type OAuthProvider,
 } from '../../src/oauth/index.ts';
 import { redact } from '../../src/oauth/errors.ts';
@@ -26,16 +36,18 @@ function provider(overrides: Partial<OAuthProvider> = {}): OAuthProvider {
 }
 
 test('authorize URL: protocol params, joined scopes with %20, extras kept but not overriding', () => {
-  const url = new URL(buildAuthorizeUrl({
-    provider: provider({
-      authorizationUrl: 'https://auth.example.test/oauth/authorize?tenant=acme',
-      authorizeParams: { access_type: 'offline', prompt: 'consent', response_type: 'token', client_id: 'evil' },
+  const url = new URL(
+    buildAuthorizeUrl({
+      provider: provider({
+        authorizationUrl: 'https://auth.example.test/oauth/authorize?tenant=acme',
+        authorizeParams: { access_type: 'offline', prompt: 'consent', response_type: 'token', client_id: 'evil' },
+      }),
+      client: CLIENT,
+      redirectUri: 'http://127.0.0.1:8080/api/v3.1/toolkits/auth/callback',
+      scopes: ['openid', 'https://www.googleapis.com/auth/gmail.readonly', 'a+b'],
+      state: 'st',
     }),
-    client: CLIENT,
-    redirectUri: 'http://127.0.0.1:8080/api/v3.1/toolkits/auth/callback',
-    scopes: ['openid', 'https://www.googleapis.com/auth/gmail.readonly', 'a+b'],
-    state: 'st',
-  }));
+  );
   const q = url.searchParams;
   assert.equal(url.origin + url.pathname, 'https://auth.example.test/oauth/authorize');
   assert.equal(q.get('tenant'), 'acme');
@@ -52,10 +64,15 @@ test('authorize URL: protocol params, joined scopes with %20, extras kept but no
 });
 
 test('authorize URL: custom scope param and separator (Slack user scopes)', () => {
-  const q = new URL(buildAuthorizeUrl({
-    provider: provider({ scopeSeparator: ',', scopeParam: 'user_scope' }),
-    client: CLIENT, redirectUri: 'https://app.example.test/cb', scopes: ['search:read', 'users:read'], state: 's',
-  })).searchParams;
+  const q = new URL(
+    buildAuthorizeUrl({
+      provider: provider({ scopeSeparator: ',', scopeParam: 'user_scope' }),
+      client: CLIENT,
+      redirectUri: 'https://app.example.test/cb',
+      scopes: ['search:read', 'users:read'],
+      state: 's',
+    }),
+  ).searchParams;
   assert.equal(q.get('user_scope'), 'search:read,users:read');
   assert.equal(q.get('scope'), null);
 });
@@ -67,9 +84,16 @@ test('authorize URL: no scope param when no scopes', () => {
 
 test('authorize URL: PKCE S256 challenge when the provider uses PKCE, required then', async () => {
   const pkce = await newPkce();
-  const q = new URL(buildAuthorizeUrl({
-    provider: provider({ pkce: true }), client: CLIENT, redirectUri: 'https://a.test/cb', scopes: ['x'], state: 's', codeChallenge: pkce.challenge,
-  })).searchParams;
+  const q = new URL(
+    buildAuthorizeUrl({
+      provider: provider({ pkce: true }),
+      client: CLIENT,
+      redirectUri: 'https://a.test/cb',
+      scopes: ['x'],
+      state: 's',
+      codeChallenge: pkce.challenge,
+    }),
+  ).searchParams;
   assert.equal(q.get('code_challenge'), pkce.challenge);
   assert.equal(q.get('code_challenge_method'), 'S256');
   assert.equal(pkce.challenge, createHash('sha256').update(pkce.verifier).digest('base64url'));
@@ -90,25 +114,48 @@ test('newState is random and URL-safe', () => {
 
 test('http provider URLs are refused before any request when allowInsecure is false', async () => {
   let calls = 0;
-  const spy: typeof fetch = async () => { calls++; return new Response('{}'); };
+  const spy: typeof fetch = async () => {
+    calls++;
+    return new Response('{}');
+  };
   const insecure = provider({
     authorizationUrl: 'http://127.0.0.1:9/authorize',
     tokenUrl: 'http://127.0.0.1:9/token',
     revocationUrl: 'http://127.0.0.1:9/revoke',
   });
-  const isRefusal = (e: unknown) => e instanceof OAuthClientError && e.kind === 'config'
-    && e.message.startsWith(INSECURE_URL_MESSAGE) && e.message.includes('AUTHLINK_ALLOW_INSECURE_OAUTH=1');
+  const isRefusal = (e: unknown) =>
+    e instanceof OAuthClientError && e.kind === 'config' && e.message.startsWith(INSECURE_URL_MESSAGE) && e.message.includes('AUTHLINK_ALLOW_INSECURE_OAUTH=1');
 
-  await assert.rejects(exchangeCode({
-    provider: insecure, client: CLIENT, redirectUri: 'http://127.0.0.1:1/cb',
-    callbackUrl: new URL('http://127.0.0.1:1/cb?code=c&state=s'), expectedState: 's', requestedScopes: [],
-    fetch: spy, allowInsecure: false,
-  }), isRefusal);
+  await assert.rejects(
+    exchangeCode({
+      provider: insecure,
+      client: CLIENT,
+      redirectUri: 'http://127.0.0.1:1/cb',
+      callbackUrl: new URL('http://127.0.0.1:1/cb?code=c&state=s'),
+      expectedState: 's',
+      requestedScopes: [],
+      fetch: spy,
+      allowInsecure: false,
+    }),
+    isRefusal,
+  );
   await assert.rejects(refreshTokens({ provider: insecure, client: CLIENT, refreshToken: 'rt', fetch: spy, allowInsecure: false }), isRefusal);
-  await assert.rejects(revokeToken({ provider: insecure, client: CLIENT, token: 't', tokenTypeHint: 'access_token', fetch: spy, allowInsecure: false }), isRefusal);
-  assert.throws(() => buildAuthorizeUrl({
-    provider: insecure, client: CLIENT, redirectUri: 'http://127.0.0.1:1/cb', scopes: [], state: 's', allowInsecure: false,
-  }), isRefusal);
+  await assert.rejects(
+    revokeToken({ provider: insecure, client: CLIENT, token: 't', tokenTypeHint: 'access_token', fetch: spy, allowInsecure: false }),
+    isRefusal,
+  );
+  assert.throws(
+    () =>
+      buildAuthorizeUrl({
+        provider: insecure,
+        client: CLIENT,
+        redirectUri: 'http://127.0.0.1:1/cb',
+        scopes: [],
+        state: 's',
+        allowInsecure: false,
+      }),
+    isRefusal,
+  );
   // Only one http URL is enough, e.g. the token URL of an otherwise https provider.
   assert.throws(() => assertProviderUrlsSecure(provider({ tokenUrl: 'http://auth.example.test/token' }), false), isRefusal);
   assert.equal(calls, 0);
@@ -124,8 +171,10 @@ test('http provider URLs are refused before any request when allowInsecure is fa
 
 test('non-http(s) and malformed provider URLs are config errors even with allowInsecure', () => {
   for (const bad of ['ftp://x.test/token', 'not a url']) {
-    assert.throws(() => assertProviderUrlsSecure(provider({ tokenUrl: bad }), true),
-      (e: unknown) => e instanceof OAuthClientError && e.kind === 'config');
+    assert.throws(
+      () => assertProviderUrlsSecure(provider({ tokenUrl: bad }), true),
+      (e: unknown) => e instanceof OAuthClientError && e.kind === 'config',
+    );
   }
 });
 
@@ -162,15 +211,18 @@ test('redact removes raw and URL-encoded secrets and control characters', () => 
 });
 
 test('oauthProviderFromSettings fills URLs and maps fields', () => {
-  const p = oauthProviderFromSettings({
-    authorization_url: 'https://{{subdomain}}.example.test/authorize',
-    token_url: 'https://{{subdomain}}.example.test/token',
-    default_scopes: ['a'],
-    scope_separator: ',',
-    pkce: true,
-    token_endpoint_auth_method: 'client_secret_post',
-    quirks: { scopes_comma_separated: true },
-  }, (t) => t.replace('{{subdomain}}', 'acme'));
+  const p = oauthProviderFromSettings(
+    {
+      authorization_url: 'https://{{subdomain}}.example.test/authorize',
+      token_url: 'https://{{subdomain}}.example.test/token',
+      default_scopes: ['a'],
+      scope_separator: ',',
+      pkce: true,
+      token_endpoint_auth_method: 'client_secret_post',
+      quirks: { scopes_comma_separated: true },
+    },
+    (t) => t.replace('{{subdomain}}', 'acme'),
+  );
   assert.equal(p.authorizationUrl, 'https://acme.example.test/authorize');
   assert.equal(p.tokenUrl, 'https://acme.example.test/token');
   assert.equal(p.revocationUrl, undefined);

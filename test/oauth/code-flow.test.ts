@@ -4,9 +4,18 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  buildAuthorizeUrl, exchangeCode, isInvalidGrant, isTransient, newPkce, newState,
-  OAuthClientError, refreshTokens, revokeToken,
-  type OAuthClient, type OAuthProvider, type TokenSet,
+  buildAuthorizeUrl,
+  exchangeCode,
+  isInvalidGrant,
+  isTransient,
+  newPkce,
+  newState,
+  OAuthClientError,
+  refreshTokens,
+  revokeToken,
+  type OAuthClient,
+  type OAuthProvider,
+  type TokenSet,
 } from '../../src/oauth/index.ts';
 import { startOidcProvider, type TestOidcProvider } from '../helpers/oidc-provider.ts';
 import { createCookieClient, driveOidcInteraction } from '../helpers/cookie-fetch.ts';
@@ -58,8 +67,14 @@ async function authorize(
 
 function exchange(f: Flow, overrides: Partial<Parameters<typeof exchangeCode>[0]> = {}): Promise<TokenSet> {
   return exchangeCode({
-    provider: f.provider, client: f.client, redirectUri: f.redirectUri, callbackUrl: f.callbackUrl,
-    expectedState: f.state, codeVerifier: f.verifier, requestedScopes: f.scopes, allowInsecure: true,
+    provider: f.provider,
+    client: f.client,
+    redirectUri: f.redirectUri,
+    callbackUrl: f.callbackUrl,
+    expectedState: f.state,
+    codeVerifier: f.verifier,
+    requestedScopes: f.scopes,
+    allowInsecure: true,
     ...overrides,
   });
 }
@@ -81,7 +96,7 @@ describe('code flow against oidc-provider', () => {
   before(async () => {
     op = await startOidcProvider({ accessTokenTtl: 120, rotateRefreshTokens: true });
     redirectUri = `http://127.0.0.1:1${REDIRECT_PATH}`;
-    op.redirectUris = [redirectUri];   // registered after startup, as authlink's tests will
+    op.redirectUris = [redirectUri]; // registered after startup, as authlink's tests will
   });
   after(() => op.close());
 
@@ -162,8 +177,12 @@ describe('code flow against oidc-provider', () => {
     const now = new Date('2031-06-01T12:00:00.000Z');
 
     const next = await refreshTokens({
-      provider: f.provider, client: f.client, refreshToken: first.refresh_token!, allowInsecure: true,
-      now: () => now, scopesIfMissing: first.scope,
+      provider: f.provider,
+      client: f.client,
+      refreshToken: first.refresh_token!,
+      allowInsecure: true,
+      now: () => now,
+      scopesIfMissing: first.scope,
     });
 
     assert.equal(op.counts.token - before.token, 1);
@@ -254,7 +273,7 @@ describe('provider variants', () => {
     const op = await startOidcProvider({ tokenEndpointAuthMethod: 'client_secret_post' });
     try {
       const redirectUri = `http://127.0.0.1:2${REDIRECT_PATH}`;
-      op.redirectUris.push(redirectUri);   // in-place mutation works as well
+      op.redirectUris.push(redirectUri); // in-place mutation works as well
       const f = await authorize(op, redirectUri);
       assert.equal(f.provider.tokenEndpointAuthMethod, 'client_secret_post');
       const ts = await exchange(f);
@@ -308,9 +327,17 @@ describe('provider variants', () => {
       assert.ok(!new URL(url).searchParams.has('code_challenge'));
       const landed = new URL(await driveOidcInteraction(createCookieClient(), url, { login: 'bob', consent: 'accept' }));
       assert.equal(landed.searchParams.get('error'), 'invalid_request');
-      const err = await rejection(exchangeCode({
-        provider, client, redirectUri, callbackUrl: landed, expectedState: state, requestedScopes: ['openid'], allowInsecure: true,
-      }));
+      const err = await rejection(
+        exchangeCode({
+          provider,
+          client,
+          redirectUri,
+          callbackUrl: landed,
+          expectedState: state,
+          requestedScopes: ['openid'],
+          allowInsecure: true,
+        }),
+      );
       assert.equal(err.kind, 'oauth_error');
       assert.equal(err.oauthError, 'invalid_request');
       assertNoSecrets(err, [op.clientSecret]);

@@ -13,15 +13,15 @@ export interface RecordedRequest {
 }
 
 export interface CannedAnswer {
-  status?: number;                       // default 200
-  json?: unknown;                        // sent as application/json
-  text?: string;                         // sent as is
+  status?: number; // default 200
+  json?: unknown; // sent as application/json
+  text?: string; // sent as is
   contentType?: string;
-  hang?: boolean;                        // never answer (timeout tests)
+  hang?: boolean; // never answer (timeout tests)
 }
 
 export interface FakeTokenServer {
-  origin: string;                        // http://127.0.0.1:port
+  origin: string; // http://127.0.0.1:port
   tokenUrl: string;
   revocationUrl: string;
   requests: RecordedRequest[];
@@ -55,10 +55,13 @@ export async function startFakeTokenServer(initial?: (req: RecordedRequest) => C
     tokenUrl: `${origin}/oauth/token`,
     revocationUrl: `${origin}/oauth/revoke`,
     requests,
-    answer(fn) { respond = fn; },
-    close: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
+    answer(fn) {
+      respond = fn;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }

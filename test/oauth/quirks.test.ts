@@ -2,10 +2,7 @@
 // reproduce, against a small fake token endpoint on 127.0.0.1.
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  exchangeCode, isInvalidGrant, isTransient, OAuthClientError, refreshTokens, revokeToken,
-  type OAuthProvider,
-} from '../../src/oauth/index.ts';
+import { exchangeCode, isInvalidGrant, isTransient, OAuthClientError, refreshTokens, revokeToken, type OAuthProvider } from '../../src/oauth/index.ts';
 import { startFakeTokenServer, type CannedAnswer, type FakeTokenServer, type RecordedRequest } from './fake-token-server.ts';
 import { assertNoSecrets } from './assert-no-secrets.ts';
 
@@ -17,9 +14,13 @@ const VERIFIER = 'verifier_secret_value_0003_abcdefghijklmnopqrstuvwxyz0123';
 const NOW = new Date('2030-01-01T00:00:00.000Z');
 
 let fake: FakeTokenServer;
-before(async () => { fake = await startFakeTokenServer(); });
+before(async () => {
+  fake = await startFakeTokenServer();
+});
 after(() => fake.close());
-beforeEach(() => { fake.requests.length = 0; });
+beforeEach(() => {
+  fake.requests.length = 0;
+});
 
 function provider(overrides: Partial<OAuthProvider> = {}): OAuthProvider {
   return {
@@ -43,8 +44,15 @@ function callback(params: Record<string, string> = { code: CODE, state: STATE })
 function exchangeWith(answer: (r: RecordedRequest) => CannedAnswer, p: OAuthProvider = provider(), requestedScopes = ['a', 'b']) {
   fake.answer(answer);
   return exchangeCode({
-    provider: p, client: CLIENT, redirectUri: REDIRECT, callbackUrl: callback(), expectedState: STATE,
-    codeVerifier: VERIFIER, requestedScopes, allowInsecure: true, now: () => NOW,
+    provider: p,
+    client: CLIENT,
+    redirectUri: REDIRECT,
+    callbackUrl: callback(),
+    expectedState: STATE,
+    codeVerifier: VERIFIER,
+    requestedScopes,
+    allowInsecure: true,
+    now: () => NOW,
   });
 }
 
@@ -92,17 +100,29 @@ describe('request shape', () => {
   test('no code_verifier is sent for a provider without PKCE', async () => {
     fake.answer(() => ({ json: { access_token: 'at_1', token_type: 'bearer' } }));
     await exchangeCode({
-      provider: provider({ pkce: false }), client: CLIENT, redirectUri: REDIRECT, callbackUrl: callback(),
-      expectedState: STATE, requestedScopes: [], allowInsecure: true,
+      provider: provider({ pkce: false }),
+      client: CLIENT,
+      redirectUri: REDIRECT,
+      callbackUrl: callback(),
+      expectedState: STATE,
+      requestedScopes: [],
+      allowInsecure: true,
     });
     assert.equal(fake.requests[0].form.get('code_verifier'), null);
   });
 
   test('a PKCE provider without a kept verifier is a config error, before any request', async () => {
-    const err = await rejection(exchangeCode({
-      provider: provider(), client: CLIENT, redirectUri: REDIRECT, callbackUrl: callback(),
-      expectedState: STATE, requestedScopes: [], allowInsecure: true,
-    }));
+    const err = await rejection(
+      exchangeCode({
+        provider: provider(),
+        client: CLIENT,
+        redirectUri: REDIRECT,
+        callbackUrl: callback(),
+        expectedState: STATE,
+        requestedScopes: [],
+        allowInsecure: true,
+      }),
+    );
     assert.equal(err.kind, 'config');
     assert.equal(fake.requests.length, 0);
   });
@@ -164,7 +184,11 @@ describe('quirks', () => {
     assert.deepEqual(ts.scope, ['search:read', 'users:read']);
     assert.equal(ts.expires_at, '2030-01-01T12:00:00.000Z');
     assert.deepEqual(ts.raw_extra, {
-      ok: true, app_id: 'A0001', bot_user_id: 'B0001', team: { id: 'T0001', name: 'Acme' }, enterprise: null,
+      ok: true,
+      app_id: 'A0001',
+      bot_user_id: 'B0001',
+      team: { id: 'T0001', name: 'Acme' },
+      enterprise: null,
       authed_user: { id: 'U0001' },
     });
     const stored = JSON.stringify(ts);
@@ -174,8 +198,11 @@ describe('quirks', () => {
   test('nested quirk with a flat response (Slack refresh) uses the top level', async () => {
     fake.answer(() => ({ json: { ok: true, access_token: 'xoxp-new', token_type: 'user', refresh_token: 'xoxe-new', expires_in: 43200 } }));
     const ts = await refreshTokens({
-      provider: provider({ quirks: { token_response_nested_in: 'authed_user' } }), client: CLIENT,
-      refreshToken: 'xoxe-old', allowInsecure: true, scopesIfMissing: ['search:read'],
+      provider: provider({ quirks: { token_response_nested_in: 'authed_user' } }),
+      client: CLIENT,
+      refreshToken: 'xoxe-old',
+      allowInsecure: true,
+      scopesIfMissing: ['search:read'],
     });
     assert.equal(ts.access_token, 'xoxp-new');
     assert.equal(ts.refresh_token, 'xoxe-new');
@@ -197,10 +224,13 @@ describe('quirks', () => {
   });
 
   test('a form-encoded token response is accepted', async () => {
-    const ts = await exchangeWith(() => ({
-      text: 'access_token=at_form_0010&token_type=bearer&scope=repo%2Cgist&expires_in=60',
-      contentType: 'application/x-www-form-urlencoded',
-    }), provider({ quirks: { scopes_comma_separated: true } }));
+    const ts = await exchangeWith(
+      () => ({
+        text: 'access_token=at_form_0010&token_type=bearer&scope=repo%2Cgist&expires_in=60',
+        contentType: 'application/x-www-form-urlencoded',
+      }),
+      provider({ quirks: { scopes_comma_separated: true } }),
+    );
     assert.equal(ts.access_token, 'at_form_0010');
     assert.deepEqual(ts.scope, ['repo', 'gist']);
     assert.equal(ts.expires_at, '2030-01-01T00:01:00.000Z');
@@ -216,9 +246,11 @@ describe('quirks', () => {
   });
 
   test('GitHub-style 200 + {"error"} is an oauth_error (bad_verification_code counts as invalid_grant)', async () => {
-    const err = await rejection(exchangeWith(() => ({
-      json: { error: 'bad_verification_code', error_description: `The code ${CODE} is incorrect or expired.` },
-    })));
+    const err = await rejection(
+      exchangeWith(() => ({
+        json: { error: 'bad_verification_code', error_description: `The code ${CODE} is incorrect or expired.` },
+      })),
+    );
     assert.equal(err.kind, 'oauth_error');
     assert.equal(err.oauthError, 'bad_verification_code');
     assert.equal(err.status, 200);
@@ -229,9 +261,12 @@ describe('quirks', () => {
   test('unknown extra fields are kept, credential-looking ones dropped', async () => {
     const ts = await exchangeWith(() => ({
       json: {
-        access_token: 'at_1', token_type: 'bearer',
-        user_id: 42, account: { login: 'octo', api_key: 'k_0011', nested_token: 't_0012' },
-        client_secret: 'cs_0013', sig: 'a.b.c',
+        access_token: 'at_1',
+        token_type: 'bearer',
+        user_id: 42,
+        account: { login: 'octo', api_key: 'k_0011', nested_token: 't_0012' },
+        client_secret: 'cs_0013',
+        sig: 'a.b.c',
       },
     }));
     assert.deepEqual(ts.raw_extra, { user_id: 42, account: { login: 'octo' } });
@@ -254,9 +289,12 @@ describe('failures', () => {
   });
 
   test('401 with an invalid_client JSON body is oauth_error', async () => {
-    const err = await rejection(exchangeWith(() => ({
-      status: 401, json: { error: 'invalid_client', error_description: `bad secret ${CLIENT.clientSecret}` },
-    })));
+    const err = await rejection(
+      exchangeWith(() => ({
+        status: 401,
+        json: { error: 'invalid_client', error_description: `bad secret ${CLIENT.clientSecret}` },
+      })),
+    );
     assert.equal(err.oauthError, 'invalid_client');
     assert.equal(err.status, 401);
     assertNoSecrets(err, SECRETS);
@@ -266,9 +304,14 @@ describe('failures', () => {
     const dead = await startFakeTokenServer();
     const url = dead.tokenUrl;
     await dead.close();
-    const err = await rejection(refreshTokens({
-      provider: provider({ tokenUrl: url }), client: CLIENT, refreshToken: 'rt_secret_0014', allowInsecure: true,
-    }));
+    const err = await rejection(
+      refreshTokens({
+        provider: provider({ tokenUrl: url }),
+        client: CLIENT,
+        refreshToken: 'rt_secret_0014',
+        allowInsecure: true,
+      }),
+    );
     assert.equal(err.kind, 'transport');
     assert.ok(isTransient(err));
     assertNoSecrets(err, [CLIENT.clientSecret, 'rt_secret_0014']);
@@ -276,19 +319,32 @@ describe('failures', () => {
 
   test('a hanging provider times out as a transport error', async () => {
     fake.answer(() => ({ hang: true }));
-    const err = await rejection(refreshTokens({
-      provider: provider(), client: CLIENT, refreshToken: 'rt_1', allowInsecure: true, timeoutMs: 200,
-    }));
+    const err = await rejection(
+      refreshTokens({
+        provider: provider(),
+        client: CLIENT,
+        refreshToken: 'rt_1',
+        allowInsecure: true,
+        timeoutMs: 200,
+      }),
+    );
     assert.equal(err.kind, 'transport');
     assert.match(err.message, /timed out after 200 ms/);
   });
 
   test('a callback with an error from the provider maps to oauth_error without a token request', async () => {
-    const err = await rejection(exchangeCode({
-      provider: provider(), client: CLIENT, redirectUri: REDIRECT,
-      callbackUrl: callback({ error: 'access_denied', error_description: 'User said no', state: STATE }),
-      expectedState: STATE, codeVerifier: VERIFIER, requestedScopes: [], allowInsecure: true,
-    }));
+    const err = await rejection(
+      exchangeCode({
+        provider: provider(),
+        client: CLIENT,
+        redirectUri: REDIRECT,
+        callbackUrl: callback({ error: 'access_denied', error_description: 'User said no', state: STATE }),
+        expectedState: STATE,
+        codeVerifier: VERIFIER,
+        requestedScopes: [],
+        allowInsecure: true,
+      }),
+    );
     assert.equal(err.oauthError, 'access_denied');
     assert.match(err.message, /User said no/);
     assert.equal(fake.requests.length, 0);
@@ -296,10 +352,18 @@ describe('failures', () => {
 
   test('a callback without state, or with neither code nor error, is unexpected_body', async () => {
     for (const params of [{ code: CODE }, { state: STATE }] as Array<Record<string, string>>) {
-      const err = await rejection(exchangeCode({
-        provider: provider(), client: CLIENT, redirectUri: REDIRECT, callbackUrl: callback(params),
-        expectedState: STATE, codeVerifier: VERIFIER, requestedScopes: [], allowInsecure: true,
-      }));
+      const err = await rejection(
+        exchangeCode({
+          provider: provider(),
+          client: CLIENT,
+          redirectUri: REDIRECT,
+          callbackUrl: callback(params),
+          expectedState: STATE,
+          codeVerifier: VERIFIER,
+          requestedScopes: [],
+          allowInsecure: true,
+        }),
+      );
       assert.equal(err.kind, 'unexpected_body');
       assertNoSecrets(err, SECRETS);
     }
@@ -309,9 +373,14 @@ describe('failures', () => {
   test('an RFC 9207 iss parameter for another issuer does not break a plain OAuth2 callback', async () => {
     fake.answer(() => ({ json: { access_token: 'at_1', token_type: 'bearer' } }));
     const ts = await exchangeCode({
-      provider: provider(), client: CLIENT, redirectUri: REDIRECT,
+      provider: provider(),
+      client: CLIENT,
+      redirectUri: REDIRECT,
       callbackUrl: callback({ code: CODE, state: STATE, iss: 'https://login.example.test/tenant' }),
-      expectedState: STATE, codeVerifier: VERIFIER, requestedScopes: [], allowInsecure: true,
+      expectedState: STATE,
+      codeVerifier: VERIFIER,
+      requestedScopes: [],
+      allowInsecure: true,
     });
     assert.equal(ts.access_token, 'at_1');
   });
@@ -343,9 +412,15 @@ describe('revocation', () => {
   });
 
   test('a provider without a revocation URL is a config error', async () => {
-    const err = await rejection(revokeToken({
-      provider: provider({ revocationUrl: undefined }), client: CLIENT, token: 't', tokenTypeHint: 'access_token', allowInsecure: true,
-    }));
+    const err = await rejection(
+      revokeToken({
+        provider: provider({ revocationUrl: undefined }),
+        client: CLIENT,
+        token: 't',
+        tokenTypeHint: 'access_token',
+        allowInsecure: true,
+      }),
+    );
     assert.equal(err.kind, 'config');
     assert.equal(fake.requests.length, 0);
   });

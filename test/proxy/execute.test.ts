@@ -33,17 +33,21 @@ function setup(accounts: UsableAccount[], options: Partial<ProxyOptions> = {}): 
 }
 
 // Toolkits: one per apply style. The base paths make joins visible.
-const headerKit = () => toolkit('hdr', `${up.origin}/api/v1`, 'API_KEY', [
-  { in: 'header', name: 'X-Api-Key', value: '{{api_key}}' },
-  { in: 'header', name: 'Api-Version', value: '2024-01-01' },
-]);
-const queryKit = () => toolkit('qry', `${up.origin}/1`, 'API_KEY', [
-  { in: 'query', name: 'key', value: '{{api_key}}' },
-  { in: 'query', name: 'token', value: '{{token}}' },
-]);
-const basicKit = () => toolkit('bsc', `${up.origin}/2010-04-01/Accounts/{{account_sid}}`, 'BASIC', [{ in: 'basic', username: '{{account_sid}}', password: '{{password}}' }]);
+const headerKit = () =>
+  toolkit('hdr', `${up.origin}/api/v1`, 'API_KEY', [
+    { in: 'header', name: 'X-Api-Key', value: '{{api_key}}' },
+    { in: 'header', name: 'Api-Version', value: '2024-01-01' },
+  ]);
+const queryKit = () =>
+  toolkit('qry', `${up.origin}/1`, 'API_KEY', [
+    { in: 'query', name: 'key', value: '{{api_key}}' },
+    { in: 'query', name: 'token', value: '{{token}}' },
+  ]);
+const basicKit = () =>
+  toolkit('bsc', `${up.origin}/2010-04-01/Accounts/{{account_sid}}`, 'BASIC', [{ in: 'basic', username: '{{account_sid}}', password: '{{password}}' }]);
 // A host name, so the connection goes through the guarded DNS lookup.
-const oauthKit = () => toolkit('oau', `http://localhost:${up.port}/t/{{tenant}}`, 'OAUTH2', [{ in: 'header', name: 'Authorization', value: 'Bearer {{access_token}}' }]);
+const oauthKit = () =>
+  toolkit('oau', `http://localhost:${up.port}/t/{{tenant}}`, 'OAUTH2', [{ in: 'header', name: 'Authorization', value: 'Bearer {{access_token}}' }]);
 
 const hdrAccount = () => account('ca_hdr', headerKit(), { api_key: SECRET_KEY });
 const qryAccount = () => account('ca_qry', queryKit(), { api_key: SECRET_KEY, token: SECRET_TOKEN });
@@ -180,8 +184,15 @@ test('OAuth2 401: exactly one forced refresh and one retry with the new token', 
   assert.deepEqual(source.calls.refresh, ['ca_oau']);
   const seen = up.requests.slice(before);
   assert.equal(seen.length, 2);
-  assert.deepEqual(seen.map((r) => r.headers.authorization), ['Bearer stale', 'Bearer fresh']);
-  assert.deepEqual(seen.map((r) => r.body), ['{"a":1}', '{"a":1}'], 'body sent again');
+  assert.deepEqual(
+    seen.map((r) => r.headers.authorization),
+    ['Bearer stale', 'Bearer fresh'],
+  );
+  assert.deepEqual(
+    seen.map((r) => r.body),
+    ['{"a":1}', '{"a":1}'],
+    'body sent again',
+  );
   assert.equal((res.data as Echo).path, '/t/acme/protected');
 });
 
@@ -267,11 +278,23 @@ test('caller parameters may not override credentials, Host or hop-by-hop headers
   assert.match(err.options.errors?.[2] ?? '', /hop-by-hop/);
   assertNoSecrets(err);
 
-  const q = await rejection(() => call(proxy, { connectedAccountId: 'ca_qry', endpoint: '/x?token=mine', parameters: [{ name: 'KEY', type: 'query', value: 'mine' }] }));
+  const q = await rejection(() =>
+    call(proxy, { connectedAccountId: 'ca_qry', endpoint: '/x?token=mine', parameters: [{ name: 'KEY', type: 'query', value: 'mine' }] }),
+  );
   assert.equal(q.status, 400);
   assert.equal(q.message, 'These parameters cannot be set through the proxy: KEY, token');
 
-  const crlf = await rejection(() => call(proxy, { connectedAccountId: 'ca_hdr', parameters: [{ name: 'X-A', type: 'header', value: 'a\r\nX-Injected: 1' }, { name: 'Bad Name', type: 'header', value: 'v' }, { name: 'X-Emoji', type: 'header', value: 'ok 😀' }, { name: 'X-Latin', type: 'header', value: 'café' }] }));
+  const crlf = await rejection(() =>
+    call(proxy, {
+      connectedAccountId: 'ca_hdr',
+      parameters: [
+        { name: 'X-A', type: 'header', value: 'a\r\nX-Injected: 1' },
+        { name: 'Bad Name', type: 'header', value: 'v' },
+        { name: 'X-Emoji', type: 'header', value: 'ok 😀' },
+        { name: 'X-Latin', type: 'header', value: 'café' },
+      ],
+    }),
+  );
   assert.equal(crlf.status, 400);
   assert.deepEqual(crlf.options.errors, [
     'parameters[0].value: must not contain line breaks, control characters or characters beyond Latin-1',
@@ -317,21 +340,36 @@ test('response headers: hop-by-hop, Connection-listed and set-cookie dropped', a
 
 test('request bodies: raw string, form-encoded object, base64 binary, caller content-type kept; GET bodies', async () => {
   const { proxy } = setup([hdrAccount()]);
-  const raw = (await call(proxy, { connectedAccountId: 'ca_hdr', method: 'PUT', body: '<x>1</x>', parameters: [{ name: 'Content-Type', type: 'header', value: 'application/xml' }] })).data as Echo;
+  const raw = (
+    await call(proxy, {
+      connectedAccountId: 'ca_hdr',
+      method: 'PUT',
+      body: '<x>1</x>',
+      parameters: [{ name: 'Content-Type', type: 'header', value: 'application/xml' }],
+    })
+  ).data as Echo;
   assert.equal(raw.body, '<x>1</x>');
   assert.equal(raw.headers['content-type'], 'application/xml');
   const plain = (await call(proxy, { connectedAccountId: 'ca_hdr', method: 'POST', body: 'hello' })).data as Echo;
   assert.equal(plain.headers['content-type'], 'text/plain; charset=utf-8');
 
-  const form = (await call(proxy, {
-    connectedAccountId: 'ca_hdr',
-    method: 'POST',
-    body: { amount: 100, 'expand[]': ['a', 'b'], note: 'a&b' },
-    parameters: [{ name: 'content-type', type: 'header', value: 'application/x-www-form-urlencoded' }],
-  })).data as Echo;
+  const form = (
+    await call(proxy, {
+      connectedAccountId: 'ca_hdr',
+      method: 'POST',
+      body: { amount: 100, 'expand[]': ['a', 'b'], note: 'a&b' },
+      parameters: [{ name: 'content-type', type: 'header', value: 'application/x-www-form-urlencoded' }],
+    })
+  ).data as Echo;
   assert.equal(form.body, 'amount=100&expand%5B%5D=a&expand%5B%5D=b&note=a%26b');
 
-  const bin = (await call(proxy, { connectedAccountId: 'ca_hdr', method: 'POST', binaryBody: { base64: Buffer.from('raw bytes').toString('base64'), content_type: 'application/pdf' } })).data as Echo;
+  const bin = (
+    await call(proxy, {
+      connectedAccountId: 'ca_hdr',
+      method: 'POST',
+      binaryBody: { base64: Buffer.from('raw bytes').toString('base64'), content_type: 'application/pdf' },
+    })
+  ).data as Echo;
   assert.equal(bin.body, 'raw bytes');
   assert.equal(bin.headers['content-type'], 'application/pdf');
 

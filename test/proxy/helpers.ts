@@ -172,7 +172,13 @@ export function toolkit(slug: string, baseUrl: string, mode: AuthMode, apply: Ap
   };
 }
 
-export function account(id: string, def: ToolkitDef, credentials: Record<string, unknown>, data: Record<string, string> = {}, projectId = 'pr_test'): UsableAccount {
+export function account(
+  id: string,
+  def: ToolkitDef,
+  credentials: Record<string, unknown>,
+  data: Record<string, string> = {},
+  projectId = 'pr_test',
+): UsableAccount {
   const scheme = def.auth_schemes[0];
   const row: AuthConfigRow = {
     id: `ac_${def.slug}`,

@@ -93,7 +93,12 @@ test('schema: bad method / missing fields → 400 ValidationFailed', async () =>
 });
 
 test('proxy refusals use the error envelope, with errors[] and no secret', async () => {
-  const res = await post({ connected_account_id: 'ca_1', endpoint: '/x', method: 'GET', parameters: [{ name: 'authorization', type: 'header', value: 'mine' }] });
+  const res = await post({
+    connected_account_id: 'ca_1',
+    endpoint: '/x',
+    method: 'GET',
+    parameters: [{ name: 'authorization', type: 'header', value: 'mine' }],
+  });
   assert.equal(res.statusCode, 400);
   const { error } = res.json();
   assert.equal(error.message, 'These parameters cannot be set through the proxy: authorization');

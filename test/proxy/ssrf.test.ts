@@ -2,7 +2,16 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { LookupAddress } from 'node:dns';
 import { ApiError } from '../../src/errors.ts';
-import { addressPolicy, assertLiteralHostAllowed, classifyAddress, embeddedIPv4, ForbiddenAddressError, guardedLookup, refusal, resolveTarget } from '../../src/proxy/ssrf.ts';
+import {
+  addressPolicy,
+  assertLiteralHostAllowed,
+  classifyAddress,
+  embeddedIPv4,
+  ForbiddenAddressError,
+  guardedLookup,
+  refusal,
+  resolveTarget,
+} from '../../src/proxy/ssrf.ts';
 import { ProxyError } from '../../src/proxy/errors.ts';
 
 test('classifyAddress: IPv4 ranges', () => {
@@ -124,7 +133,15 @@ test('guardedLookup: one resolution, refused addresses dropped, only checked one
 
 test('assertLiteralHostAllowed: IP literals (v4, v6, mapped, decimal) are checked before any request', () => {
   const none = addressPolicy(false);
-  for (const url of ['http://127.0.0.1:8080/x', 'http://[::1]/x', 'http://[::ffff:127.0.0.1]/', 'http://2130706433/', 'http://0x7f.1/', 'http://169.254.169.254/latest/meta-data', 'http://0.0.0.0/']) {
+  for (const url of [
+    'http://127.0.0.1:8080/x',
+    'http://[::1]/x',
+    'http://[::ffff:127.0.0.1]/',
+    'http://2130706433/',
+    'http://0x7f.1/',
+    'http://169.254.169.254/latest/meta-data',
+    'http://0.0.0.0/',
+  ]) {
     assert.throws(
       () => assertLiteralHostAllowed(new URL(url), none),
       (e: unknown) => e instanceof ProxyError && e.kind === 'target' && /Refusing to connect/.test(e.message),

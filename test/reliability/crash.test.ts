@@ -37,10 +37,11 @@ async function startTokenEndpoint() {
     next(fn: (res: import('node:http').ServerResponse) => void) {
       onRequest = fn;
     },
-    close: () => new Promise<void>((r) => {
-      server.closeAllConnections();
-      server.close(() => r());
-    }),
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
 }
 
@@ -68,7 +69,10 @@ forEachBackend('crash safety', (backend: Backend) => {
       ...(backend === 'postgres' ? { DATABASE_URL: pgUrlWithSchema(PG_URL!, t.pgSchema!) } : { DATABASE_URL: '' }),
     };
     op.redirectUris = [`${env.AUTHLINK_PUBLIC_URL}/api/v3.1/toolkits/auth/callback`];
-    const ac = await api(t).post('/api/v3.1/auth_configs', { toolkit: { slug: 'localoidc' }, auth_config: { type: 'use_custom_auth', authScheme: 'OAUTH2', credentials: { client_id: op.clientId, client_secret: op.clientSecret } } });
+    const ac = await api(t).post('/api/v3.1/auth_configs', {
+      toolkit: { slug: 'localoidc' },
+      auth_config: { type: 'use_custom_auth', authScheme: 'OAUTH2', credentials: { client_id: op.clientId, client_secret: op.clientSecret } },
+    });
     authConfigId = ac.body.auth_config.id;
   });
   after(async () => {
@@ -79,7 +83,11 @@ forEachBackend('crash safety', (backend: Backend) => {
 
   /** Starts a child, makes a link through it and brings the browser to the callback (not yet requested). */
   async function toCallback(child: Child) {
-    const res = await fetch(`${child.url}/api/v3.1/connected_accounts/link`, { method: 'POST', headers: { 'x-api-key': t.apiKey, 'content-type': 'application/json' }, body: JSON.stringify({ auth_config_id: authConfigId, user_id: `crash-${randomBytes(3).toString('hex')}` }) });
+    const res = await fetch(`${child.url}/api/v3.1/connected_accounts/link`, {
+      method: 'POST',
+      headers: { 'x-api-key': t.apiKey, 'content-type': 'application/json' },
+      body: JSON.stringify({ auth_config_id: authConfigId, user_id: `crash-${randomBytes(3).toString('hex')}` }),
+    });
     const link = (await res.json()) as { redirect_url: string; connected_account_id: string };
     const client = createCookieClient();
     await client.get(link.redirect_url);
@@ -90,7 +98,11 @@ forEachBackend('crash safety', (backend: Backend) => {
   }
 
   async function expireLinksAndSweep(accountId: string) {
-    await t.runtime.database.db.updateTable('link_sessions').set({ expires_at: new Date(Date.now() - 1000).toISOString() }).where('connected_account_id', '=', accountId).execute();
+    await t.runtime.database.db
+      .updateTable('link_sessions')
+      .set({ expires_at: new Date(Date.now() - 1000).toISOString() })
+      .where('connected_account_id', '=', accountId)
+      .execute();
     await sweepOnce(t.app.services);
   }
 
@@ -125,7 +137,9 @@ forEachBackend('crash safety', (backend: Backend) => {
       const { client, back, accountId } = await toCallback(child);
       const accessToken = `at-${randomBytes(8).toString('hex')}`;
       tokenEp.next((res) => {
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ access_token: accessToken, token_type: 'bearer', refresh_token: 'rt-x', expires_in: 3600, scope: 'openid' }));
+        res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ access_token: accessToken, token_type: 'bearer', refresh_token: 'rt-x', expires_in: 3600, scope: 'openid' }));
         child.proc.kill('SIGKILL');
       });
       await client.get(back).catch(() => undefined);
@@ -150,9 +164,25 @@ forEachBackend('crash safety', (backend: Backend) => {
     const ts = new Date().toISOString();
     const rows = Array.from({ length: 20000 }, (_, i) => {
       const row = { id: `ac_rot${String(i).padStart(6, '0')}`, project_id: t.projectId };
-      return { ...row, toolkit_slug: 'localoidc', name: `r${i}`, auth_scheme: 'OAUTH2', is_composio_managed: 0, status: 'ENABLED', settings: '{}', secrets_enc: oldRing.encrypt(JSON.stringify({ client_secret: `secret-${i}` }), ENCRYPTED_FIELDS.authConfigSecrets.aad(row)), created_at: ts, updated_at: ts, deleted_at: null };
+      return {
+        ...row,
+        toolkit_slug: 'localoidc',
+        name: `r${i}`,
+        auth_scheme: 'OAUTH2',
+        is_composio_managed: 0,
+        status: 'ENABLED',
+        settings: '{}',
+        secrets_enc: oldRing.encrypt(JSON.stringify({ client_secret: `secret-${i}` }), ENCRYPTED_FIELDS.authConfigSecrets.aad(row)),
+        created_at: ts,
+        updated_at: ts,
+        deleted_at: null,
+      };
     });
-    for (let i = 0; i < rows.length; i += 1000) await t.runtime.database.db.insertInto('auth_configs').values(rows.slice(i, i + 1000)).execute();
+    for (let i = 0; i < rows.length; i += 1000)
+      await t.runtime.database.db
+        .insertInto('auth_configs')
+        .values(rows.slice(i, i + 1000))
+        .execute();
     const cliEnv = { ...process.env, ...env, AUTHLINK_ENCRYPTION_KEY: '', AUTHLINK_ENCRYPTION_KEYS: `${newSpec},${oldSpec}`, LOG_LEVEL: 'silent' };
     const { spawn } = await import('node:child_process');
     const proc = spawn(process.execPath, [BIN, 'encryption', 'rotate', '--batch-size', '10', '--json'], { env: cliEnv, stdio: 'ignore' });

@@ -52,7 +52,10 @@ forEachBackend('@composio/client against authlink', (backend) => {
     assert.equal(created.auth_config.is_composio_managed, false);
     oauthConfigId = created.auth_config.id;
 
-    const key = await sdk.authConfigs.create({ toolkit: { slug: 'echoapi' }, auth_config: { type: 'use_custom_auth', authScheme: 'API_KEY', name: 'SDK Echo' } });
+    const key = await sdk.authConfigs.create({
+      toolkit: { slug: 'echoapi' },
+      auth_config: { type: 'use_custom_auth', authScheme: 'API_KEY', name: 'SDK Echo' },
+    });
     assert.equal(key.toolkit.slug, 'echoapi');
     assert.equal(key.auth_config.auth_scheme, 'API_KEY');
     apiKeyConfigId = key.auth_config.id;
@@ -77,7 +80,10 @@ forEachBackend('@composio/client against authlink', (backend) => {
     assert.equal(list.total_items, list.items.length);
     assert.equal(list.current_page, 1);
     const searched = await sdk.authConfigs.list({ search: 'SDK Echo' });
-    assert.deepEqual(searched.items.map((i) => i.id), [apiKeyConfigId]);
+    assert.deepEqual(
+      searched.items.map((i) => i.id),
+      [apiKeyConfigId],
+    );
   });
 
   test('auth configs: update, disable, enable, delete', async () => {
@@ -125,7 +131,10 @@ forEachBackend('@composio/client against authlink', (backend) => {
     const ghDetail = await sdk.toolkits.retrieve('github');
     assert.equal(ghDetail.slug, 'github');
     assert.equal(ghDetail.enabled, true);
-    assert.deepEqual(ghDetail.auth_config_details?.map((d) => d.mode), ['OAUTH2', 'BEARER_TOKEN']);
+    assert.deepEqual(
+      ghDetail.auth_config_details?.map((d) => d.mode),
+      ['OAUTH2', 'BEARER_TOKEN'],
+    );
     assert.ok(Array.isArray(ghDetail.composio_managed_auth));
     assert.ok(Array.isArray(ghDetail.meta.available_versions));
 
@@ -195,12 +204,21 @@ forEachBackend('@composio/client against authlink', (backend) => {
     const both = await sdk.connectedAccounts.list({ user_ids: ['sdk-user', 'someone-else'], toolkit_slugs: ['echoapi'] });
     assert.deepEqual(both.items.map((a) => a.user_id).sort(), ['sdk-user', 'someone-else']);
     const active = await sdk.connectedAccounts.list({ user_ids: ['sdk-user'], statuses: ['ACTIVE', 'FAILED'] });
-    assert.deepEqual(active.items.map((a) => a.id), [accountId]);
+    assert.deepEqual(
+      active.items.map((a) => a.id),
+      [accountId],
+    );
     const paged = await sdk.connectedAccounts.list({ user_ids: ['sdk-user'], limit: 1, order_by: 'created_at', order_direction: 'asc' });
-    assert.deepEqual(paged.items.map((a) => a.id), [accountId]);
+    assert.deepEqual(
+      paged.items.map((a) => a.id),
+      [accountId],
+    );
     assert.ok(paged.next_cursor);
     const page2 = await sdk.connectedAccounts.list({ user_ids: ['sdk-user'], limit: 1, order_direction: 'asc', cursor: paged.next_cursor });
-    assert.deepEqual(page2.items.map((a) => a.id), [second.connected_account_id]);
+    assert.deepEqual(
+      page2.items.map((a) => a.id),
+      [second.connected_account_id],
+    );
 
     const patched = await sdk.connectedAccounts.patch(accountId, { alias: 'work' });
     assert.equal(patched.id, accountId);
@@ -224,7 +242,10 @@ forEachBackend('@composio/client against authlink', (backend) => {
     assert.equal(deleted.success, true);
     await assert.rejects(sdk.connectedAccounts.retrieve(accountId), NotFoundError);
     const after = await sdk.connectedAccounts.list({ user_ids: ['sdk-user'] });
-    assert.deepEqual(after.items.map((a) => a.id), [second.connected_account_id]);
+    assert.deepEqual(
+      after.items.map((a) => a.id),
+      [second.connected_account_id],
+    );
   });
 
   test('connected accounts: revoke at the provider', async () => {

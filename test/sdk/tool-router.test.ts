@@ -14,7 +14,10 @@ forEachBackend('@composio/client tool router', (backend) => {
   let sdk: Composio;
   before(async () => {
     upstream = await startEchoUpstream();
-    t = await startTestApp(backend, { listen: true, env: { AUTHLINK_TOOLKITS_DIR: writeToolkitsDir([apiKeyToolkit(upstream.url)]), AUTHLINK_PROXY_ALLOW_PRIVATE: '127.0.0.1' } });
+    t = await startTestApp(backend, {
+      listen: true,
+      env: { AUTHLINK_TOOLKITS_DIR: writeToolkitsDir([apiKeyToolkit(upstream.url)]), AUTHLINK_PROXY_ALLOW_PRIVATE: '127.0.0.1' },
+    });
     sdk = new Composio({ apiKey: t.apiKey, baseURL: t.config.publicUrl });
   });
   after(async () => {
@@ -22,9 +25,11 @@ forEachBackend('@composio/client tool router', (backend) => {
     await upstream.close();
   });
 
-  test('session create, retrieve, toolkits and proxy_execute through the SDK use the user\'s own account', async () => {
+  test("session create, retrieve, toolkits and proxy_execute through the SDK use the user's own account", async () => {
     const ac = await sdk.authConfigs.create({ toolkit: { slug: 'echoapi' }, auth_config: { type: 'use_custom_auth', authScheme: 'API_KEY' } });
-    const state = { authScheme: 'API_KEY', val: { status: 'ACTIVE', api_key: 'alice-key-123' } } as unknown as NonNullable<Parameters<typeof sdk.connectedAccounts.create>[0]['connection']['state']>;
+    const state = { authScheme: 'API_KEY', val: { status: 'ACTIVE', api_key: 'alice-key-123' } } as unknown as NonNullable<
+      Parameters<typeof sdk.connectedAccounts.create>[0]['connection']['state']
+    >;
     const account = await sdk.connectedAccounts.create({ auth_config: { id: ac.auth_config.id }, connection: { user_id: 'alice', state } });
     assert.match(account.id, /^ca_/);
 

@@ -75,12 +75,24 @@ interface Op {
   notImplemented: boolean;
 }
 
-function operations(doc: { paths: Record<string, Record<string, { parameters?: Param[]; requestBody?: { content: Record<string, { schema: Schema }> }; responses?: Record<string, unknown> }>> }): Op[] {
+function operations(doc: {
+  paths: Record<
+    string,
+    Record<string, { parameters?: Param[]; requestBody?: { content: Record<string, { schema: Schema }> }; responses?: Record<string, unknown> }>
+  >;
+}): Op[] {
   const ops: Op[] = [];
   for (const [path, methods] of Object.entries(doc.paths)) {
     for (const [method, op] of Object.entries(methods)) {
       const m = method.toUpperCase() as Op['method'];
-      ops.push({ method: m, path, params: (op.parameters ?? []).filter((p) => p.in === 'path' || p.in === 'query'), body: op.requestBody?.content['application/json']?.schema, label: `${m} ${path}`, notImplemented: '501' in (op.responses ?? {}) });
+      ops.push({
+        method: m,
+        path,
+        params: (op.parameters ?? []).filter((p) => p.in === 'path' || p.in === 'query'),
+        body: op.requestBody?.content['application/json']?.schema,
+        label: `${m} ${path}`,
+        notImplemented: '501' in (op.responses ?? {}),
+      });
     }
   }
   return ops;
@@ -166,7 +178,22 @@ function arbFor(s: Schema, name: string, known: Known): fc.Arbitrary<unknown> {
 }
 
 const headerArb: fc.Arbitrary<Record<string, string>> = fc.dictionary(
-  fc.constantFrom('x-request-id', 'accept', 'accept-language', 'user-agent', 'referer', 'origin', 'cookie', 'x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto', 'forwarded', 'if-none-match', 'range', 'accept-encoding'),
+  fc.constantFrom(
+    'x-request-id',
+    'accept',
+    'accept-language',
+    'user-agent',
+    'referer',
+    'origin',
+    'cookie',
+    'x-forwarded-for',
+    'x-forwarded-host',
+    'x-forwarded-proto',
+    'forwarded',
+    'if-none-match',
+    'range',
+    'accept-encoding',
+  ),
   fc.constantFrom(...HOSTILE_HEADER_VALUES, 'x'.repeat(4000), '*/*', 'application/xml', '../../etc/passwd'),
   { maxKeys: 4 },
 );
@@ -244,7 +271,9 @@ function bodyViolations(s: Schema, at: (string | number)[], out: Violation[]): v
   const name = at.length ? at.join('.') : 'body';
   // One wrong type per field in the systematic pass (rotating, so every kind appears), all of them for the random runs.
   const wrong = wrongTypes(s);
-  wrong.forEach(([t, v], i) => out.push({ where: 'body', at, value: v, why: `${name}: ${t} instead of ${typesOf(s).join('|') || 'anyOf'}`, core: i === at.length % wrong.length }));
+  wrong.forEach(([t, v], i) =>
+    out.push({ where: 'body', at, value: v, why: `${name}: ${t} instead of ${typesOf(s).join('|') || 'anyOf'}`, core: i === at.length % wrong.length }),
+  );
   if (s.anyOf) return; // a value refused by every branch is all we can be sure of
   if (s.enum) out.push({ where: 'body', at, value: 'NOT_ONE_OF_THEM', why: `${name}: outside the enum` });
   const [type] = typesOf(s);
@@ -261,7 +290,13 @@ function bodyViolations(s: Schema, at: (string | number)[], out: Violation[]): v
     if (s.maximum !== undefined) out.push({ where: 'body', at, value: s.maximum + 1, why: `${name}: above the maximum` });
   }
   if (type === 'array') {
-    if (s.maxItems !== undefined) out.push({ where: 'body', at, value: Array.from({ length: s.maxItems + 1 }, () => sample(s.items ?? {})), why: `${name}: more than ${s.maxItems} items` });
+    if (s.maxItems !== undefined)
+      out.push({
+        where: 'body',
+        at,
+        value: Array.from({ length: s.maxItems + 1 }, () => sample(s.items ?? {})),
+        why: `${name}: more than ${s.maxItems} items`,
+      });
     if (s.items) bodyViolations(s.items, [...at, 0], out);
   }
   if (type === 'object') {
@@ -274,7 +309,7 @@ function bodyViolations(s: Schema, at: (string | number)[], out: Violation[]): v
 function paramViolations(p: Param, out: Violation[]): void {
   const s = p.schema;
   const where: Where = p.in;
-  const items = typesOf(s)[0] === 'array' ? s.items ?? {} : s;
+  const items = typesOf(s)[0] === 'array' ? (s.items ?? {}) : s;
   const one = (value: unknown, why: string) => out.push({ where, at: [p.name], value, why: `${p.in} ${p.name}: ${why}` });
   if (items.enum) one(typesOf(s)[0] === 'array' ? ['NOT_ONE_OF_THEM'] : 'NOT_ONE_OF_THEM', 'outside the enum');
   const [type] = typesOf(items);
@@ -287,12 +322,35 @@ function paramViolations(p: Param, out: Violation[]): void {
   if (type === 'boolean') one('maybe', 'not a boolean');
   if (type === 'string' && !items.enum) one(typesOf(s)[0] === 'array' ? ['a\u0000b'] : 'a\u0000b', 'NUL character');
   // Path parameters over 100 characters hit the router's own limit: see the test for them below.
-  if (type === 'string' && items.maxLength !== undefined && (where === 'query' || items.maxLength < 100)) one('x'.repeat(items.maxLength + 1), `longer than ${items.maxLength}`);
+  if (type === 'string' && items.maxLength !== undefined && (where === 'query' || items.maxLength < 100))
+    one('x'.repeat(items.maxLength + 1), `longer than ${items.maxLength}`);
   if (where === 'path' && (s.minLength ?? 0) > 0) one('', 'empty');
-  if (typeof s.maxItems === 'number') one(Array.from({ length: s.maxItems + 1 }, () => String(sample(items))), `more than ${s.maxItems} values`);
+  if (typeof s.maxItems === 'number')
+    one(
+      Array.from({ length: s.maxItems + 1 }, () => String(sample(items))),
+      `more than ${s.maxItems} values`,
+    );
 }
 
-const MALFORMED_JSON = ['{', '{"a":', '[', 'nul', '{"a":1,}', "{'a':1}", '{"a":1}}', '{"a":"\\x"}', 'NaN', '{"a":01}', ' ', '', '\u0000', '{"__proto__":{"polluted":true}}', '{"constructor":{"prototype":{"polluted":true}}}', '['.repeat(100_000) + ']'.repeat(100_000), '"\\ud800"'];
+const MALFORMED_JSON = [
+  '{',
+  '{"a":',
+  '[',
+  'nul',
+  '{"a":1,}',
+  "{'a':1}",
+  '{"a":1}}',
+  '{"a":"\\x"}',
+  'NaN',
+  '{"a":01}',
+  ' ',
+  '',
+  '\u0000',
+  '{"__proto__":{"polluted":true}}',
+  '{"constructor":{"prototype":{"polluted":true}}}',
+  '['.repeat(100_000) + ']'.repeat(100_000),
+  '"\\ud800"',
+];
 
 interface Raw {
   rawBody: string;
@@ -355,7 +413,9 @@ forEachBackend('security: bad input on every endpoint', (backend) => {
   before(async () => {
     upstream = await startQuietUpstream();
     const dir = writeToolkitsDir([apiKeyToolkit(upstream.url)]);
-    t = await startTestApp(backend, { env: { AUTHLINK_TOOLKITS_DIR: dir, AUTHLINK_PROXY_ALLOW_PRIVATE: '127.0.0.1', AUTHLINK_RATE_LIMIT_PER_MINUTE: '10000000', LOG_LEVEL: 'warn' } });
+    t = await startTestApp(backend, {
+      env: { AUTHLINK_TOOLKITS_DIR: dir, AUTHLINK_PROXY_ALLOW_PRIVATE: '127.0.0.1', AUTHLINK_RATE_LIMIT_PER_MINUTE: '10000000', LOG_LEVEL: 'warn' },
+    });
     ops = operations(t.app.swagger() as never);
     changes = await installChangeLog(t);
   });
@@ -376,12 +436,21 @@ forEachBackend('security: bad input on every endpoint', (backend) => {
       webhook = hook.body.id as string;
     }
     await a.patch(`/api/v3.1/webhook_endpoints/${webhook}`, { enabled: true, events: ['*'] });
-    const acct = await a.post('/api/v3.1/connected_accounts', { auth_config: { id: ac.body.auth_config.id }, connection: { user_id: 'fuzz-user', state: { authScheme: 'API_KEY', val: { api_key: 'fuzz-key-0123456789' } } } });
+    const acct = await a.post('/api/v3.1/connected_accounts', {
+      auth_config: { id: ac.body.auth_config.id },
+      connection: { user_id: 'fuzz-user', state: { authScheme: 'API_KEY', val: { api_key: 'fuzz-key-0123456789' } } },
+    });
     assert.equal(acct.status, 201, acct.text);
     const deliveries = await a.get(`/api/v3.1/webhook_endpoints/${webhook}/deliveries?limit=1`);
     const session = await a.post('/api/v3.1/tool_router/session', { user_id: 'fuzz-user' });
     assert.equal(session.status, 201, session.text);
-    return { authConfig: ac.body.auth_config.id as string, webhook: webhook!, account: acct.body.id as string, delivery: deliveries.body.items[0].id as string, session: session.body.session_id as string };
+    return {
+      authConfig: ac.body.auth_config.id as string,
+      webhook: webhook!,
+      account: acct.body.id as string,
+      delivery: deliveries.body.items[0].id as string,
+      session: session.body.session_id as string,
+    };
   }
 
   function knownValues(ids: Awaited<ReturnType<typeof seed>>): { known: Known; pathKnown: (op: Op) => (name: string) => string } {
@@ -407,16 +476,18 @@ forEachBackend('security: bad input on every endpoint', (backend) => {
       authScheme: ['API_KEY'],
       api_key: ['fuzz-key-abcdefghij'],
     };
-    const pathKnown = (op: Op) => (name: string): string => {
-      if (name === 'nanoid' && op.path.includes('/auth_configs/')) return ids.authConfig;
-      if (name === 'nanoid' || name === 'nanoId') return ids.account;
-      if (name === 'id') return ids.webhook;
-      if (name === 'delivery_id') return ids.delivery;
-      if (name === 'session_id') return ids.session;
-      if (name === 'slug') return 'echoapi';
-      if (name === 'status') return 'ENABLED';
-      return 'x';
-    };
+    const pathKnown =
+      (op: Op) =>
+      (name: string): string => {
+        if (name === 'nanoid' && op.path.includes('/auth_configs/')) return ids.authConfig;
+        if (name === 'nanoid' || name === 'nanoId') return ids.account;
+        if (name === 'id') return ids.webhook;
+        if (name === 'delivery_id') return ids.delivery;
+        if (name === 'session_id') return ids.session;
+        if (name === 'slug') return 'echoapi';
+        if (name === 'status') return 'ENABLED';
+        return 'x';
+      };
     return { known, pathKnown };
   }
 
@@ -449,7 +520,10 @@ forEachBackend('security: bad input on every endpoint', (backend) => {
     await api(t).patch(`/api/v3.1/auth_configs/${ac.body.auth_config.id}`, {});
     await t.runtime.database.db.deleteFrom('auth_configs').where('id', '=', ac.body.auth_config.id).execute();
     const seen = await changes.since(mark);
-    assert.deepEqual(seen.map((c) => c.split(' ').slice(0, 2).join(' ')), ['I auth_configs', 'U auth_configs', 'U auth_configs', 'D auth_configs']);
+    assert.deepEqual(
+      seen.map((c) => c.split(' ').slice(0, 2).join(' ')),
+      ['I auth_configs', 'U auth_configs', 'U auth_configs', 'D auth_configs'],
+    );
     const next = await changes.mark();
     assert.equal((await api(t).post('/api/v3.1/connected_accounts/link', { auth_config_id: 'ac_nope', user_id: 'u' })).status, 404);
     assert.deepEqual(await changes.since(next), []);
@@ -507,12 +581,25 @@ forEachBackend('security: bad input on every endpoint', (backend) => {
   });
 
   test('hostile, missing or near-miss API keys on every route: 401 envelope, nothing written', async () => {
-    const keys = [...HOSTILE_HEADER_VALUES, t.apiKey.slice(0, -1) + (t.apiKey.endsWith('A') ? 'B' : 'A'), t.apiKey.toLowerCase(), ` ${t.apiKey}`, `${t.apiKey},${t.apiKey}`, t.apiKey + 'x', 'ak_' + 'A'.repeat(10_000)];
+    const keys = [
+      ...HOSTILE_HEADER_VALUES,
+      t.apiKey.slice(0, -1) + (t.apiKey.endsWith('A') ? 'B' : 'A'),
+      t.apiKey.toLowerCase(),
+      ` ${t.apiKey}`,
+      `${t.apiKey},${t.apiKey}`,
+      t.apiKey + 'x',
+      'ak_' + 'A'.repeat(10_000),
+    ];
     const mark = await changes.mark();
     for (const op of ops) {
       for (const key of keys) {
         const url = op.path.replace(/\{(\w+)\}/g, 'x');
-        const res = await send(t, { method: op.method, url, headers: { 'x-api-key': key, ...(op.body ? { 'content-type': 'application/json' } : {}) }, ...(op.body ? { payload: '{}' } : {}) });
+        const res = await send(t, {
+          method: op.method,
+          url,
+          headers: { 'x-api-key': key, ...(op.body ? { 'content-type': 'application/json' } : {}) },
+          ...(op.body ? { payload: '{}' } : {}),
+        });
         assert.equal(res.statusCode, 401, `${op.label} key=${JSON.stringify(key).slice(0, 40)}: ${res.body.slice(0, 200)}`);
         assertEnvelope(res, op.label);
       }
@@ -531,7 +618,12 @@ forEachBackend('security: bad input on every endpoint', (backend) => {
       assertEnvelope(res, op.label);
       assert.equal(JSON.parse(res.body).error.slug, 'Request_PayloadTooLarge');
       for (const length of ['1', '500', '-1']) {
-        const wrong = await send(t, { method: op.method, url, headers: { 'x-api-key': t.apiKey, 'content-type': 'application/json', 'content-length': length }, payload: '{"a":1}' });
+        const wrong = await send(t, {
+          method: op.method,
+          url,
+          headers: { 'x-api-key': t.apiKey, 'content-type': 'application/json', 'content-length': length },
+          payload: '{"a":1}',
+        });
         assert.equal(wrong.statusCode, 400, `${op.label} content-length ${length}: ${wrong.body.slice(0, 200)}`);
         assertEnvelope(wrong, op.label);
       }
@@ -541,7 +633,11 @@ forEachBackend('security: bad input on every endpoint', (backend) => {
   test('the hosted page and the OAuth callback: garbage cookies, tokens, params and bodies -> 4xx HTML, no redirect, nothing written', async () => {
     // A real opened link: its cookie is valid, its CSRF token is never sent below.
     const ac = await api(t).post('/api/v3.1/auth_configs', { toolkit: { slug: 'echoapi' }, auth_config: { type: 'use_custom_auth', authScheme: 'API_KEY' } });
-    const link = await api(t).post('/api/v3.1/connected_accounts/link', { auth_config_id: ac.body.auth_config.id, user_id: 'page-user', callback_url: 'https://app.example.com/cb' });
+    const link = await api(t).post('/api/v3.1/connected_accounts/link', {
+      auth_config_id: ac.body.auth_config.id,
+      user_id: 'page-user',
+      callback_url: 'https://app.example.com/cb',
+    });
     const opened = await send(t, { method: 'GET', url: new URL(link.body.redirect_url).pathname });
     assert.equal(opened.statusCode, 303);
     const realCookie = String(opened.headers['set-cookie']).split(';')[0].split('=').slice(1).join('=');
@@ -556,76 +652,95 @@ forEachBackend('security: bad input on every endpoint', (backend) => {
     );
     const routeArb = fc.constantFrom('token', 'page', 'authorize', 'submit', 'cancel', 'callback', 'unknown');
     const bodyArb = fc.oneof(
-      fc.dictionary(fc.constantFrom('csrf', 'api_key', 'workspace', 'redirect_uri', 'next', 'callback_url', '__proto__', 'x'), hostileText(0, 300), { maxKeys: 4 }).map((d) => ({ ct: 'application/x-www-form-urlencoded', payload: new URLSearchParams(d as Record<string, string>).toString() })),
+      fc
+        .dictionary(fc.constantFrom('csrf', 'api_key', 'workspace', 'redirect_uri', 'next', 'callback_url', '__proto__', 'x'), hostileText(0, 300), {
+          maxKeys: 4,
+        })
+        .map((d) => ({ ct: 'application/x-www-form-urlencoded', payload: new URLSearchParams(d as Record<string, string>).toString() })),
       fc.constantFrom(...MALFORMED_JSON.slice(0, 12)).map((p) => ({ ct: 'application/json', payload: p })),
       fc.constant({ ct: 'application/xml', payload: '<a/>' }),
       fc.constant({ ct: 'text/plain', payload: 'csrf=x' }),
       fc.constant({ ct: 'application/x-www-form-urlencoded', payload: 'csrf=' + 'x'.repeat(1024 * 1024 + 1) }),
     );
-    const queryArb = fc.dictionary(fc.constantFrom('state', 'code', 'error', 'error_description', 'iss', 'redirect_uri', 'next', 'callback_url', 'url'), hostileText(0, 300), { maxKeys: 4 });
+    const queryArb = fc.dictionary(
+      fc.constantFrom('state', 'code', 'error', 'error_description', 'iss', 'redirect_uri', 'next', 'callback_url', 'url'),
+      hostileText(0, 300),
+      { maxKeys: 4 },
+    );
     await assertProperty(
       // Tokens over 100 characters hit the router's parameter limit: see the test for them below.
-      fc.asyncProperty(routeArb, cookieArb, fc.option(bodyArb, { nil: undefined }), queryArb, hostileText(1, 100).filter((s) => enc(s).length <= 100), fc.boolean(), async (route, cookie, body, query, token, withCookie) => {
-        const qs = Object.entries(query).map(([k, v]) => `${k}=${enc(v)}`).join('&');
-        const { method, url } = {
-          token: { method: 'GET', url: `/link/${enc(token)}` },
-          page: { method: 'GET', url: `/link?${qs}` },
-          authorize: { method: 'POST', url: '/link/authorize' },
-          submit: { method: 'POST', url: '/link/submit' },
-          cancel: { method: 'POST', url: '/link/cancel' },
-          callback: { method: 'GET', url: `/api/v3.1/toolkits/auth/callback?${qs}` },
-          unknown: { method: 'GET', url: `/link/${enc(token)}/${enc(token)}` },
-        }[route] as { method: 'GET' | 'POST'; url: string };
-        const headers: Record<string, string> = withCookie ? { cookie: `authlink_link=${cookie}` } : {};
-        const opts: InjectOptions = { method, url, headers };
-        if (method === 'POST') {
-          const b = body ?? { ct: 'application/x-www-form-urlencoded', payload: 'csrf=forged' };
-          headers['content-type'] = b.ct;
-          opts.payload = b.payload;
-        }
-        const label = `${method} ${url.slice(0, 120)} cookie=${withCookie ? cookie.slice(0, 60) : '-'} body=${String(opts.payload ?? '').slice(0, 80)}`;
-        const mark = await changes.mark();
-        const res = await send(t, opts);
-        if (route === 'page' && withCookie && cookie === realCookie) {
-          assert.equal(res.statusCode, 200, `${label}: the page itself`); // the rightful browser, whatever the query says
-          return;
-        }
-        assert.ok(res.statusCode >= 400 && res.statusCode < 500, `${label}: ${res.statusCode} ${res.body.slice(0, 200)}`);
-        assert.match(String(res.headers['content-type']), /^text\/html/, `${label}: HTML`);
-        assert.match(String(res.headers['content-security-policy']), /default-src 'none'/, `${label}: CSP`);
-        assert.equal(res.headers.location, undefined, `${label}: no redirect`);
-        for (const v of [...Object.values(query), token]) if (/[<>"']/.test(v)) assert.ok(!res.body.includes(v), `${label}: raw ${JSON.stringify(v)} in the page`);
-        assert.deepEqual(await changes.since(mark), [], `${label}: changed the database`);
-      }),
+      fc.asyncProperty(
+        routeArb,
+        cookieArb,
+        fc.option(bodyArb, { nil: undefined }),
+        queryArb,
+        hostileText(1, 100).filter((s) => enc(s).length <= 100),
+        fc.boolean(),
+        async (route, cookie, body, query, token, withCookie) => {
+          const qs = Object.entries(query)
+            .map(([k, v]) => `${k}=${enc(v)}`)
+            .join('&');
+          const { method, url } = {
+            token: { method: 'GET', url: `/link/${enc(token)}` },
+            page: { method: 'GET', url: `/link?${qs}` },
+            authorize: { method: 'POST', url: '/link/authorize' },
+            submit: { method: 'POST', url: '/link/submit' },
+            cancel: { method: 'POST', url: '/link/cancel' },
+            callback: { method: 'GET', url: `/api/v3.1/toolkits/auth/callback?${qs}` },
+            unknown: { method: 'GET', url: `/link/${enc(token)}/${enc(token)}` },
+          }[route] as { method: 'GET' | 'POST'; url: string };
+          const headers: Record<string, string> = withCookie ? { cookie: `authlink_link=${cookie}` } : {};
+          const opts: InjectOptions = { method, url, headers };
+          if (method === 'POST') {
+            const b = body ?? { ct: 'application/x-www-form-urlencoded', payload: 'csrf=forged' };
+            headers['content-type'] = b.ct;
+            opts.payload = b.payload;
+          }
+          const label = `${method} ${url.slice(0, 120)} cookie=${withCookie ? cookie.slice(0, 60) : '-'} body=${String(opts.payload ?? '').slice(0, 80)}`;
+          const mark = await changes.mark();
+          const res = await send(t, opts);
+          if (route === 'page' && withCookie && cookie === realCookie) {
+            assert.equal(res.statusCode, 200, `${label}: the page itself`); // the rightful browser, whatever the query says
+            return;
+          }
+          assert.ok(res.statusCode >= 400 && res.statusCode < 500, `${label}: ${res.statusCode} ${res.body.slice(0, 200)}`);
+          assert.match(String(res.headers['content-type']), /^text\/html/, `${label}: HTML`);
+          assert.match(String(res.headers['content-security-policy']), /default-src 'none'/, `${label}: CSP`);
+          assert.equal(res.headers.location, undefined, `${label}: no redirect`);
+          for (const v of [...Object.values(query), token])
+            if (/[<>"']/.test(v)) assert.ok(!res.body.includes(v), `${label}: raw ${JSON.stringify(v)} in the page`);
+          assert.deepEqual(await changes.since(mark), [], `${label}: changed the database`);
+        },
+      ),
       { seed: SEED, numRuns: RUNS_HOSTED_PAGE },
     );
   });
 
-  test(
-    'a path with a malformed percent-encoding, or a path parameter over 100 characters -> 4xx in the envelope',
-    async () => {
-      for (const url of ['/api/v3.1/connected_accounts/%ED%A0%80', '/api/v3.1/connected_accounts/%zz', '/api/v3.1/auth_configs/%E0%A4%A', `/api/v3.1/toolkits/${'a'.repeat(101)}`, `/api/v3.1/connected_accounts/${'a'.repeat(300)}/status`]) {
-        const res = await send(t, { method: 'GET', url, headers: { 'x-api-key': t.apiKey } });
-        assert.ok(res.statusCode >= 400 && res.statusCode < 500, `${url}: ${res.statusCode}`);
-        assertEnvelope(res, url);
-      }
-      const page = await send(t, { method: 'GET', url: '/link/%ED%A0%80' });
-      assert.equal(page.statusCode, 400);
-      assert.match(String(page.headers['content-type']), /^text\/html/);
-    },
-  );
-  test(
-    'a proxy call refused before anything is sent does not mark the account as used',
-    async () => {
-      const ids = await seed();
-      await t.runtime.database.db.updateTable('connected_accounts').set({ last_used_at: null }).where('id', '=', ids.account).execute();
-      const res = await api(t).post('/api/v3.1/tools/execute/proxy', { connected_account_id: ids.account, endpoint: '//evil.example/steal', method: 'GET' });
-      assert.equal(res.status, 400);
-      await new Promise((r) => setTimeout(r, 200));
-      const row = await t.runtime.store.accounts.get(t.projectId, ids.account);
-      assert.equal(row?.last_used_at, null);
-    },
-  );
+  test('a path with a malformed percent-encoding, or a path parameter over 100 characters -> 4xx in the envelope', async () => {
+    for (const url of [
+      '/api/v3.1/connected_accounts/%ED%A0%80',
+      '/api/v3.1/connected_accounts/%zz',
+      '/api/v3.1/auth_configs/%E0%A4%A',
+      `/api/v3.1/toolkits/${'a'.repeat(101)}`,
+      `/api/v3.1/connected_accounts/${'a'.repeat(300)}/status`,
+    ]) {
+      const res = await send(t, { method: 'GET', url, headers: { 'x-api-key': t.apiKey } });
+      assert.ok(res.statusCode >= 400 && res.statusCode < 500, `${url}: ${res.statusCode}`);
+      assertEnvelope(res, url);
+    }
+    const page = await send(t, { method: 'GET', url: '/link/%ED%A0%80' });
+    assert.equal(page.statusCode, 400);
+    assert.match(String(page.headers['content-type']), /^text\/html/);
+  });
+  test('a proxy call refused before anything is sent does not mark the account as used', async () => {
+    const ids = await seed();
+    await t.runtime.database.db.updateTable('connected_accounts').set({ last_used_at: null }).where('id', '=', ids.account).execute();
+    const res = await api(t).post('/api/v3.1/tools/execute/proxy', { connected_account_id: ids.account, endpoint: '//evil.example/steal', method: 'GET' });
+    assert.equal(res.status, 400);
+    await new Promise((r) => setTimeout(r, 200));
+    const row = await t.runtime.store.accounts.get(t.projectId, ids.account);
+    assert.equal(row?.last_used_at, null);
+  });
 });
 
 test('src/http frameworkErrors, once passed to Fastify(): bad percent-encodings and over-long path parameters get the envelope (API) or an HTML page (hosted page)', async () => {

@@ -24,7 +24,13 @@ function pathOps(doc: { paths: Record<string, Record<string, { requestBody?: { c
   const ops: Op[] = [];
   for (const [path, methods] of Object.entries(doc.paths)) {
     if (!/\{\w+\}/.test(path)) continue;
-    for (const [m, op] of Object.entries(methods)) ops.push({ method: m.toUpperCase() as Op['method'], path, label: `${m.toUpperCase()} ${path}`, bodySchema: op.requestBody?.content['application/json']?.schema });
+    for (const [m, op] of Object.entries(methods))
+      ops.push({
+        method: m.toUpperCase() as Op['method'],
+        path,
+        label: `${m.toUpperCase()} ${path}`,
+        bodySchema: op.requestBody?.content['application/json']?.schema,
+      });
   }
   return ops;
 }
@@ -70,13 +76,26 @@ forEachBackend('security: isolation', (backend) => {
   });
 
   /** An ACTIVE echoapi account of project A whose key names it. */
-  async function account(userId: string, key: string, shared?: { allow_all_users?: boolean; allowed_user_ids?: string[]; not_allowed_user_ids?: string[] }): Promise<string> {
+  async function account(
+    userId: string,
+    key: string,
+    shared?: { allow_all_users?: boolean; allowed_user_ids?: string[]; not_allowed_user_ids?: string[] },
+  ): Promise<string> {
     if (shared) {
-      const r = await t.app.services.links.createLegacy(t.projectId, { authConfigId: acId, userId, accountType: 'SHARED', experimental: { acl_config_for_shared: shared }, stateVal: { api_key: key } });
+      const r = await t.app.services.links.createLegacy(t.projectId, {
+        authConfigId: acId,
+        userId,
+        accountType: 'SHARED',
+        experimental: { acl_config_for_shared: shared },
+        stateVal: { api_key: key },
+      });
       assert.equal(r.status, 'ACTIVE');
       return r.accountId;
     }
-    const res = await api(t).post('/api/v3.1/connected_accounts', { auth_config: { id: acId }, connection: { user_id: userId, state: { authScheme: 'API_KEY', val: { api_key: key } } } });
+    const res = await api(t).post('/api/v3.1/connected_accounts', {
+      auth_config: { id: acId },
+      connection: { user_id: userId, state: { authScheme: 'API_KEY', val: { api_key: key } } },
+    });
     assert.equal(res.status, 201, res.text);
     return res.body.id;
   }
@@ -102,7 +121,13 @@ forEachBackend('security: isolation', (backend) => {
         if (name === 'slug') return 'echoapi';
         throw new Error(`no value for {${name}} in ${op.path}: add it to the isolation matrix`);
       });
-    const MISSING = { authConfig: 'ac_000000000000', account: 'ca_000000000000', webhook: 'we_000000000000', delivery: 'whd_000000000000', session: 'trs_000000000000' };
+    const MISSING = {
+      authConfig: 'ac_000000000000',
+      account: 'ca_000000000000',
+      webhook: 'we_000000000000',
+      delivery: 'whd_000000000000',
+      session: 'trs_000000000000',
+    };
     const normalise = (body: any, values: Record<string, string>) => {
       let text = JSON.stringify({ ...body.error, request_id: undefined });
       for (const [k, v] of Object.entries(values)) text = text.split(v).join(`<${k}>`);
@@ -117,7 +142,13 @@ forEachBackend('security: isolation', (backend) => {
       for (const prefix of ['/api/v3.1', '/api/v3']) {
         for (const op of ops) {
           const body = BODIES[op.label] ?? (op.bodySchema ? {} : undefined);
-          const call = (url: string) => send(t, { method: op.method, url: prefix + url.slice('/api/v3.1'.length), headers: { 'x-api-key': b.apiKey, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) }, ...(body !== undefined ? { payload: JSON.stringify(body) } : {}) });
+          const call = (url: string) =>
+            send(t, {
+              method: op.method,
+              url: prefix + url.slice('/api/v3.1'.length),
+              headers: { 'x-api-key': b.apiKey, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+              ...(body !== undefined ? { payload: JSON.stringify(body) } : {}),
+            });
           const foreign = await call(fill(op, ids as never));
           const missing = await call(fill(op, MISSING));
           const label = `${op.label} under ${prefix}`;
@@ -140,7 +171,10 @@ forEachBackend('security: isolation', (backend) => {
       const asB = api(t, b.apiKey);
       const notFound = [
         await asB.post('/api/v3.1/connected_accounts/link', { auth_config_id: ids.authConfig, user_id: 'iso-user' }),
-        await asB.post('/api/v3.1/connected_accounts', { auth_config: { id: ids.authConfig }, connection: { user_id: 'iso-user', state: { authScheme: 'API_KEY', val: { api_key: 'x-0123456789' } } } }),
+        await asB.post('/api/v3.1/connected_accounts', {
+          auth_config: { id: ids.authConfig },
+          connection: { user_id: 'iso-user', state: { authScheme: 'API_KEY', val: { api_key: 'x-0123456789' } } },
+        }),
         await asB.post('/api/v3.1/tools/execute/proxy', { connected_account_id: ids.account, endpoint: '/steal', method: 'GET' }),
       ];
       for (const r of notFound) assert.equal(r.status, 404, r.text);
@@ -154,7 +188,12 @@ forEachBackend('security: isolation', (backend) => {
       assert.equal(own.status, 201);
       const patched = await asB.patch(`/api/v3.1/tool_router/session/${own.body.session_id}`, { connected_accounts: { echoapi: ids.account } });
       assert.equal(patched.status, 400);
-      const chosen = await asB.post(`/api/v3.1/tool_router/session/${own.body.session_id}/proxy_execute`, { toolkit_slug: 'echoapi', endpoint: '/steal', method: 'GET', connected_account_id: ids.account });
+      const chosen = await asB.post(`/api/v3.1/tool_router/session/${own.body.session_id}/proxy_execute`, {
+        toolkit_slug: 'echoapi',
+        endpoint: '/steal',
+        method: 'GET',
+        connected_account_id: ids.account,
+      });
       assert.ok(chosen.status === 403 || chosen.status === 404, chosen.text);
       assert.equal(upstream.seen.length, seenUpstream, 'nothing reached the upstream');
       // Lists and filters.
@@ -201,7 +240,7 @@ forEachBackend('security: isolation', (backend) => {
     before(async () => {
       const make = async (name: string, owner: string, type: Acct['type'], acl?: Acct['acl']) => {
         const key = `key-${name}-${'0'.repeat(12)}`;
-        accounts[name] = { id: await account(owner, key, type === 'SHARED' ? acl ?? {} : undefined), key, owner, type, acl };
+        accounts[name] = { id: await account(owner, key, type === 'SHARED' ? (acl ?? {}) : undefined), key, owner, type, acl };
       };
       await make('alicePrivate', 'alice', 'PRIVATE');
       await make('bobPrivate', 'bob', 'PRIVATE');
@@ -212,12 +251,17 @@ forEachBackend('security: isolation', (backend) => {
 
     async function proxyVia(session: string, extra: Record<string, unknown> = {}) {
       const seen = upstream.seen.length;
-      const res = await api(t).post(`/api/v3.1/tool_router/session/${session}/proxy_execute`, { toolkit_slug: 'echoapi', endpoint: '/whoami', method: 'GET', ...extra });
+      const res = await api(t).post(`/api/v3.1/tool_router/session/${session}/proxy_execute`, {
+        toolkit_slug: 'echoapi',
+        endpoint: '/whoami',
+        method: 'GET',
+        ...extra,
+      });
       const keys = upstream.seen.slice(seen).map((r) => String(r.headers['x-api-key']));
       return { status: res.status, keys, used: res.headers['x-authlink-connected-account-id'] as string | undefined, body: res.body };
     }
 
-    test('pinned at creation: allowed exactly per the rule, and then the upstream gets that account\'s key and no other', async () => {
+    test("pinned at creation: allowed exactly per the rule, and then the upstream gets that account's key and no other", async () => {
       for (const user of USERS) {
         for (const [name, a] of Object.entries(accounts)) {
           const res = await api(t).post('/api/v3.1/tool_router/session', { user_id: user, connected_accounts: { echoapi: a.id } });
@@ -246,7 +290,7 @@ forEachBackend('security: isolation', (backend) => {
       }
     });
 
-    test('unpinned sessions use only the user\'s own PRIVATE account, never a SHARED one, not even when asked for it by id', async () => {
+    test("unpinned sessions use only the user's own PRIVATE account, never a SHARED one, not even when asked for it by id", async () => {
       for (const user of USERS) {
         const s = await api(t).post('/api/v3.1/tool_router/session', { user_id: user });
         assert.equal(s.status, 201);
@@ -275,7 +319,7 @@ forEachBackend('security: isolation', (backend) => {
       }
     });
 
-    test('links made through a session are for the session\'s user only', async () => {
+    test("links made through a session are for the session's user only", async () => {
       const s = await api(t).post('/api/v3.1/tool_router/session', { user_id: 'alice' });
       const link = await api(t).post(`/api/v3.1/tool_router/session/${s.body.session_id}/link`, { toolkit: 'echoapi', user_id: 'bob' });
       assert.equal(link.status, 201, link.text);

@@ -18,7 +18,12 @@ forEachBackend('security: races', (backend) => {
   before(async () => {
     upstream = await startQuietUpstream();
     t = await startTestApp(backend, {
-      env: { AUTHLINK_TOOLKITS_DIR: writeToolkitsDir([apiKeyToolkit(upstream.url)]), AUTHLINK_PROXY_ALLOW_PRIVATE: '127.0.0.1', AUTHLINK_RATE_LIMIT_PER_MINUTE: '10000000', LOG_LEVEL: 'warn' },
+      env: {
+        AUTHLINK_TOOLKITS_DIR: writeToolkitsDir([apiKeyToolkit(upstream.url)]),
+        AUTHLINK_PROXY_ALLOW_PRIVATE: '127.0.0.1',
+        AUTHLINK_RATE_LIMIT_PER_MINUTE: '10000000',
+        LOG_LEVEL: 'warn',
+      },
     });
     const ac = await api(t).post('/api/v3.1/auth_configs', { toolkit: { slug: 'echoapi' }, auth_config: { type: 'use_custom_auth', authScheme: 'API_KEY' } });
     acId = ac.body.auth_config.id;
@@ -31,7 +36,10 @@ forEachBackend('security: races', (backend) => {
   });
 
   async function account(userId: string, alias?: string): Promise<string> {
-    const res = await api(t).post('/api/v3.1/connected_accounts', { auth_config: { id: acId }, connection: { user_id: userId, alias, state: { authScheme: 'API_KEY', val: { api_key: `key-${userId}-0123456789` } } } });
+    const res = await api(t).post('/api/v3.1/connected_accounts', {
+      auth_config: { id: acId },
+      connection: { user_id: userId, alias, state: { authScheme: 'API_KEY', val: { api_key: `key-${userId}-0123456789` } } },
+    });
     assert.equal(res.status, 201, res.text);
     return res.body.id;
   }
@@ -61,9 +69,16 @@ forEachBackend('security: races', (backend) => {
     await Promise.all(clients);
     const before = seen.filter((s) => !s.startedAfterRevoke);
     const afterRevoke = seen.filter((s) => s.startedAfterRevoke);
-    assert.ok(before.some((s) => s.status === 200), 'the key worked before');
+    assert.ok(
+      before.some((s) => s.status === 200),
+      'the key worked before',
+    );
     assert.ok(afterRevoke.length > 30, `${afterRevoke.length} requests after the revocation`);
-    assert.deepEqual([...new Set(seen.map((s) => s.status))].filter((s) => s !== 200 && s !== 401), [], 'only 200 or 401');
+    assert.deepEqual(
+      [...new Set(seen.map((s) => s.status))].filter((s) => s !== 200 && s !== 401),
+      [],
+      'only 200 or 401',
+    );
     const accepted = afterRevoke.filter((s) => s.status !== 401);
     assert.equal(accepted.length, 0, `${accepted.length} of ${afterRevoke.length} requests started after the revocation were accepted`);
   });
@@ -102,9 +117,12 @@ forEachBackend('security: races', (backend) => {
 
   test('a revoked key stays refused in this process, also when it was cached and used a moment before', async () => {
     const { record, apiKey } = await t.app.services.apiKeys.create(t.projectId, 'cached', new Date());
-    for (let i = 0; i < 5; i++) assert.equal((await send(t, { method: 'GET', url: '/api/v3.1/toolkits?limit=1', headers: { 'x-api-key': apiKey } })).statusCode, 200);
+    for (let i = 0; i < 5; i++)
+      assert.equal((await send(t, { method: 'GET', url: '/api/v3.1/toolkits?limit=1', headers: { 'x-api-key': apiKey } })).statusCode, 200);
     await t.app.services.apiKeys.revoke(record.id, new Date());
-    const after = await Promise.all(Array.from({ length: 20 }, () => send(t, { method: 'GET', url: '/api/v3.1/toolkits?limit=1', headers: { 'x-api-key': apiKey } })));
+    const after = await Promise.all(
+      Array.from({ length: 20 }, () => send(t, { method: 'GET', url: '/api/v3.1/toolkits?limit=1', headers: { 'x-api-key': apiKey } })),
+    );
     assert.deepEqual([...new Set(after.map((r) => r.statusCode))], [401]);
     // The project's other key is unaffected.
     assert.equal((await api(t).get('/api/v3.1/toolkits?limit=1')).status, 200);
@@ -118,7 +136,12 @@ forEachBackend('security: races', (backend) => {
       assert.deepEqual(results.map((r) => r.status).sort(), [200, 409], `round ${round}: ${results.map((r) => r.text).join(' | ')}`);
       const conflict = results.find((r) => r.status === 409)!;
       assert.equal(conflict.body.error.slug, 'ConnectedAccount_AliasTaken');
-      const rows = await t.runtime.database.db.selectFrom('connected_accounts').select(['id', 'alias']).where('user_id', '=', user).where('deleted_at', 'is', null).execute();
+      const rows = await t.runtime.database.db
+        .selectFrom('connected_accounts')
+        .select(['id', 'alias'])
+        .where('user_id', '=', user)
+        .where('deleted_at', 'is', null)
+        .execute();
       assert.deepEqual(rows.filter((r) => r.alias === 'shared-name').length, 1, 'one account holds the alias');
       const loser = rows.find((r) => r.alias !== 'shared-name')!;
       assert.ok(['first', 'second'].includes(loser.alias!), 'the other one kept its alias');
@@ -135,7 +158,13 @@ forEachBackend('security: races', (backend) => {
     const ok = results.filter((r) => r.status === 200 || r.status === 201);
     assert.equal(ok.length, 1, results.map((r) => r.status).join(','));
     assert.deepEqual([...new Set(results.filter((r) => !ok.includes(r)).map((r) => r.status))], [409]);
-    const holders = await t.runtime.database.db.selectFrom('connected_accounts').select('id').where('user_id', '=', user).where('alias', '=', 'prime').where('deleted_at', 'is', null).execute();
+    const holders = await t.runtime.database.db
+      .selectFrom('connected_accounts')
+      .select('id')
+      .where('user_id', '=', user)
+      .where('alias', '=', 'prime')
+      .where('deleted_at', 'is', null)
+      .execute();
     assert.equal(holders.length, 1);
   });
 
@@ -155,7 +184,10 @@ forEachBackend('security: races', (backend) => {
     assert.equal(events.filter((e) => e.type === 'connected_account.disabled').length, wants.filter((w) => !w).length);
     for (const e of events) assert.equal(e.account.is_disabled, e.type === 'connected_account.disabled', 'each event carries the state it announces');
     const last = events.filter((e) => e.account.updated_at === row.updated_at);
-    assert.ok(last.some((e) => e.account.is_disabled === (row.is_disabled === 1)), 'the final row is the one an event announced');
+    assert.ok(
+      last.some((e) => e.account.is_disabled === (row.is_disabled === 1)),
+      'the final row is the one an event announced',
+    );
     // The proxy agrees with the flag.
     const proxied = await api(t).post('/api/v3.1/tools/execute/proxy', { connected_account_id: id, endpoint: '/ping', method: 'GET' });
     if (row.is_disabled) assert.equal(proxied.status, 409, proxied.text);
@@ -183,7 +215,10 @@ forEachBackend('security: races', (backend) => {
     deleted = true;
     await Promise.all(running);
     assert.equal(del.status, 200);
-    assert.deepEqual([...new Set(flips.map((f) => f.status))].filter((s) => s !== 200 && s !== 404), []);
+    assert.deepEqual(
+      [...new Set(flips.map((f) => f.status))].filter((s) => s !== 200 && s !== 404),
+      [],
+    );
     assert.deepEqual([...new Set(flips.filter((f) => f.afterDelete).map((f) => f.status))], [404]);
     const raw = await t.runtime.database.db.selectFrom('connected_accounts').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
     assert.ok(raw.deleted_at);
@@ -200,14 +235,23 @@ forEachBackend('security: races', (backend) => {
   });
 
   test('the credential form submitted 8 times at once: one account, one success, the rest "already used"', async () => {
-    const link = await api(t).post('/api/v3.1/connected_accounts/link', { auth_config_id: acId, user_id: 'submit-race', callback_url: 'https://app.example.com/done' });
+    const link = await api(t).post('/api/v3.1/connected_accounts/link', {
+      auth_config_id: acId,
+      user_id: 'submit-race',
+      callback_url: 'https://app.example.com/done',
+    });
     const opened = await send(t, { method: 'GET', url: new URL(link.body.redirect_url).pathname });
     const cookie = String(opened.headers['set-cookie']).split(';')[0];
     const page = await send(t, { method: 'GET', url: '/link', headers: { cookie } });
     const csrf = /name="csrf" value="([^"]+)"/.exec(page.body)![1];
     const submits = await Promise.all(
       Array.from({ length: 8 }, (_, i) =>
-        send(t, { method: 'POST', url: '/link/submit', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, payload: new URLSearchParams({ csrf, api_key: `race-key-${i}-0123456789` }).toString() }),
+        send(t, {
+          method: 'POST',
+          url: '/link/submit',
+          headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+          payload: new URLSearchParams({ csrf, api_key: `race-key-${i}-0123456789` }).toString(),
+        }),
       ),
     );
     assert.deepEqual(submits.map((r) => r.statusCode).sort(), [303, ...Array(7).fill(409)]);

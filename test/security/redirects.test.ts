@@ -105,9 +105,13 @@ forEachBackend('security: OAuth and redirect safety', (backend) => {
     t = await startTestApp(backend, { listen: true, env: { AUTHLINK_TOOLKITS_DIR: dir, AUTHLINK_ALLOW_INSECURE_OAUTH: '1', LOG_LEVEL: 'warn' } });
     base = t.config.publicUrl;
     op.redirectUris = [`${base}/api/v3.1/toolkits/auth/callback`];
-    const ac = await api(t).post('/api/v3.1/auth_configs', { toolkit: { slug: 'localoidc' }, auth_config: { type: 'use_custom_auth', authScheme: 'OAUTH2', credentials: { client_id: op.clientId, client_secret: op.clientSecret } } });
+    const ac = await api(t).post('/api/v3.1/auth_configs', {
+      toolkit: { slug: 'localoidc' },
+      auth_config: { type: 'use_custom_auth', authScheme: 'OAUTH2', credentials: { client_id: op.clientId, client_secret: op.clientSecret } },
+    });
     oauthAc = ac.body.auth_config.id;
-    keyAc = (await api(t).post('/api/v3.1/auth_configs', { toolkit: { slug: 'echoapi' }, auth_config: { type: 'use_custom_auth', authScheme: 'API_KEY' } })).body.auth_config.id;
+    keyAc = (await api(t).post('/api/v3.1/auth_configs', { toolkit: { slug: 'echoapi' }, auth_config: { type: 'use_custom_auth', authScheme: 'API_KEY' } }))
+      .body.auth_config.id;
   });
   after(async () => {
     await t.close();
@@ -205,7 +209,15 @@ forEachBackend('security: OAuth and redirect safety', (backend) => {
     '',
   ];
   /** Repaired by the WHATWG parser into a different, valid URL: authlink should refuse them rather than store the repaired form. */
-  const REPAIRED_URLS = [' https://evil.example/cb', '\thttps://evil.example/cb', 'https://evil.example/cb\n', 'https:\\\\evil.example\\cb', 'https:/\\evil.example/cb', 'https://evil.example/c\nb', 'https://evil.example/c\tb'];
+  const REPAIRED_URLS = [
+    ' https://evil.example/cb',
+    '\thttps://evil.example/cb',
+    'https://evil.example/cb\n',
+    'https:\\\\evil.example\\cb',
+    'https:/\\evil.example/cb',
+    'https://evil.example/c\nb',
+    'https://evil.example/c\tb',
+  ];
 
   /** Every place that takes a callback URL; each answers 400 and writes nothing for a bad one. */
   async function assertRefusedEverywhere(url: string) {
@@ -219,7 +231,8 @@ forEachBackend('security: OAuth and redirect safety', (backend) => {
       sessionLink: await api(t).post(`/api/v3.1/tool_router/session/${session.body.session_id}/link`, { toolkit: 'localoidc', callback_url: url }),
       allowlist: await api(t).patch('/api/v3.1/project/settings', { callback_url_allowlist: [url] }),
     };
-    for (const [where, res] of Object.entries(calls)) assert.equal(res.status, 400, `${JSON.stringify(url)} via ${where}: ${res.status} ${res.text.slice(0, 200)}`);
+    for (const [where, res] of Object.entries(calls))
+      assert.equal(res.status, 400, `${JSON.stringify(url)} via ${where}: ${res.status} ${res.text.slice(0, 200)}`);
     assert.equal(dumpDiff(before, await dumpDatabase(t)), '', `${JSON.stringify(url)}: something was written`);
   }
 
@@ -227,19 +240,29 @@ forEachBackend('security: OAuth and redirect safety', (backend) => {
     for (const url of REFUSED_URLS) await assertRefusedEverywhere(url);
   });
 
-  test(
-    'callback URLs: whitespace-prefixed, control-character and backslash forms the URL parser would repair are refused too',
-    async () => {
-      for (const url of REPAIRED_URLS) await assertRefusedEverywhere(url);
-    },
-  );
+  test('callback URLs: whitespace-prefixed, control-character and backslash forms the URL parser would repair are refused too', async () => {
+    for (const url of REPAIRED_URLS) await assertRefusedEverywhere(url);
+  });
 
   test('callback URL allowlist: exact match only, and even an allowlisted script URL cannot be set', async () => {
     const allowed = `${APP}/cb`;
     assert.equal((await api(t).patch('/api/v3.1/project/settings', { callback_url_allowlist: [allowed] })).status, 200);
     try {
       assert.equal((await api(t).post('/api/v3.1/connected_accounts/link', { auth_config_id: keyAc, user_id: 'al-user', callback_url: allowed })).status, 201);
-      const variants = [`${allowed}/`, `${APP}/CB`, 'https://APP.example.com/cb', `${allowed}?next=${EVIL}`, `${allowed}#x`, 'https://app.example.com:443/cb', 'http://app.example.com/cb', `${APP}/cb/../evil`, `${APP}/%63b`, 'https://app.example.com.evil.example/cb', `https://evil.example@app.example.com/cb`, ` ${allowed}`];
+      const variants = [
+        `${allowed}/`,
+        `${APP}/CB`,
+        'https://APP.example.com/cb',
+        `${allowed}?next=${EVIL}`,
+        `${allowed}#x`,
+        'https://app.example.com:443/cb',
+        'http://app.example.com/cb',
+        `${APP}/cb/../evil`,
+        `${APP}/%63b`,
+        'https://app.example.com.evil.example/cb',
+        `https://evil.example@app.example.com/cb`,
+        ` ${allowed}`,
+      ];
       for (const v of variants) {
         const res = await api(t).post('/api/v3.1/connected_accounts/link', { auth_config_id: keyAc, user_id: 'al-user', callback_url: v });
         assert.equal(res.status, 400, `${JSON.stringify(v)}: ${res.status}`);
@@ -253,7 +276,11 @@ forEachBackend('security: OAuth and redirect safety', (backend) => {
   });
 
   test("the outcome parameters are authlink's: a callback_url cannot pre-set status or the account id", async () => {
-    const l = await link({ auth_config_id: keyAc, user_id: 'preset-user', callback_url: `${APP}/cb?status=success&connected_account_id=ca_forged&error=none&keep=1` });
+    const l = await link({
+      auth_config_id: keyAc,
+      user_id: 'preset-user',
+      callback_url: `${APP}/cb?status=success&connected_account_id=ca_forged&error=none&keep=1`,
+    });
     const client = createCookieClient();
     await client.get(l.redirect_url);
     const page = await client.get(`${base}/link`);
@@ -267,7 +294,22 @@ forEachBackend('security: OAuth and redirect safety', (backend) => {
   });
 
   test('no parameter or form field of the hosted page or the callback sends the browser anywhere but /link, the provider or the registered callback', async () => {
-    const attacker = { redirect_uri: EVIL, redirect: EVIL, next: EVIL, return_to: EVIL, returnTo: EVIL, callback_url: EVIL, url: EVIL, continue: EVIL, state: 'attacker-state', client_id: 'attacker-client', scope: 'admin', response_type: 'token', code_challenge_method: 'plain', code_challenge: 'x'.repeat(43) };
+    const attacker = {
+      redirect_uri: EVIL,
+      redirect: EVIL,
+      next: EVIL,
+      return_to: EVIL,
+      returnTo: EVIL,
+      callback_url: EVIL,
+      url: EVIL,
+      continue: EVIL,
+      state: 'attacker-state',
+      client_id: 'attacker-client',
+      scope: 'admin',
+      response_type: 'token',
+      code_challenge_method: 'plain',
+      code_challenge: 'x'.repeat(43),
+    };
     const q = new URLSearchParams(attacker).toString();
     const { client, seen } = recordingBrowser(base);
     // OAuth: attacker parameters on the link, the page, the consent form and the callback.
@@ -316,8 +358,15 @@ forEachBackend('security: OAuth and redirect safety', (backend) => {
 
   test('every value on every page is escaped: hostile project, toolkit, scheme, field, scope, alias, user id, connection data and provider error text', async () => {
     const { project, apiKey } = await createProject(t.runtime.store, xss('project-name'), new Date());
-    const xssOauth = (await api(t, apiKey).post('/api/v3.1/auth_configs', { toolkit: { slug: 'xssoidc' }, auth_config: { type: 'use_custom_auth', authScheme: 'OAUTH2', credentials: { client_id: op.clientId, client_secret: op.clientSecret } } })).body.auth_config.id;
-    const xssKey = (await api(t, apiKey).post('/api/v3.1/auth_configs', { toolkit: { slug: 'xsskey' }, auth_config: { type: 'use_custom_auth', authScheme: 'API_KEY' } })).body.auth_config.id;
+    const xssOauth = (
+      await api(t, apiKey).post('/api/v3.1/auth_configs', {
+        toolkit: { slug: 'xssoidc' },
+        auth_config: { type: 'use_custom_auth', authScheme: 'OAUTH2', credentials: { client_id: op.clientId, client_secret: op.clientSecret } },
+      })
+    ).body.auth_config.id;
+    const xssKey = (
+      await api(t, apiKey).post('/api/v3.1/auth_configs', { toolkit: { slug: 'xsskey' }, auth_config: { type: 'use_custom_auth', authScheme: 'API_KEY' } })
+    ).body.auth_config.id;
     assert.ok(xssOauth && xssKey && project.id);
     const who = { user_id: xss('user-id'), alias: xss('alias') };
     const { client, seen } = recordingBrowser(base);
@@ -343,7 +392,9 @@ forEachBackend('security: OAuth and redirect safety', (backend) => {
       const go = await client.post(`${base}/link/authorize`, { csrf: csrfOf(consent.text)! });
       if (flow === 'error') {
         const state = new URL(go.location!).searchParams.get('state')!;
-        await client.get(`${base}/api/v3.1/toolkits/auth/callback?${new URLSearchParams({ state, error: 'server_error', error_description: xss('provider-error'), error_uri: 'javascript:alert(1)' })}`);
+        await client.get(
+          `${base}/api/v3.1/toolkits/auth/callback?${new URLSearchParams({ state, error: 'server_error', error_description: xss('provider-error'), error_uri: 'javascript:alert(1)' })}`,
+        );
         continue;
       }
       await client.get(await driveOidcInteraction(client, go.location!, { login: 'alice', consent: flow }));
@@ -354,7 +405,27 @@ forEachBackend('security: OAuth and redirect safety', (backend) => {
 
     const pages = seen.filter((r) => /text\/html/.test(r.headers.get('content-type') ?? ''));
     assert.ok(pages.length >= 12, `${pages.length} pages`);
-    const tags = ['project-name', 'toolkit-name', 'toolkit-description', 'scheme-name', 'scope', 'key-toolkit-name', 'key-toolkit-description', 'key-scheme-name', 'field-display-name', 'field-description', 'optional-display-name', 'optional-description', 'user-id', 'alias', 'connection-data', 'submitted-workspace', 'provider-error', 'token', 'state'];
+    const tags = [
+      'project-name',
+      'toolkit-name',
+      'toolkit-description',
+      'scheme-name',
+      'scope',
+      'key-toolkit-name',
+      'key-toolkit-description',
+      'key-scheme-name',
+      'field-display-name',
+      'field-description',
+      'optional-display-name',
+      'optional-description',
+      'user-id',
+      'alias',
+      'connection-data',
+      'submitted-workspace',
+      'provider-error',
+      'token',
+      'state',
+    ];
     for (const page of pages) {
       for (const tag of tags) {
         for (const payload of [xss(tag), xssTight(tag)]) assert.ok(!page.text.includes(payload), `raw ${tag} on ${page.url}`);
@@ -366,11 +437,12 @@ forEachBackend('security: OAuth and redirect safety', (backend) => {
     }
     // The values are shown (escaped), so the check above is not vacuous.
     const all = pages.map((p) => p.text).join('\n');
-    for (const tag of ['project-name', 'toolkit-name', 'key-toolkit-name', 'field-display-name', 'user-id', 'alias', 'connection-data']) assert.ok(all.includes(escapeHtml(xss(tag))), `${tag} is displayed`);
+    for (const tag of ['project-name', 'toolkit-name', 'key-toolkit-name', 'field-display-name', 'user-id', 'alias', 'connection-data'])
+      assert.ok(all.includes(escapeHtml(xss(tag))), `${tag} is displayed`);
     assert.ok(all.includes(escapeHtml(xssTight('scope'))), 'the scope is displayed');
   });
 
-  test('CSRF: every form carries the session token; a POST without it, with a wrong one or with another link\'s is refused and changes nothing; GET never acts', async () => {
+  test("CSRF: every form carries the session token; a POST without it, with a wrong one or with another link's is refused and changes nothing; GET never acts", async () => {
     const { client: one } = recordingBrowser(base);
     const { client: two } = recordingBrowser(base);
     const key1 = await link({ auth_config_id: keyAc, user_id: 'csrf-1', callback_url: CALLBACK });
@@ -403,7 +475,10 @@ forEachBackend('security: OAuth and redirect safety', (backend) => {
           ['token in the query only', {}, `?csrf=${token}`],
           ['token twice', { csrf: [token, 'x'] as unknown as string }, ''],
         ] as const) {
-          const res = await one.post(`${base}/link/${action}${query}`, new URLSearchParams(Object.entries(form).flatMap(([k, v]) => ([] as string[]).concat(v).map((x) => [k, x]))));
+          const res = await one.post(
+            `${base}/link/${action}${query}`,
+            new URLSearchParams(Object.entries(form).flatMap(([k, v]) => ([] as string[]).concat(v).map((x) => [k, x]))),
+          );
           assert.equal(res.status, 403, `${action} with ${what}: ${res.status}`);
           assert.equal(res.location, undefined);
         }
@@ -453,11 +528,25 @@ describe('security: hosted page cookies and headers, https public URL behind a p
     await httpApp.close();
   });
 
-  const SPOOF = { host: 'evil.example', 'x-forwarded-host': 'evil.example', 'x-forwarded-proto': 'http', forwarded: 'host=evil.example;proto=http', 'x-original-url': '/evil', 'x-rewrite-url': '/evil' };
+  const SPOOF = {
+    host: 'evil.example',
+    'x-forwarded-host': 'evil.example',
+    'x-forwarded-proto': 'http',
+    forwarded: 'host=evil.example;proto=http',
+    'x-original-url': '/evil',
+    'x-rewrite-url': '/evil',
+  };
 
   async function githubLink(app: TestApp, headers: Record<string, string> = {}) {
-    const ac = await api(app).post('/api/v3.1/auth_configs', { toolkit: { slug: 'github' }, auth_config: { type: 'use_custom_auth', authScheme: 'OAUTH2', credentials: { client_id: 'gh-id', client_secret: 'gh-secret-0123456789' } } });
-    const res = await api(app).post('/api/v3.1/connected_accounts/link', { auth_config_id: ac.body.auth_config.id, user_id: 'cookie-user', callback_url: `${APP}/cb` }, headers);
+    const ac = await api(app).post('/api/v3.1/auth_configs', {
+      toolkit: { slug: 'github' },
+      auth_config: { type: 'use_custom_auth', authScheme: 'OAUTH2', credentials: { client_id: 'gh-id', client_secret: 'gh-secret-0123456789' } },
+    });
+    const res = await api(app).post(
+      '/api/v3.1/connected_accounts/link',
+      { auth_config_id: ac.body.auth_config.id, user_id: 'cookie-user', callback_url: `${APP}/cb` },
+      headers,
+    );
     assert.equal(res.status, 201, res.text);
     return res.body as { link_token: string; redirect_url: string };
   }
@@ -473,7 +562,12 @@ describe('security: hosted page cookies and headers, https public URL behind a p
     const jar = cookie.split(';')[0];
     const page = await send(t, { method: 'GET', url: '/link', headers: { cookie: jar } });
     const csrf = /name="csrf" value="([^"]+)"/.exec(page.body)![1];
-    const cancel = await send(t, { method: 'POST', url: '/link/cancel', headers: { cookie: jar, 'content-type': 'application/x-www-form-urlencoded' }, payload: `csrf=${csrf}` });
+    const cancel = await send(t, {
+      method: 'POST',
+      url: '/link/cancel',
+      headers: { cookie: jar, 'content-type': 'application/x-www-form-urlencoded' },
+      payload: `csrf=${csrf}`,
+    });
     assert.equal(cancel.statusCode, 303);
     const cleared = String(cancel.headers['set-cookie']);
     assert.match(cleared, /^authlink_link=;/);
@@ -500,7 +594,12 @@ describe('security: hosted page cookies and headers, https public URL behind a p
     assert.ok(!page.body.includes('evil.example'));
     assert.ok(!String(page.headers['content-security-policy']).includes('evil.example'));
     const csrf = /name="csrf" value="([^"]+)"/.exec(page.body)![1];
-    const go = await send(t, { method: 'POST', url: '/link/authorize', headers: { ...SPOOF, cookie: jar, 'content-type': 'application/x-www-form-urlencoded' }, payload: `csrf=${csrf}` });
+    const go = await send(t, {
+      method: 'POST',
+      url: '/link/authorize',
+      headers: { ...SPOOF, cookie: jar, 'content-type': 'application/x-www-form-urlencoded' },
+      payload: `csrf=${csrf}`,
+    });
     const authorize = new URL(String(go.headers.location));
     assert.equal(authorize.origin, 'https://github.com');
     assert.equal(authorize.searchParams.get('redirect_uri'), 'https://auth.example.com/api/v3.1/toolkits/auth/callback');

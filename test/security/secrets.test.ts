@@ -77,7 +77,11 @@ forEachBackend('security: secrets never in clear', (backend) => {
 
   /** The API over real HTTP, every response kept. */
   async function call(method: string, p: string, body?: unknown) {
-    const res = await fetch(`${base}${p}`, { method, headers: { 'x-api-key': t.apiKey, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const res = await fetch(`${base}${p}`, {
+      method,
+      headers: { 'x-api-key': t.apiKey, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     const text = await res.text();
     seen.push({ what: `${method} ${p}`, status: res.status, headers: [...res.headers.entries()].map(([k, v]) => `${k}: ${v}`).join('\n'), body: text });
     return { status: res.status, body: text ? JSON.parse(text) : undefined };
@@ -87,7 +91,8 @@ forEachBackend('security: secrets never in clear', (backend) => {
     const c = createCookieClient();
     const keep = async (what: string, p: Promise<import('../helpers/cookie-fetch.ts').CookieResponse>) => {
       const r = await p;
-      if (r.url.startsWith(base)) seen.push({ what, status: r.status, headers: [...r.headers.entries()].map(([k, v]) => `${k}: ${v}`).join('\n'), body: r.text });
+      if (r.url.startsWith(base))
+        seen.push({ what, status: r.status, headers: [...r.headers.entries()].map(([k, v]) => `${k}: ${v}`).join('\n'), body: r.text });
       return r;
     };
     return {
@@ -109,13 +114,27 @@ forEachBackend('security: secrets never in clear', (backend) => {
     const rotated = await call('PATCH', `/api/v3.1/webhook_endpoints/${hook.body.id}`, { rotate_secret: true });
     secret('rotated webhook secret', rotated.body.secret, (s) => s.what === `PATCH /api/v3.1/webhook_endpoints/${hook.body.id}`);
 
-    const oauthAc = await call('POST', '/api/v3.1/auth_configs', { toolkit: { slug: 'localoidc' }, auth_config: { type: 'use_custom_auth', authScheme: 'OAUTH2', credentials: { client_id: op.clientId, client_secret: op.clientSecret } } });
-    const keyAc = await call('POST', '/api/v3.1/auth_configs', { toolkit: { slug: 'echoapi' }, auth_config: { type: 'use_custom_auth', authScheme: 'API_KEY' } });
+    const oauthAc = await call('POST', '/api/v3.1/auth_configs', {
+      toolkit: { slug: 'localoidc' },
+      auth_config: { type: 'use_custom_auth', authScheme: 'OAUTH2', credentials: { client_id: op.clientId, client_secret: op.clientSecret } },
+    });
+    const keyAc = await call('POST', '/api/v3.1/auth_configs', {
+      toolkit: { slug: 'echoapi' },
+      auth_config: { type: 'use_custom_auth', authScheme: 'API_KEY' },
+    });
     await call('GET', `/api/v3.1/auth_configs/${oauthAc.body.auth_config.id}`);
 
     // OAuth2 through the hosted page.
-    const link = await call('POST', '/api/v3.1/connected_accounts/link', { auth_config_id: oauthAc.body.auth_config.id, user_id: 'secret-user', callback_url: 'https://app.example.com/cb' });
-    secret('OAuth link token', link.body.link_token, (s) => s.what === 'POST /api/v3.1/connected_accounts/link' && s.body.includes(link.body.connected_account_id));
+    const link = await call('POST', '/api/v3.1/connected_accounts/link', {
+      auth_config_id: oauthAc.body.auth_config.id,
+      user_id: 'secret-user',
+      callback_url: 'https://app.example.com/cb',
+    });
+    secret(
+      'OAuth link token',
+      link.body.link_token,
+      (s) => s.what === 'POST /api/v3.1/connected_accounts/link' && s.body.includes(link.body.connected_account_id),
+    );
     const b = browser();
     const opened = await b.get(link.body.redirect_url);
     const cookie = opened.headers.getSetCookie()[0].split(';')[0].split('=')[1];
@@ -136,18 +155,45 @@ forEachBackend('security: secrets never in clear', (backend) => {
     if (typeof first.id_token === 'string') secret('id token', first.id_token);
 
     // API key through the hosted form, and through the legacy API.
-    const keyLink = await call('POST', '/api/v3.1/connected_accounts/link', { auth_config_id: keyAc.body.auth_config.id, user_id: 'secret-user', callback_url: 'https://app.example.com/cb' });
-    secret('API-key link token', keyLink.body.link_token, (s) => s.what === 'POST /api/v3.1/connected_accounts/link' && s.body.includes(keyLink.body.connected_account_id));
+    const keyLink = await call('POST', '/api/v3.1/connected_accounts/link', {
+      auth_config_id: keyAc.body.auth_config.id,
+      user_id: 'secret-user',
+      callback_url: 'https://app.example.com/cb',
+    });
+    secret(
+      'API-key link token',
+      keyLink.body.link_token,
+      (s) => s.what === 'POST /api/v3.1/connected_accounts/link' && s.body.includes(keyLink.body.connected_account_id),
+    );
     const b2 = browser();
     await b2.get(keyLink.body.redirect_url);
     const form = await b2.get(`${base}/link`);
     secret('API key typed into the form', 'sk_form_4f9a8b7c6d5e4f3a2b1c');
-    assert.equal((await b2.post(`${base}/link/submit`, { csrf: /name="csrf" value="([^"]+)"/.exec(form.text)![1], api_key: secrets.get('API key typed into the form')!.value, workspace: 'acme' })).status, 303);
+    assert.equal(
+      (
+        await b2.post(`${base}/link/submit`, {
+          csrf: /name="csrf" value="([^"]+)"/.exec(form.text)![1],
+          api_key: secrets.get('API key typed into the form')!.value,
+          workspace: 'acme',
+        })
+      ).status,
+      303,
+    );
     secret('API key sent to the API', 'sk_api_0a1b2c3d4e5f6a7b8c9d');
-    const legacy = await call('POST', '/api/v3.1/connected_accounts', { auth_config: { id: keyAc.body.auth_config.id }, connection: { user_id: 'secret-user', state: { authScheme: 'API_KEY', val: { api_key: secrets.get('API key sent to the API')!.value } } } });
+    const legacy = await call('POST', '/api/v3.1/connected_accounts', {
+      auth_config: { id: keyAc.body.auth_config.id },
+      connection: { user_id: 'secret-user', state: { authScheme: 'API_KEY', val: { api_key: secrets.get('API key sent to the API')!.value } } },
+    });
     assert.equal(legacy.status, 201);
     secret('API key set by PATCH', 'sk_patch_9f8e7d6c5b4a39281706');
-    assert.equal((await call('PATCH', `/api/v3.1/connected_accounts/${legacy.body.id}`, { connection: { state: { authScheme: 'API_KEY', val: { api_key: secrets.get('API key set by PATCH')!.value } } } })).status, 200);
+    assert.equal(
+      (
+        await call('PATCH', `/api/v3.1/connected_accounts/${legacy.body.id}`, {
+          connection: { state: { authScheme: 'API_KEY', val: { api_key: secrets.get('API key set by PATCH')!.value } } },
+        })
+      ).status,
+      200,
+    );
 
     // Reads, lists, a refresh, a failed refresh.
     await call('GET', `/api/v3.1/connected_accounts/${oauthId}`);
@@ -158,7 +204,11 @@ forEachBackend('security: secrets never in clear', (backend) => {
     secret('access token after refresh', second.access_token);
     secret('refresh token after refresh', second.refresh_token);
     op.failNextToken(503, { error: 'temporarily_unavailable', error_description: 'try later' });
-    await t.runtime.database.db.updateTable('connected_accounts').set({ token_expires_at: new Date(Date.now() - 1000).toISOString() }).where('id', '=', oauthId).execute();
+    await t.runtime.database.db
+      .updateTable('connected_accounts')
+      .set({ token_expires_at: new Date(Date.now() - 1000).toISOString() })
+      .where('id', '=', oauthId)
+      .execute();
     assert.equal((await call('POST', `/api/v3.1/connected_accounts/${oauthId}/refresh`, {})).status, 502);
     assert.equal((await call('POST', `/api/v3.1/connected_accounts/${oauthId}/refresh`, {})).status, 200);
     const third = await credsOf(oauthId);
@@ -169,11 +219,25 @@ forEachBackend('security: secrets never in clear', (backend) => {
     const direct = await call('POST', '/api/v3.1/tools/execute/proxy', { connected_account_id: legacy.body.id, endpoint: '/data', method: 'GET' });
     assert.equal(direct.status, 200);
     assert.equal(upstream.seen.at(-1)?.headers['x-api-key'], secrets.get('API key set by PATCH')!.value);
-    const viaOAuth = await call('POST', '/api/v3.1/tools/execute/proxy', { connected_account_id: oauthId, endpoint: new URL(op.userinfoUrl).pathname, method: 'GET' });
+    const viaOAuth = await call('POST', '/api/v3.1/tools/execute/proxy', {
+      connected_account_id: oauthId,
+      endpoint: new URL(op.userinfoUrl).pathname,
+      method: 'GET',
+    });
     assert.equal(viaOAuth.status, 200, JSON.stringify(viaOAuth.body));
     assert.equal(viaOAuth.body.status, 200, 'the provider accepted the token');
     const session = await call('POST', '/api/v3.1/tool_router/session', { user_id: 'secret-user', connected_accounts: { echoapi: legacy.body.id } });
-    assert.equal((await call('POST', `/api/v3.1/tool_router/session/${session.body.session_id}/proxy_execute`, { toolkit_slug: 'echoapi', endpoint: '/data', method: 'POST', body: { q: 1 } })).status, 200);
+    assert.equal(
+      (
+        await call('POST', `/api/v3.1/tool_router/session/${session.body.session_id}/proxy_execute`, {
+          toolkit_slug: 'echoapi',
+          endpoint: '/data',
+          method: 'POST',
+          body: { q: 1 },
+        })
+      ).status,
+      200,
+    );
     // Webhook deliveries.
     while ((await t.app.services.webhookWorker.runOnce()) > 0);
     assert.ok(rx.received.length >= 4, `${rx.received.length} deliveries`);
@@ -204,21 +268,33 @@ forEachBackend('security: secrets never in clear', (backend) => {
     }
     assert.deepEqual(leaks, []);
     // And each handed-over secret was really handed over (the allowance is not vacuous).
-    for (const [name, sec] of secrets) if (sec.allowedIn) assert.ok(seen.some((s) => (s.body.includes(sec.value) || s.headers.includes(sec.value)) && sec.allowedIn!(s)), `${name} was handed over`);
+    for (const [name, sec] of secrets)
+      if (sec.allowedIn)
+        assert.ok(
+          seen.some((s) => (s.body.includes(sec.value) || s.headers.includes(sec.value)) && sec.allowedIn!(s)),
+          `${name} was handed over`,
+        );
   });
 
   test('no secret in what the webhook receiver got (only signatures, never the signing secret)', () => {
     const all = rx.received.map((r) => JSON.stringify(r.headers) + r.body).join('\n');
     assert.ok(all.includes('webhook-signature'));
-    assert.deepEqual([...secrets].filter(([, s]) => all.includes(s.value)).map(([name]) => name), []);
+    assert.deepEqual(
+      [...secrets].filter(([, s]) => all.includes(s.value)).map(([name]) => name),
+      [],
+    );
   });
 
   test('no secret in clear in the database: every row of every table, and on SQLite the bytes of the database files', async () => {
     const dump = JSON.stringify(await dumpDatabase(t));
     assert.ok(dump.length > 5_000);
-    assert.deepEqual([...secrets].filter(([, s]) => dump.includes(s.value)).map(([name]) => name), []);
+    assert.deepEqual(
+      [...secrets].filter(([, s]) => dump.includes(s.value)).map(([name]) => name),
+      [],
+    );
     // Hashed, not absent: the lookups by hash are there.
-    for (const name of ['project API key', 'OAuth link token', 'OAuth state']) assert.ok(dump.includes(hashSecret(secrets.get(name)!.value)), `${name} stored as its hash`);
+    for (const name of ['project API key', 'OAuth link token', 'OAuth state'])
+      assert.ok(dump.includes(hashSecret(secrets.get(name)!.value)), `${name} stored as its hash`);
     if (backend === 'sqlite') {
       const files = fs.readdirSync(t.dataDir).filter((f) => f.startsWith('authlink.db'));
       assert.ok(files.length >= 1);
@@ -244,8 +320,15 @@ forEachBackend('security: secrets never in clear', (backend) => {
       assert.equal(await ask(nearMiss), 401);
       assert.equal(await ask(apiKey.slice(0, -1)), 401);
       assert.equal(await ask('ak_' + 'x'.repeat(5000)), 401);
-      assert.deepEqual(lookedUp, [hashSecret(apiKey), hashSecret(nearMiss), hashSecret(apiKey.slice(0, -1))], 'one lookup per well-formed key, by hash; a malformed one costs no lookup');
-      assert.ok(lookedUp.every((h) => !h.startsWith('ak_') && h.length === 43), 'digests only');
+      assert.deepEqual(
+        lookedUp,
+        [hashSecret(apiKey), hashSecret(nearMiss), hashSecret(apiKey.slice(0, -1))],
+        'one lookup per well-formed key, by hash; a malformed one costs no lookup',
+      );
+      assert.ok(
+        lookedUp.every((h) => !h.startsWith('ak_') && h.length === 43),
+        'digests only',
+      );
       const row = (await repo.listByProject(t.projectId)).find((r) => r.name === 'lookup')!;
       assert.equal(row.key_hash, hashSecret(apiKey));
       assert.ok(row.key_prefix.length <= 8 && apiKey.length - row.key_prefix.length >= 24, 'the listed prefix leaves 144+ bits unknown');

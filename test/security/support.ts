@@ -16,7 +16,7 @@ export const HOSTILE_STRINGS: readonly string[] = [
   "' OR '1'='1",
   "'; DROP TABLE connected_accounts; --",
   '" OR ""="',
-  "1; SELECT pg_sleep(5)--",
+  '1; SELECT pg_sleep(5)--',
   "' UNION SELECT key_hash, project_id FROM api_keys--",
   "%' OR 1=1 --",
   "\\'; --",
@@ -149,7 +149,9 @@ export async function tableNames(db: Kysely<any>, dialect: 'sqlite' | 'postgres'
   const rows =
     dialect === 'sqlite'
       ? await sql<{ name: string }>`select name from sqlite_master where type = 'table' and name not like 'sqlite_%'`.execute(db)
-      : await sql<{ name: string }>`select table_name as name from information_schema.tables where table_schema = current_schema() and table_type = 'BASE TABLE'`.execute(db);
+      : await sql<{
+          name: string;
+        }>`select table_name as name from information_schema.tables where table_schema = current_schema() and table_type = 'BASE TABLE'`.execute(db);
   return rows.rows.map((r) => r.name).sort();
 }
 
@@ -224,7 +226,10 @@ export async function startQuietUpstream() {
 }
 
 /** fc.assert with a short report: the failing check's own message (which names the request), not the whole counterexample. */
-export async function assertProperty<Ts extends [unknown, ...unknown[]]>(prop: fc.IAsyncPropertyWithHooks<Ts> | fc.IAsyncProperty<Ts>, params: fc.Parameters<Ts>): Promise<void> {
+export async function assertProperty<Ts extends [unknown, ...unknown[]]>(
+  prop: fc.IAsyncPropertyWithHooks<Ts> | fc.IAsyncProperty<Ts>,
+  params: fc.Parameters<Ts>,
+): Promise<void> {
   const details = await fc.check(prop, { ...params, endOnFailure: true });
   if (!details.failed) return;
   const cause = details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance);
@@ -244,14 +249,30 @@ export async function installChangeLog(t: TestApp, ignore: Record<string, string
   const dialect = t.runtime.database.dialect;
   const tables = (await tableNames(db, dialect)).filter((n) => !n.startsWith('authlink_migrations'));
   if (dialect === 'sqlite') {
-    await sql`create table if not exists security_change_log (n integer primary key autoincrement, tbl text not null, op text not null, row_id text)`.execute(db);
+    await sql`create table if not exists security_change_log (n integer primary key autoincrement, tbl text not null, op text not null, row_id text)`.execute(
+      db,
+    );
     for (const table of tables) {
-      const cols = (await sql<{ name: string }>`select name from pragma_table_info(${table})`.execute(db)).rows.map((r) => r.name).filter((c) => !(ignore[table] ?? []).includes(c));
+      const cols = (await sql<{ name: string }>`select name from pragma_table_info(${table})`.execute(db)).rows
+        .map((r) => r.name)
+        .filter((c) => !(ignore[table] ?? []).includes(c));
       const changed = cols.map((c) => `OLD."${c}" IS NOT NEW."${c}"`).join(' OR ') || '0';
       const id = cols.includes('id') ? 'id' : cols[0];
-      await sql.raw(`create trigger "scl_${table}_i" after insert on "${table}" begin insert into security_change_log (tbl, op, row_id) values ('${table}', 'I', NEW."${id}"); end`).execute(db);
-      await sql.raw(`create trigger "scl_${table}_d" after delete on "${table}" begin insert into security_change_log (tbl, op, row_id) values ('${table}', 'D', OLD."${id}"); end`).execute(db);
-      await sql.raw(`create trigger "scl_${table}_u" after update on "${table}" when ${changed} begin insert into security_change_log (tbl, op, row_id) values ('${table}', 'U', NEW."${id}"); end`).execute(db);
+      await sql
+        .raw(
+          `create trigger "scl_${table}_i" after insert on "${table}" begin insert into security_change_log (tbl, op, row_id) values ('${table}', 'I', NEW."${id}"); end`,
+        )
+        .execute(db);
+      await sql
+        .raw(
+          `create trigger "scl_${table}_d" after delete on "${table}" begin insert into security_change_log (tbl, op, row_id) values ('${table}', 'D', OLD."${id}"); end`,
+        )
+        .execute(db);
+      await sql
+        .raw(
+          `create trigger "scl_${table}_u" after update on "${table}" when ${changed} begin insert into security_change_log (tbl, op, row_id) values ('${table}', 'U', NEW."${id}"); end`,
+        )
+        .execute(db);
     }
   } else {
     await sql`create table if not exists security_change_log (n bigserial primary key, tbl text not null, op text not null, row_id text)`.execute(db);
@@ -271,7 +292,9 @@ export async function installChangeLog(t: TestApp, ignore: Record<string, string
       )
       .execute(db);
     for (const table of tables) {
-      await sql.raw(`create trigger "scl_${table}" after insert or update or delete on "${table}" for each row execute function security_change_log_fn()`).execute(db);
+      await sql
+        .raw(`create trigger "scl_${table}" after insert or update or delete on "${table}" for each row execute function security_change_log_fn()`)
+        .execute(db);
     }
   }
   return {
@@ -280,7 +303,11 @@ export async function installChangeLog(t: TestApp, ignore: Record<string, string
       return Number(r.rows[0]?.n ?? 0);
     },
     async since(mark: number): Promise<string[]> {
-      const r = await sql<{ tbl: string; op: string; row_id: string | null }>`select tbl, op, row_id from security_change_log where n > ${mark} order by n`.execute(db);
+      const r = await sql<{
+        tbl: string;
+        op: string;
+        row_id: string | null;
+      }>`select tbl, op, row_id from security_change_log where n > ${mark} order by n`.execute(db);
       return r.rows.map((x) => `${x.op} ${x.tbl} ${x.row_id ?? ''}`.trim());
     },
   };

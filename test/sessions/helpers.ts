@@ -45,7 +45,11 @@ export interface SessionWorld {
   /** The echoapi auth config (API_KEY). */
   acId: string;
   /** An ACTIVE echoapi account made through the legacy create (PRIVATE) or the link service with credentials (SHARED). */
-  account(userId: string, apiKey: string, opts?: { alias?: string; shared?: { allow_all_users?: boolean; allowed_user_ids?: string[]; not_allowed_user_ids?: string[] }; authConfigId?: string }): Promise<string>;
+  account(
+    userId: string,
+    apiKey: string,
+    opts?: { alias?: string; shared?: { allow_all_users?: boolean; allowed_user_ids?: string[]; not_allowed_user_ids?: string[] }; authConfigId?: string },
+  ): Promise<string>;
   session(body: Record<string, unknown>, apiKey?: string): Promise<{ session_id: string; config_version: number; config: Record<string, unknown> }>;
   close(): Promise<void>;
 }
@@ -75,7 +79,10 @@ export async function startSessionWorld(backend: Backend): Promise<SessionWorld>
         assert.equal(r.status, 'ACTIVE');
         return r.accountId;
       }
-      const res = await api(t).post('/api/v3.1/connected_accounts', { auth_config: { id: authConfigId }, connection: { user_id: userId, alias: opts.alias, state: { authScheme: 'API_KEY', val: { api_key: apiKey } } } });
+      const res = await api(t).post('/api/v3.1/connected_accounts', {
+        auth_config: { id: authConfigId },
+        connection: { user_id: userId, alias: opts.alias, state: { authScheme: 'API_KEY', val: { api_key: apiKey } } },
+      });
       assert.equal(res.status, 201, JSON.stringify(res.body));
       assert.equal(res.body.status, 'ACTIVE');
       return res.body.id as string;

@@ -12,7 +12,11 @@ test('AUTHLINK_PROXY_*: defaults, values, and every bad value reported', () => {
   assert.deepEqual([d.proxyTimeoutMs, d.proxyMaxResponseBytes, d.proxyAllowPrivate], [30_000, 10 * 1024 * 1024, false]);
   assert.equal(parseConfig({ AUTHLINK_PROXY_ALLOW_PRIVATE: '1' }).proxyAllowPrivate, true);
   assert.equal(parseConfig({ AUTHLINK_PROXY_ALLOW_PRIVATE: '0' }).proxyAllowPrivate, false);
-  assert.deepEqual(parseConfig({ AUTHLINK_PROXY_ALLOW_PRIVATE: ' 127.0.0.1, 10.0.0.0/8 ,jira.internal,' }).proxyAllowPrivate, ['127.0.0.1', '10.0.0.0/8', 'jira.internal']);
+  assert.deepEqual(parseConfig({ AUTHLINK_PROXY_ALLOW_PRIVATE: ' 127.0.0.1, 10.0.0.0/8 ,jira.internal,' }).proxyAllowPrivate, [
+    '127.0.0.1',
+    '10.0.0.0/8',
+    'jira.internal',
+  ]);
   const c = parseConfig({ AUTHLINK_PROXY_TIMEOUT_MS: '5000', AUTHLINK_PROXY_MAX_RESPONSE_BYTES: '2048' });
   assert.deepEqual([c.proxyTimeoutMs, c.proxyMaxResponseBytes], [5000, 2048]);
   try {
@@ -33,9 +37,16 @@ test('without AUTHLINK_PROXY_ALLOW_PRIVATE a session cannot reach a 127.0.0.1 up
   const t = await startTestApp('sqlite', { env: { AUTHLINK_TOOLKITS_DIR: writeToolkitsDir([apiKeyToolkit(upstream.url)]) } });
   try {
     const ac = await api(t).post('/api/v3.1/auth_configs', { toolkit: { slug: 'echoapi' }, auth_config: { type: 'use_custom_auth', authScheme: 'API_KEY' } });
-    await api(t).post('/api/v3.1/connected_accounts', { auth_config: { id: ac.body.auth_config.id }, connection: { user_id: 'u', state: { authScheme: 'API_KEY', val: { api_key: 'k-private' } } } });
+    await api(t).post('/api/v3.1/connected_accounts', {
+      auth_config: { id: ac.body.auth_config.id },
+      connection: { user_id: 'u', state: { authScheme: 'API_KEY', val: { api_key: 'k-private' } } },
+    });
     const s = await api(t).post('/api/v3.1/tool_router/session', { user_id: 'u' });
-    const res = await api(t).post(`/api/v3.1/tool_router/session/${s.body.session_id}/proxy_execute`, { toolkit_slug: 'echoapi', endpoint: '/x', method: 'GET' });
+    const res = await api(t).post(`/api/v3.1/tool_router/session/${s.body.session_id}/proxy_execute`, {
+      toolkit_slug: 'echoapi',
+      endpoint: '/x',
+      method: 'GET',
+    });
     assert.ok(res.status >= 400 && res.status < 500, JSON.stringify(res.body));
     assert.match(res.body.error.message, /^Refusing to connect to 127\.0\.0\.1:\d+/);
     assert.deepEqual(upstream.keys, []);

@@ -83,7 +83,13 @@ forEachBackend('tool-router sessions API', (backend) => {
       assert.equal(missing.status, 400);
       assert.deepEqual(missing.body.error.errors, ['user_id: is required']);
       const blank = await api(w.t).post(base, { user_id: '   ' });
-      assert.deepEqual(envelopeOf(blank), { message: 'Invalid session config: user_id: must not be empty', code: 611, slug: 'Request_ValidationFailed', status: 400, errors: ['user_id: must not be empty'] });
+      assert.deepEqual(envelopeOf(blank), {
+        message: 'Invalid session config: user_id: must not be empty',
+        code: 611,
+        slug: 'Request_ValidationFailed',
+        status: 400,
+        errors: ['user_id: must not be empty'],
+      });
       const both = await api(w.t).post(base, { user_id: 'alice', toolkits: { enable: ['github'], disable: ['slack'] } });
       assert.deepEqual(envelopeOf(both), {
         message: 'Invalid session config: toolkits: give either enable or disable, not both',
@@ -101,14 +107,18 @@ forEachBackend('tool-router sessions API', (backend) => {
         suggested_fix: 'List toolkits with GET /api/v3.1/toolkits',
         errors: ['toolkits.disable[1]: no toolkit named nosuch', 'connected_accounts.nothing: no toolkit named nothing'],
       });
-      const ghAc = await api(w.t).post('/api/v3.1/auth_configs', { toolkit: { slug: 'openai' }, auth_config: { type: 'use_custom_auth', authScheme: 'API_KEY' } });
+      const ghAc = await api(w.t).post('/api/v3.1/auth_configs', {
+        toolkit: { slug: 'openai' },
+        auth_config: { type: 'use_custom_auth', authScheme: 'API_KEY' },
+      });
       const acs = await api(w.t).post(base, { user_id: 'alice', auth_configs: { echoapi: 'ac_nope', github: ghAc.body.auth_config.id } });
       assert.deepEqual(envelopeOf(acs), {
         message: 'Invalid session config: 2 problems',
         code: 4303,
         slug: 'ToolRouterV2_InvalidSessionConfig',
         status: 400,
-        suggested_fix: "Use this project's auth configs of the right toolkit, and pin accounts the session user may use: their own PRIVATE accounts, or SHARED ones whose ACL lets them in",
+        suggested_fix:
+          "Use this project's auth configs of the right toolkit, and pin accounts the session user may use: their own PRIVATE accounts, or SHARED ones whose ACL lets them in",
         errors: ['auth_configs.echoapi: auth config ac_nope not found', `auth_configs.github: auth config ${ghAc.body.auth_config.id} is for toolkit openai`],
       });
       const cb = await api(w.t).post(base, { user_id: 'alice', manage_connections: { callback_url: 'javascript:alert(1)' } });
@@ -121,18 +131,32 @@ forEachBackend('tool-router sessions API', (backend) => {
 
     test('pins are checked at creation: one errors[] entry per bad pin; another project\'s account reads "not found"', async () => {
       const other = await w.t.otherProject();
-      const otherAc = await api(w.t, other.apiKey).post('/api/v3.1/auth_configs', { toolkit: { slug: 'echoapi' }, auth_config: { type: 'use_custom_auth', authScheme: 'API_KEY' } });
-      const foreign = await api(w.t, other.apiKey).post('/api/v3.1/connected_accounts', { auth_config: { id: otherAc.body.auth_config.id }, connection: { user_id: 'pin-user', state: { authScheme: 'API_KEY', val: { api_key: 'k-foreign' } } } });
+      const otherAc = await api(w.t, other.apiKey).post('/api/v3.1/auth_configs', {
+        toolkit: { slug: 'echoapi' },
+        auth_config: { type: 'use_custom_auth', authScheme: 'API_KEY' },
+      });
+      const foreign = await api(w.t, other.apiKey).post('/api/v3.1/connected_accounts', {
+        auth_config: { id: otherAc.body.auth_config.id },
+        connection: { user_id: 'pin-user', state: { authScheme: 'API_KEY', val: { api_key: 'k-foreign' } } },
+      });
       const bobs = await w.account('pin-bob', 'k-bob');
       const denied = await w.account('pin-carol', 'k-carol', { shared: { allowed_user_ids: ['someone-else'] } });
-      const res = await api(w.t).post(base, { user_id: 'pin-user', connected_accounts: { echoapi: [foreign.body.id], github: 'ca_unknown' }, multi_account: { enable: true } });
+      const res = await api(w.t).post(base, {
+        user_id: 'pin-user',
+        connected_accounts: { echoapi: [foreign.body.id], github: 'ca_unknown' },
+        multi_account: { enable: true },
+      });
       assert.deepEqual(envelopeOf(res), {
         message: 'Invalid session config: 2 problems',
         code: 4303,
         slug: 'ToolRouterV2_InvalidSessionConfig',
         status: 400,
-        suggested_fix: "Use this project's auth configs of the right toolkit, and pin accounts the session user may use: their own PRIVATE accounts, or SHARED ones whose ACL lets them in",
-        errors: [`connected_accounts.echoapi[0]: Connected account ${foreign.body.id} not found`, 'connected_accounts.github[0]: Connected account ca_unknown not found'],
+        suggested_fix:
+          "Use this project's auth configs of the right toolkit, and pin accounts the session user may use: their own PRIVATE accounts, or SHARED ones whose ACL lets them in",
+        errors: [
+          `connected_accounts.echoapi[0]: Connected account ${foreign.body.id} not found`,
+          'connected_accounts.github[0]: Connected account ca_unknown not found',
+        ],
       });
       const more = await api(w.t).post(base, { user_id: 'pin-user', connected_accounts: { echoapi: [bobs, denied] }, multi_account: { enable: true } });
       assert.deepEqual(more.body.error.errors, [
@@ -146,7 +170,8 @@ forEachBackend('tool-router sessions API', (backend) => {
         code: 4303,
         slug: 'ToolRouterV2_InvalidSessionConfig',
         status: 400,
-        suggested_fix: "Use this project's auth configs of the right toolkit, and pin accounts the session user may use: their own PRIVATE accounts, or SHARED ones whose ACL lets them in",
+        suggested_fix:
+          "Use this project's auth configs of the right toolkit, and pin accounts the session user may use: their own PRIVATE accounts, or SHARED ones whose ACL lets them in",
         errors: ['connected_accounts.echoapi: 2 accounts pinned, at most 1 allowed without multi_account.enable'],
       });
       const ok = await w.session({ user_id: 'pin-user', connected_accounts: { echoapi: mine } });
@@ -170,15 +195,33 @@ forEachBackend('tool-router sessions API', (backend) => {
 
   describe('patch', () => {
     test('replaces the fields it carries, null clears, version +1 each time', async () => {
-      const s = await w.session({ user_id: 'patcher', toolkits: { enable: ['echoapi'] }, manage_connections: { callback_url: 'https://app.example.com/a' }, multi_account: { enable: true } });
+      const s = await w.session({
+        user_id: 'patcher',
+        toolkits: { enable: ['echoapi'] },
+        manage_connections: { callback_url: 'https://app.example.com/a' },
+        multi_account: { enable: true },
+      });
       const r1 = await api(w.t).patch(`${base}/${s.session_id}`, { config_version: 1, toolkits: { disable: ['github'] }, manage_connections: null });
       assert.equal(r1.status, 200, JSON.stringify(r1.body));
       assert.equal(r1.body.config_version, 2);
-      assert.deepEqual(r1.body.config, { user_id: 'patcher', toolkits: { disabled: ['github'] }, multi_account: { enable: true }, preload: { tools: [] }, search: {}, execute: {} });
+      assert.deepEqual(r1.body.config, {
+        user_id: 'patcher',
+        toolkits: { disabled: ['github'] },
+        multi_account: { enable: true },
+        preload: { tools: [] },
+        search: {},
+        execute: {},
+      });
       // Without config_version: applied to the current version (what the official client sends).
       const r2 = await api(w.t).patch(`${base}/${s.session_id}`, { multi_account: null, search: { enable: true } });
       assert.equal(r2.body.config_version, 3);
-      assert.deepEqual(r2.body.config, { user_id: 'patcher', toolkits: { disabled: ['github'] }, preload: { tools: [] }, search: { enable: true }, execute: {} });
+      assert.deepEqual(r2.body.config, {
+        user_id: 'patcher',
+        toolkits: { disabled: ['github'] },
+        preload: { tools: [] },
+        search: { enable: true },
+        execute: {},
+      });
       assert.deepEqual((await api(w.t).get(`${base}/${s.session_id}`)).body.config, r2.body.config);
       const userChange = await api(w.t).patch(`${base}/${s.session_id}`, { user_id: 'someone-else' });
       assert.deepEqual(userChange.body.error.errors, ['user_id: cannot be changed; create a new session for another user']);
@@ -218,7 +261,10 @@ forEachBackend('tool-router sessions API', (backend) => {
       const s = await w.session({ user_id: 'racer-store' });
       const store = w.t.runtime.store;
       const ts = new Date().toISOString();
-      const [a, b] = await Promise.all([store.sessions.updateConfig(w.t.projectId, s.session_id, 1, '{"a":1}', ts), store.sessions.updateConfig(w.t.projectId, s.session_id, 1, '{"b":1}', ts)]);
+      const [a, b] = await Promise.all([
+        store.sessions.updateConfig(w.t.projectId, s.session_id, 1, '{"a":1}', ts),
+        store.sessions.updateConfig(w.t.projectId, s.session_id, 1, '{"b":1}', ts),
+      ]);
       assert.equal([a, b].filter(Boolean).length, 1);
       assert.equal((await store.sessions.get(w.t.projectId, s.session_id))?.config_version, 2);
     });
@@ -230,7 +276,10 @@ forEachBackend('tool-router sessions API', (backend) => {
         api(w.t).patch(`${base}/${s.session_id}`, { execute: { enable_multi_execute: true } }),
         api(w.t).patch(`${base}/${s.session_id}`, { preload: { tools: ['X'] } }),
       ]);
-      assert.deepEqual(results.map((r) => r.status), [200, 200, 200]);
+      assert.deepEqual(
+        results.map((r) => r.status),
+        [200, 200, 200],
+      );
       const now = await api(w.t).get(`${base}/${s.session_id}`);
       assert.equal(now.body.config_version, 4);
       assert.deepEqual(now.body.config, { user_id: 'racer-2', preload: { tools: ['X'] }, search: { enable: true }, execute: { enable_multi_execute: true } });
@@ -263,7 +312,15 @@ forEachBackend('tool-router sessions API', (backend) => {
             is_no_auth: false,
             composio_managed_auth_schemes: [],
             meta: { logo: '', description: 'A local upstream that echoes the credential it receives' },
-            connected_account: { id: mine, user_id: user, alias: 'main', account_type: 'PRIVATE', status: 'ACTIVE', created_at: row.created_at, auth_config: { id: w.acId, auth_scheme: 'API_KEY', is_composio_managed: false } },
+            connected_account: {
+              id: mine,
+              user_id: user,
+              alias: 'main',
+              account_type: 'PRIVATE',
+              status: 'ACTIVE',
+              created_at: row.created_at,
+              auth_config: { id: w.acId, auth_scheme: 'API_KEY', is_composio_managed: false },
+            },
             error: null,
           },
           { ...res.body.items[1], slug: 'github', enabled: true, connected_account: null, error: null },
@@ -275,14 +332,23 @@ forEachBackend('tool-router sessions API', (backend) => {
         total_items: 3,
       });
       const connected = await api(w.t).get(`${base}/${s.session_id}/toolkits?is_connected=true`);
-      assert.deepEqual(connected.body.items.map((i: { slug: string }) => i.slug), ['echoapi']);
+      assert.deepEqual(
+        connected.body.items.map((i: { slug: string }) => i.slug),
+        ['echoapi'],
+      );
       const paged = await api(w.t).get(`${base}/${s.session_id}/toolkits?limit=2`);
       assert.deepEqual([paged.body.items.length, paged.body.total_pages, paged.body.current_page], [2, 2, 1]);
       const page2 = await api(w.t).get(`${base}/${s.session_id}/toolkits?limit=2&cursor=${paged.body.next_cursor}`);
-      assert.deepEqual(page2.body.items.map((i: { slug: string }) => i.slug), ['openai']);
+      assert.deepEqual(
+        page2.body.items.map((i: { slug: string }) => i.slug),
+        ['openai'],
+      );
       assert.equal(page2.body.next_cursor, null);
       const searched = await api(w.t).get(`${base}/${s.session_id}/toolkits?search=ECHO`);
-      assert.deepEqual(searched.body.items.map((i: { slug: string }) => i.slug), ['echoapi']);
+      assert.deepEqual(
+        searched.body.items.map((i: { slug: string }) => i.slug),
+        ['echoapi'],
+      );
       // Asking for toolkits the session does not enable shows them, with the reason.
       const asked = await api(w.t).get(`${base}/${s.session_id}/toolkits?toolkits=echoapi,slack`);
       assert.deepEqual(
@@ -324,7 +390,11 @@ forEachBackend('tool-router sessions API', (backend) => {
       const link = await w.t.runtime.database.db.selectFrom('link_sessions').selectAll().where('connected_account_id', '=', row.id).executeTakeFirstOrThrow();
       assert.equal(link.callback_url, 'https://app.example.com/back?x=1');
       const own = await api(w.t).post(`${base}/${s.session_id}/link`, { toolkit: 'echoapi', callback_url: 'https://app.example.com/other' });
-      const link2 = await w.t.runtime.database.db.selectFrom('link_sessions').selectAll().where('connected_account_id', '=', own.body.connected_account_id).executeTakeFirstOrThrow();
+      const link2 = await w.t.runtime.database.db
+        .selectFrom('link_sessions')
+        .selectAll()
+        .where('connected_account_id', '=', own.body.connected_account_id)
+        .executeTakeFirstOrThrow();
       assert.equal(link2.callback_url, 'https://app.example.com/other');
     });
 
@@ -338,7 +408,9 @@ forEachBackend('tool-router sessions API', (backend) => {
         status: 400,
         suggested_fix: 'Create one with POST /api/v3.1/auth_configs (toolkit.slug stripe), or enable one with PATCH /api/v3.1/auth_configs/{id}/ENABLED',
       });
-      const mk = async (name: string) => (await api(w.t).post('/api/v3.1/auth_configs', { toolkit: { slug: 'stripe' }, auth_config: { type: 'use_custom_auth', authScheme: 'API_KEY', name } })).body.auth_config.id as string;
+      const mk = async (name: string) =>
+        (await api(w.t).post('/api/v3.1/auth_configs', { toolkit: { slug: 'stripe' }, auth_config: { type: 'use_custom_auth', authScheme: 'API_KEY', name } }))
+          .body.auth_config.id as string;
       const a = await mk('Stripe A');
       await sleep(5);
       const b = await mk('Stripe B');
@@ -381,7 +453,12 @@ forEachBackend('tool-router sessions API', (backend) => {
     test('uses the resolved account; says which one in x-authlink-connected-account-id', async () => {
       const id = await w.account('px-user', 'k-px');
       const s = await w.session({ user_id: 'px-user' });
-      const res = await api(w.t).post(`${base}/${s.session_id}/proxy_execute`, { toolkit_slug: 'echoapi', endpoint: '/things?x=1', method: 'POST', body: { a: 1 } });
+      const res = await api(w.t).post(`${base}/${s.session_id}/proxy_execute`, {
+        toolkit_slug: 'echoapi',
+        endpoint: '/things?x=1',
+        method: 'POST',
+        body: { a: 1 },
+      });
       assert.equal(res.status, 200, JSON.stringify(res.body));
       assert.equal(res.headers['x-authlink-connected-account-id'], id);
       assert.equal(res.body.status, 200);
@@ -407,7 +484,12 @@ forEachBackend('tool-router sessions API', (backend) => {
       const off = await api(w.t).post(url, { toolkit_slug: 'github', endpoint: '/user', method: 'GET' });
       assert.equal(off.status, 400);
       assert.equal(off.body.error.slug, 'ToolRouterV2_ToolkitNotEnabled');
-      const custom = await api(w.t).post(url, { toolkit_slug: 'echoapi', endpoint: '/x', method: 'GET', custom_connection_data: { authScheme: 'OAUTH2', toolkitSlug: 'echoapi', val: { access_token: 'x' } } });
+      const custom = await api(w.t).post(url, {
+        toolkit_slug: 'echoapi',
+        endpoint: '/x',
+        method: 'GET',
+        custom_connection_data: { authScheme: 'OAUTH2', toolkitSlug: 'echoapi', val: { access_token: 'x' } },
+      });
       assert.equal(custom.status, 400);
       assert.equal(custom.body.error.message, 'custom_connection_data is not supported by authlink');
       const badMethod = await api(w.t).post(url, { toolkit_slug: 'echoapi', endpoint: '/x', method: 'TRACE' });
@@ -418,7 +500,12 @@ forEachBackend('tool-router sessions API', (backend) => {
   test('the MCP URL answers 501 in the envelope (after the session is found)', async () => {
     const s = await w.session({ user_id: 'mcp-user' });
     for (const method of ['GET', 'POST', 'DELETE'] as const) {
-      const res = await w.t.app.inject({ method, url: `${base}/${s.session_id}/mcp`, headers: { 'x-api-key': w.t.apiKey }, ...(method === 'POST' ? { payload: { jsonrpc: '2.0', id: 1, method: 'initialize' } } : {}) });
+      const res = await w.t.app.inject({
+        method,
+        url: `${base}/${s.session_id}/mcp`,
+        headers: { 'x-api-key': w.t.apiKey },
+        ...(method === 'POST' ? { payload: { jsonrpc: '2.0', id: 1, method: 'initialize' } } : {}),
+      });
       assert.equal(res.statusCode, 501);
       const { request_id, ...rest } = res.json().error;
       assert.equal(request_id, res.headers['x-request-id']);
@@ -450,7 +537,13 @@ forEachBackend('tool-router sessions API', (backend) => {
     ]);
     for (const res of calls) {
       assert.equal(res.status, 404, JSON.stringify(res.body));
-      assert.deepEqual(envelopeOf(res), { message: `Tool router session ${s.session_id} not found`, code: 4301, slug: 'ToolRouterV2_SessionNotFound', status: 404, suggested_fix: 'Create one with POST /api/v3.1/tool_router/session' });
+      assert.deepEqual(envelopeOf(res), {
+        message: `Tool router session ${s.session_id} not found`,
+        code: 4301,
+        slug: 'ToolRouterV2_SessionNotFound',
+        status: 404,
+        suggested_fix: 'Create one with POST /api/v3.1/tool_router/session',
+      });
     }
     assert.equal(w.upstream.keys.length, seen, 'no upstream call');
     const now = await api(w.t).get(url);

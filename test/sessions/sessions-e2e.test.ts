@@ -21,7 +21,12 @@ forEachBackend('tool-router sessions end to end', (backend) => {
 
   /** proxy_execute through a session: the key the upstream saw and the account authlink says it used. */
   async function call(session: string, extra: Record<string, unknown> = {}) {
-    const res = await api(w.t).post(`/api/v3.1/tool_router/session/${session}/proxy_execute`, { toolkit_slug: 'echoapi', endpoint: '/whoami', method: 'GET', ...extra });
+    const res = await api(w.t).post(`/api/v3.1/tool_router/session/${session}/proxy_execute`, {
+      toolkit_slug: 'echoapi',
+      endpoint: '/whoami',
+      method: 'GET',
+      ...extra,
+    });
     if (res.status !== 200) return { status: res.status, error: envelopeOf(res) };
     assert.equal(res.body.status, 200);
     return { status: 200, key: res.body.data.api_key as string, account: res.headers['x-authlink-connected-account-id'] as string };
@@ -30,7 +35,14 @@ forEachBackend('tool-router sessions end to end', (backend) => {
     const res = await api(w.t).get(`/api/v3.1/tool_router/session/${session}/toolkits?toolkits=echoapi`);
     assert.equal(res.status, 200);
     const [item] = res.body.items;
-    return { account: item.connected_account && { id: item.connected_account.id, user_id: item.connected_account.user_id, account_type: item.connected_account.account_type }, error: item.error?.slug ?? null };
+    return {
+      account: item.connected_account && {
+        id: item.connected_account.id,
+        user_id: item.connected_account.user_id,
+        account_type: item.connected_account.account_type,
+      },
+      error: item.error?.slug ?? null,
+    };
   }
   const noAccount = (user: string, session: string) => ({
     status: 404,
@@ -58,7 +70,8 @@ forEachBackend('tool-router sessions end to end', (backend) => {
         code: 4303,
         slug: 'ToolRouterV2_InvalidSessionConfig',
         status: 400,
-        suggested_fix: "Use this project's auth configs of the right toolkit, and pin accounts the session user may use: their own PRIVATE accounts, or SHARED ones whose ACL lets them in",
+        suggested_fix:
+          "Use this project's auth configs of the right toolkit, and pin accounts the session user may use: their own PRIVATE accounts, or SHARED ones whose ACL lets them in",
         errors: [`connected_accounts.echoapi[0]: The ACL of SHARED connected account ${shared} does not let user bob use it`],
       });
     });
@@ -117,11 +130,18 @@ forEachBackend('tool-router sessions end to end', (backend) => {
 
     test("carol's ACL change takes effect at once: alice's pinned session stops, carol's does not", async () => {
       const before = w.upstream.keys.length;
-      const patched = await api(w.t).patch(`/api/v3.1/connected_accounts/${shared}`, { experimental: { acl_config_for_shared: { not_allowed_user_ids: ['alice'] } } });
+      const patched = await api(w.t).patch(`/api/v3.1/connected_accounts/${shared}`, {
+        experimental: { acl_config_for_shared: { not_allowed_user_ids: ['alice'] } },
+      });
       assert.equal(patched.status, 200, JSON.stringify(patched.body));
       assert.deepEqual(await call(s.alicePinned), {
         status: 403,
-        error: { message: `The ACL of SHARED connected account ${shared} does not let user alice use it`, code: 4307, slug: 'ToolRouterV2_ConnectedAccountNotAllowed', status: 403 },
+        error: {
+          message: `The ACL of SHARED connected account ${shared} does not let user alice use it`,
+          code: 4307,
+          slug: 'ToolRouterV2_ConnectedAccountNotAllowed',
+          status: 403,
+        },
       });
       assert.equal(w.upstream.keys.length, before, 'the denied call never reached the upstream');
       assert.deepEqual(await usedFor(s.alicePinned), { account: null, error: 'ToolRouterV2_ConnectedAccountNotAllowed' });

@@ -17,7 +17,20 @@ forEachBackend('store contract', (backend) => {
     t = await startTestApp(backend);
     const ts = new Date().toISOString();
     acId = 'ac_contract0001';
-    await t.runtime.store.authConfigs.insert({ id: acId, project_id: t.projectId, toolkit_slug: 'github', name: 'gh', auth_scheme: 'OAUTH2', is_composio_managed: 0, status: 'ENABLED', settings: '{}', secrets_enc: null, created_at: ts, updated_at: ts, deleted_at: null });
+    await t.runtime.store.authConfigs.insert({
+      id: acId,
+      project_id: t.projectId,
+      toolkit_slug: 'github',
+      name: 'gh',
+      auth_scheme: 'OAUTH2',
+      is_composio_managed: 0,
+      status: 'ENABLED',
+      settings: '{}',
+      secrets_enc: null,
+      created_at: ts,
+      updated_at: ts,
+      deleted_at: null,
+    });
   });
   after(() => t.close());
   const store = () => t.runtime.store;
@@ -67,7 +80,8 @@ forEachBackend('store contract', (backend) => {
   test('accounts: keyset pages are complete, ordered and stable under inserts', async () => {
     const user = 'pager';
     const base = Date.parse('2026-01-01T00:00:00Z');
-    for (let i = 0; i < 25; i++) await store().accounts.insert(account(t.projectId, acId, { user_id: user, created_at: new Date(base + i * 1000).toISOString() }));
+    for (let i = 0; i < 25; i++)
+      await store().accounts.insert(account(t.projectId, acId, { user_id: user, created_at: new Date(base + i * 1000).toISOString() }));
     const seen: string[] = [];
     let cursor: string | undefined;
     let pages = 0;
@@ -89,7 +103,21 @@ forEachBackend('store contract', (backend) => {
   test('link sessions: consume is single use, even concurrently', async () => {
     const a = account(t.projectId, acId, { status: 'INITIATED' });
     const now = new Date().toISOString();
-    await store().links.insertWithAccount(a, { id: 'ls_contract01', project_id: t.projectId, connected_account_id: a.id, token_hash: 'h1', callback_url: null, expires_at: new Date(Date.now() + 60_000).toISOString(), browser_hash: null, csrf_token: null, oauth_state_hash: null, pkce_verifier_enc: null, opened_at: null, consumed_at: null, created_at: now });
+    await store().links.insertWithAccount(a, {
+      id: 'ls_contract01',
+      project_id: t.projectId,
+      connected_account_id: a.id,
+      token_hash: 'h1',
+      callback_url: null,
+      expires_at: new Date(Date.now() + 60_000).toISOString(),
+      browser_hash: null,
+      csrf_token: null,
+      oauth_state_hash: null,
+      pkce_verifier_enc: null,
+      opened_at: null,
+      consumed_at: null,
+      created_at: now,
+    });
     assert.ok(await store().links.bindBrowser('ls_contract01', 'b1', 'c1', now));
     assert.equal(await store().links.bindBrowser('ls_contract01', 'b2', 'c2', now), undefined, 'second browser cannot bind');
     const results = await Promise.all(Array.from({ length: 8 }, () => store().links.consume('ls_contract01', new Date().toISOString())));
@@ -97,7 +125,21 @@ forEachBackend('store contract', (backend) => {
   });
 
   test('link sessions: insertWithAccount writes the account and its link together, or neither (also inside a transaction)', async () => {
-    const link = (id: string, accountId: string) => ({ id, project_id: t.projectId, connected_account_id: accountId, token_hash: `h-${id}`, callback_url: null, expires_at: new Date(Date.now() + 60_000).toISOString(), browser_hash: null, csrf_token: null, oauth_state_hash: null, pkce_verifier_enc: null, opened_at: null, consumed_at: null, created_at: new Date().toISOString() });
+    const link = (id: string, accountId: string) => ({
+      id,
+      project_id: t.projectId,
+      connected_account_id: accountId,
+      token_hash: `h-${id}`,
+      callback_url: null,
+      expires_at: new Date(Date.now() + 60_000).toISOString(),
+      browser_hash: null,
+      csrf_token: null,
+      oauth_state_hash: null,
+      pkce_verifier_enc: null,
+      opened_at: null,
+      consumed_at: null,
+      created_at: new Date().toISOString(),
+    });
     const a = account(t.projectId, acId, { status: 'INITIATED', user_id: 'iwa-user', alias: 'iwa' });
     await store().links.insertWithAccount(a, link('ls_iwa_ok', a.id));
     assert.equal((await store().accounts.get(t.projectId, a.id))?.alias, 'iwa');
@@ -122,7 +164,21 @@ forEachBackend('store contract', (backend) => {
     const make = (n: number, tag: string, takenAt?: number) =>
       Array.from({ length: n }, (_, i) => {
         const a = account(t.projectId, acId, { status: 'INITIATED', user_id: 'batch-user', alias: i === takenAt ? 'taken' : `${tag}${i}` });
-        const l = { id: `ls_${tag}${String(i).padStart(4, '0')}`, project_id: t.projectId, connected_account_id: a.id, token_hash: `h-${tag}-${i}`, callback_url: null, expires_at: new Date(Date.now() + 60_000).toISOString(), browser_hash: null, csrf_token: null, oauth_state_hash: null, pkce_verifier_enc: null, opened_at: null, consumed_at: null, created_at: a.created_at };
+        const l = {
+          id: `ls_${tag}${String(i).padStart(4, '0')}`,
+          project_id: t.projectId,
+          connected_account_id: a.id,
+          token_hash: `h-${tag}-${i}`,
+          callback_url: null,
+          expires_at: new Date(Date.now() + 60_000).toISOString(),
+          browser_hash: null,
+          csrf_token: null,
+          oauth_state_hash: null,
+          pkce_verifier_enc: null,
+          opened_at: null,
+          consumed_at: null,
+          created_at: a.created_at,
+        };
         return { a, l };
       });
     const check = async (items: ReturnType<typeof make>, results: PromiseSettledResult<void>[], failed?: number) => {
@@ -139,27 +195,62 @@ forEachBackend('store contract', (backend) => {
     recorder.reset();
     const mixed = make(30, 'bmx', 17);
     await check(mixed, await Promise.allSettled(mixed.map(({ a, l }) => recorded.links.insertWithAccount(a, l))), 17);
-    assert.equal(recorder.ofKind('InsertQueryNode'), backend === 'postgres' ? 1 + 30 : 1 + 59, 'the group fails on the taken alias, then each link alone (SQLite: two inserts a link, the taken one stops at its account)');
+    assert.equal(
+      recorder.ofKind('InsertQueryNode'),
+      backend === 'postgres' ? 1 + 30 : 1 + 59,
+      'the group fails on the taken alias, then each link alone (SQLite: two inserts a link, the taken one stops at its account)',
+    );
   });
 
   test('link sessions: insertWithAccount writes the webhook outbox rows with their account, grouped, and none for a refused one', async () => {
     const recorder = new QueryRecorder();
     const recorded = createStore(t.runtime.database.db.withPlugin(recorder), t.runtime.database.dialect);
     const ts = new Date().toISOString();
-    const endpoint = { id: 'we_contract_ob', project_id: t.projectId, url: 'https://hooks.example.com/ob', description: null, events: '["*"]', enabled: 1, secret_enc: 'x', previous_secret_enc: null, previous_secret_until: null, created_at: ts, updated_at: ts, deleted_at: null };
+    const endpoint = {
+      id: 'we_contract_ob',
+      project_id: t.projectId,
+      url: 'https://hooks.example.com/ob',
+      description: null,
+      events: '["*"]',
+      enabled: 1,
+      secret_enc: 'x',
+      previous_secret_enc: null,
+      previous_secret_until: null,
+      created_at: ts,
+      updated_at: ts,
+      deleted_at: null,
+    };
     await store().webhooks.insertEndpoint(endpoint);
     try {
       await store().accounts.insert(account(t.projectId, acId, { user_id: 'outbox-user', alias: 'ob-taken' }));
       const items = Array.from({ length: 12 }, (_, i) => {
         const a = account(t.projectId, acId, { status: 'INITIATED', user_id: 'outbox-user', alias: i === 4 ? 'ob-taken' : `ob${i}` });
-        const l = { id: `ls_ob${String(i).padStart(4, '0')}`, project_id: t.projectId, connected_account_id: a.id, token_hash: `h-ob-${i}`, callback_url: null, expires_at: new Date(Date.now() + 60_000).toISOString(), browser_hash: null, csrf_token: null, oauth_state_hash: null, pkce_verifier_enc: null, opened_at: null, consumed_at: null, created_at: a.created_at };
+        const l = {
+          id: `ls_ob${String(i).padStart(4, '0')}`,
+          project_id: t.projectId,
+          connected_account_id: a.id,
+          token_hash: `h-ob-${i}`,
+          callback_url: null,
+          expires_at: new Date(Date.now() + 60_000).toISOString(),
+          browser_hash: null,
+          csrf_token: null,
+          oauth_state_hash: null,
+          pkce_verifier_enc: null,
+          opened_at: null,
+          consumed_at: null,
+          created_at: a.created_at,
+        };
         // Every other link is announced (as if an endpoint subscribed), the rest are not.
         return { a, l, outbox: i % 2 === 0 ? accountEventRows([endpoint], a, 'connected_account.initiated', new Date()) : undefined };
       });
       const clean = items.filter((_, i) => i !== 4);
       const results = await Promise.allSettled(clean.map(({ a, l, outbox }) => recorded.links.insertWithAccount(a, l, outbox)));
       assert.deepEqual([...new Set(results.map((r) => r.status))], ['fulfilled']);
-      assert.equal(recorder.ofKind('InsertQueryNode'), backend === 'postgres' ? 1 : 4, 'PostgreSQL: one statement for accounts, links, events and deliveries; SQLite: one insert per table');
+      assert.equal(
+        recorder.ofKind('InsertQueryNode'),
+        backend === 'postgres' ? 1 : 4,
+        'PostgreSQL: one statement for accounts, links, events and deliveries; SQLite: one insert per table',
+      );
       for (const { a, outbox } of clean) {
         assert.ok(await store().accounts.get(t.projectId, a.id));
         if (!outbox) continue;
@@ -169,7 +260,10 @@ forEachBackend('store contract', (backend) => {
       // The refused one (taken alias), grouped with a good one: neither its account nor its event is written.
       const [bad, good] = [items[4], make('ob-late')];
       const outcome = await Promise.allSettled([bad, good].map(({ a, l, outbox }) => recorded.links.insertWithAccount(a, l, outbox)));
-      assert.deepEqual(outcome.map((r) => r.status), ['rejected', 'fulfilled']);
+      assert.deepEqual(
+        outcome.map((r) => r.status),
+        ['rejected', 'fulfilled'],
+      );
       assert.equal(await store().accounts.get(t.projectId, bad.a.id), undefined);
       assert.equal(await store().webhooks.getEvent(bad.outbox!.event.id), undefined);
       assert.ok(await store().webhooks.getEvent(good.outbox!.event.id));

@@ -33,10 +33,24 @@ forEachBackend('store list paging', (backend) => {
     projectId = t.projectId;
     store = createStore(t.runtime.database.db.withPlugin(recorder), t.runtime.database.dialect);
     const ts = '2026-01-01T00:00:00.000Z';
-    await store.authConfigs.insert({ id: acId, project_id: projectId, toolkit_slug: 'github', name: 'gh', auth_scheme: 'OAUTH2', is_composio_managed: 0, status: 'ENABLED', settings: '{}', secrets_enc: null, created_at: ts, updated_at: ts, deleted_at: null });
+    await store.authConfigs.insert({
+      id: acId,
+      project_id: projectId,
+      toolkit_slug: 'github',
+      name: 'gh',
+      auth_scheme: 'OAUTH2',
+      is_composio_managed: 0,
+      status: 'ENABLED',
+      settings: '{}',
+      secrets_enc: null,
+      created_at: ts,
+      updated_at: ts,
+      deleted_at: null,
+    });
     const base = Date.parse(ts);
     // Ids not in created_at order, so the tie-break on id is really exercised.
-    for (let i = 0; i < N; i++) rows.push(row(projectId, acId, `ca_pg${String((i * 7) % N).padStart(4, '0')}x`, new Date(base + Math.floor(i / 4) * 1000).toISOString()));
+    for (let i = 0; i < N; i++)
+      rows.push(row(projectId, acId, `ca_pg${String((i * 7) % N).padStart(4, '0')}x`, new Date(base + Math.floor(i / 4) * 1000).toISOString()));
     for (const r of rows) await store.accounts.insert(r);
     // Rows the filters exclude: another user's, a deleted one, a SHARED one.
     await store.accounts.insert(row(projectId, acId, 'ca_pgother0001', rows[5].created_at, { user_id: 'someone-else' }));
@@ -45,7 +59,15 @@ forEachBackend('store list paging', (backend) => {
   });
   after(() => t.close());
 
-  const query = (over: Partial<AccountQuery> = {}): AccountQuery => ({ projectId, userIds: ['pager'], accountTypes: ['PRIVATE'], orderBy: 'created_at', direction: 'desc', limit: 5, ...over });
+  const query = (over: Partial<AccountQuery> = {}): AccountQuery => ({
+    projectId,
+    userIds: ['pager'],
+    accountTypes: ['PRIVATE'],
+    orderBy: 'created_at',
+    direction: 'desc',
+    limit: 5,
+    ...over,
+  });
   const expected = (direction: 'asc' | 'desc') => {
     const s = [...rows].sort((a, b) => cmp(a.created_at, b.created_at) || cmp(a.id, b.id)).map((r) => r.id);
     return direction === 'asc' ? s : s.reverse();
@@ -97,7 +119,11 @@ forEachBackend('store list paging', (backend) => {
       const p2 = await store.accounts.list(query({ cursor: p1.nextCursor! }));
       assert.equal(p2.total, N, 'carried, not counted again');
       assert.equal(recorder.counts(), 0);
-      assert.deepEqual(p2.items.map((r) => r.id), expected('desc').slice(5, 10), 'a newer row does not shift later pages');
+      assert.deepEqual(
+        p2.items.map((r) => r.id),
+        expected('desc').slice(5, 10),
+        'a newer row does not shift later pages',
+      );
       assert.equal((await store.accounts.list(query())).total, N + 1, 'a new first page counts again');
     } finally {
       await store.accounts.update(projectId, extra.id, { deleted_at: new Date().toISOString() });
@@ -113,13 +139,19 @@ forEachBackend('store list paging', (backend) => {
     const p = await store.accounts.list(query({ cursor: old }));
     assert.equal(recorder.counts(), 1, 'counted, since the cursor carries no total');
     assert.equal(p.total, N);
-    assert.deepEqual(p.items.map((r) => r.id), order.slice(7, 12));
+    assert.deepEqual(
+      p.items.map((r) => r.id),
+      order.slice(7, 12),
+    );
     // Its next cursor carries the total again.
     recorder.reset();
     const next = await store.accounts.list(query({ cursor: p.nextCursor! }));
     assert.equal(recorder.counts(), 0);
     assert.equal(next.total, N);
-    assert.deepEqual(next.items.map((r) => r.id), order.slice(12, 17));
+    assert.deepEqual(
+      next.items.map((r) => r.id),
+      order.slice(12, 17),
+    );
   });
 
   test('a cursor reused with other filters is counted for those filters', async () => {
@@ -148,7 +180,11 @@ forEachBackend('store list paging', (backend) => {
       Buffer.from(JSON.stringify({ ...valid, f: 7 })).toString('base64url'),
     ];
     for (const cursor of broken) {
-      await assert.rejects(store.accounts.list(query({ cursor })), (e) => e instanceof CursorError && e.message === 'cursor is not one this API returned', cursor);
+      await assert.rejects(
+        store.accounts.list(query({ cursor })),
+        (e) => e instanceof CursorError && e.message === 'cursor is not one this API returned',
+        cursor,
+      );
     }
     assert.deepEqual((await store.accounts.list(query({ cursor: encodeCursor(valid) }))).items[0].id, order[5]);
   });
@@ -160,7 +196,20 @@ forEachBackend('store list paging', (backend) => {
       const id = `ac_pg${String((i * 5) % 11).padStart(4, '0')}x`;
       const ts = new Date(base + Math.floor(i / 3) * 1000).toISOString();
       ids.push([ts, id]);
-      await store.authConfigs.insert({ id, project_id: projectId, toolkit_slug: 'pagingkit', name: id, auth_scheme: 'API_KEY', is_composio_managed: 0, status: 'ENABLED', settings: '{}', secrets_enc: null, created_at: ts, updated_at: ts, deleted_at: null });
+      await store.authConfigs.insert({
+        id,
+        project_id: projectId,
+        toolkit_slug: 'pagingkit',
+        name: id,
+        auth_scheme: 'API_KEY',
+        is_composio_managed: 0,
+        status: 'ENABLED',
+        settings: '{}',
+        secrets_enc: null,
+        created_at: ts,
+        updated_at: ts,
+        deleted_at: null,
+      });
     }
     const want = ids.sort((a, b) => cmp(b[0], a[0]) || cmp(b[1], a[1])).map(([, id]) => id);
     const seen: string[] = [];
@@ -173,11 +222,39 @@ forEachBackend('store list paging', (backend) => {
     assert.deepEqual(seen, want);
 
     const ts0 = '2026-03-01T00:00:00.000Z';
-    await store.webhooks.insertEndpoint({ id: 'we_paging0001', project_id: projectId, url: 'https://example.com/hook', description: null, events: '[]', enabled: 1, secret_enc: 'x', previous_secret_enc: null, previous_secret_until: null, created_at: ts0, updated_at: ts0, deleted_at: null });
+    await store.webhooks.insertEndpoint({
+      id: 'we_paging0001',
+      project_id: projectId,
+      url: 'https://example.com/hook',
+      description: null,
+      events: '[]',
+      enabled: 1,
+      secret_enc: 'x',
+      previous_secret_enc: null,
+      previous_secret_until: null,
+      created_at: ts0,
+      updated_at: ts0,
+      deleted_at: null,
+    });
     await store.webhooks.insertEvent({ id: 'wev_paging0001', project_id: projectId, type: 'test', payload: '{}', created_at: ts0 });
     const deliveries = Array.from({ length: 9 }, (_, i) => {
       const ts = new Date(Date.parse(ts0) + Math.floor(i / 3) * 1000).toISOString();
-      return { id: `wd_pg${String((i * 4) % 9).padStart(4, '0')}x`, project_id: projectId, endpoint_id: 'we_paging0001', event_id: 'wev_paging0001', status: 'succeeded', attempts: 1, next_attempt_at: ts, lease_owner: null, lease_until: null, last_status: 200, last_error: null, delivered_at: ts, created_at: ts, updated_at: ts };
+      return {
+        id: `wd_pg${String((i * 4) % 9).padStart(4, '0')}x`,
+        project_id: projectId,
+        endpoint_id: 'we_paging0001',
+        event_id: 'wev_paging0001',
+        status: 'succeeded',
+        attempts: 1,
+        next_attempt_at: ts,
+        lease_owner: null,
+        lease_until: null,
+        last_status: 200,
+        last_error: null,
+        delivered_at: ts,
+        created_at: ts,
+        updated_at: ts,
+      };
     });
     await store.webhooks.insertDeliveries(deliveries);
     const wantD = deliveries.sort((a, b) => cmp(b.created_at, a.created_at) || cmp(b.id, a.id)).map((d) => d.id);
@@ -202,7 +279,10 @@ forEachBackend('store list paging', (backend) => {
     const p3 = await api(t).get(`${url}&cursor=${p2.body.next_cursor}`);
     assert.deepEqual(fields(p3.body), [N, 3, 1]);
     assert.equal(p3.body.next_cursor, null);
-    assert.deepEqual([...p1.body.items, ...p2.body.items, ...p3.body.items].map((a: { id: string }) => a.id), expected('desc'));
+    assert.deepEqual(
+      [...p1.body.items, ...p2.body.items, ...p3.body.items].map((a: { id: string }) => a.id),
+      expected('desc'),
+    );
     for (const cursor of ['garbage', encodeCursor({ ...decodeCursor(p1.body.next_cursor)!, n: -1 })]) {
       const bad = await api(t).get(`${url}&cursor=${cursor}`);
       assert.equal(bad.status, 400);

@@ -23,7 +23,10 @@ forEachBackend('store: read cache', (backend) => {
     t = await startTestApp(backend);
     cached = withReadCache(createStore(t.runtime.database.db, t.runtime.database.dialect), { ttlMs: TTL_MS });
     other = createStore(t.runtime.database.db, t.runtime.database.dialect);
-    const res = await api(t).post('/api/v3.1/auth_configs', { toolkit: { slug: 'github' }, auth_config: { type: 'use_custom_auth', authScheme: 'OAUTH2', credentials: { client_id: 'cid', client_secret: 'csecret' } } });
+    const res = await api(t).post('/api/v3.1/auth_configs', {
+      toolkit: { slug: 'github' },
+      auth_config: { type: 'use_custom_auth', authScheme: 'OAUTH2', credentials: { client_id: 'cid', client_secret: 'csecret' } },
+    });
     assert.equal(res.status, 201, res.text);
     acId = res.body.auth_config.id;
   });
@@ -31,7 +34,20 @@ forEachBackend('store: read cache', (backend) => {
 
   function endpoint(id: string): WebhookEndpointRow {
     const ts = new Date().toISOString();
-    return { id, project_id: t.projectId, url: `https://hooks.example.com/${id}`, description: null, events: '["*"]', enabled: 1, secret_enc: 'x', previous_secret_enc: null, previous_secret_until: null, created_at: ts, updated_at: ts, deleted_at: null };
+    return {
+      id,
+      project_id: t.projectId,
+      url: `https://hooks.example.com/${id}`,
+      description: null,
+      events: '["*"]',
+      enabled: 1,
+      secret_enc: 'x',
+      previous_secret_enc: null,
+      previous_secret_until: null,
+      created_at: ts,
+      updated_at: ts,
+      deleted_at: null,
+    };
   }
 
   test('a write through the cached store is read back at once', async () => {
@@ -51,7 +67,10 @@ forEachBackend('store: read cache', (backend) => {
   });
 
   test('deleted auth configs: get() hides them, getAny() still shows them, from the same cache entry', async () => {
-    const res = await api(t).post('/api/v3.1/auth_configs', { toolkit: { slug: 'github' }, auth_config: { type: 'use_custom_auth', authScheme: 'OAUTH2', credentials: { client_id: 'c2', client_secret: 's2' } } });
+    const res = await api(t).post('/api/v3.1/auth_configs', {
+      toolkit: { slug: 'github' },
+      auth_config: { type: 'use_custom_auth', authScheme: 'OAUTH2', credentials: { client_id: 'c2', client_secret: 's2' } },
+    });
     const id = res.body.auth_config.id;
     assert.ok(await cached.authConfigs.get(t.projectId, id));
     const ts = new Date().toISOString();
@@ -93,7 +112,10 @@ forEachBackend('store: read cache', (backend) => {
       await tx.webhooks.insertEndpoint(endpoint('we_cache_tx'));
       assert.ok((await tx.webhooks.enabledEndpoints(t.projectId)).some((e) => e.id === 'we_cache_tx'));
     });
-    assert.ok((await cached.webhooks.enabledEndpoints(t.projectId)).some((e) => e.id === 'we_cache_tx'), 'seen after the commit');
+    assert.ok(
+      (await cached.webhooks.enabledEndpoints(t.projectId)).some((e) => e.id === 'we_cache_tx'),
+      'seen after the commit',
+    );
   });
 
   test('a read that started before a write and finished after it does not keep the old row', async () => {

@@ -81,8 +81,14 @@ test('every missing value is named at once', () => {
 });
 
 test('header injection and ambiguous basic user names are refused', () => {
-  assert.throws(() => applyCredentials(schemeOf('stripe', 'API_KEY'), { api_key: 'sk\r\nX-Evil: 1' }), (e: unknown) => e instanceof TemplateError && e.kind === 'unsafe');
-  assert.throws(() => applyCredentials(schemeOf('twilio', 'BASIC'), { account_sid: 'AC:1', auth_token: 'x' }), (e: unknown) => e instanceof TemplateError && e.kind === 'unsafe');
+  assert.throws(
+    () => applyCredentials(schemeOf('stripe', 'API_KEY'), { api_key: 'sk\r\nX-Evil: 1' }),
+    (e: unknown) => e instanceof TemplateError && e.kind === 'unsafe',
+  );
+  assert.throws(
+    () => applyCredentials(schemeOf('twilio', 'BASIC'), { account_sid: 'AC:1', auth_token: 'x' }),
+    (e: unknown) => e instanceof TemplateError && e.kind === 'unsafe',
+  );
 });
 
 test('every built-in scheme applies exactly its rules when all fields are filled', () => {

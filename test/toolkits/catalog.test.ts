@@ -100,7 +100,8 @@ test('every built-in toolkit file is valid and named after its slug', () => {
 
 test('the required providers are all built in', () => {
   const catalog = loadCatalog();
-  const wanted = 'github gitlab bitbucket gmail googlecalendar googledrive googlesheets slack notion linear jira confluence asana trello hubspot salesforce outlook microsoft_teams onedrive dropbox box zoom discord figma airtable spotify twitter linkedin shopify zendesk intercom mailchimp clickup monday calendly stripe openai anthropic sendgrid twilio pagerduty sentry vercel supabase digitalocean';
+  const wanted =
+    'github gitlab bitbucket gmail googlecalendar googledrive googlesheets slack notion linear jira confluence asana trello hubspot salesforce outlook microsoft_teams onedrive dropbox box zoom discord figma airtable spotify twitter linkedin shopify zendesk intercom mailchimp clickup monday calendly stripe openai anthropic sendgrid twilio pagerduty sentry vercel supabase digitalocean';
   for (const slug of wanted.split(' ')) assert.ok(catalog.get(slug), slug);
 });
 
@@ -112,8 +113,19 @@ test('built-in conventions: OAuth app fields, secrets, scheme order', () => {
     for (const s of t.auth_schemes) {
       const creation = s.fields.auth_config_creation;
       if (s.mode === 'OAUTH2') {
-        assert.deepEqual(creation.required.map((f) => [f.name, f.secret]), [['client_id', false], ['client_secret', true]], t.slug);
-        assert.deepEqual(creation.optional.map((f) => f.name), ['scopes'], t.slug);
+        assert.deepEqual(
+          creation.required.map((f) => [f.name, f.secret]),
+          [
+            ['client_id', false],
+            ['client_secret', true],
+          ],
+          t.slug,
+        );
+        assert.deepEqual(
+          creation.optional.map((f) => f.name),
+          ['scopes'],
+          t.slug,
+        );
       }
       for (const f of [...s.fields.connected_account_initiation.required, ...s.fields.connected_account_initiation.optional]) {
         if (secretish.test(f.name)) assert.equal(f.secret, true, `${t.slug}.${f.name} is secret`);
@@ -141,9 +153,13 @@ test('list() is sorted by slug, get() finds by slug, $schema is dropped', () => 
   assert.equal(catalog.get('github')?.name, 'GitHub');
   assert.equal(catalog.get('nope'), undefined);
   assert.equal('$schema' in catalog.get('github')!, false);
-  assert.throws(() => {
-    (catalog.get('github') as ToolkitDef).name = 'changed';
-  }, TypeError, 'definitions are frozen: one caller cannot change them for all');
+  assert.throws(
+    () => {
+      (catalog.get('github') as ToolkitDef).name = 'changed';
+    },
+    TypeError,
+    'definitions are frozen: one caller cannot change them for all',
+  );
 });
 
 test('an operator file adds a toolkit and overrides a built-in with the same slug', () => {
@@ -158,7 +174,10 @@ test('an operator file adds a toolkit and overrides a built-in with the same slu
 
 test('a custom built-in directory replaces the shipped one', () => {
   const catalog = loadCatalog({ builtinDir: dirWith({ 'acme.json': acme() }) });
-  assert.deepEqual(catalog.list().map((t) => t.slug), ['acme']);
+  assert.deepEqual(
+    catalog.list().map((t) => t.slug),
+    ['acme'],
+  );
 });
 
 test('a broken file is reported with its name and the JSON path of the problem', () => {
@@ -166,16 +185,25 @@ test('a broken file is reported with its name and the JSON path of the problem',
   bad.auth_schemes[0].oauth2.token_url = 'not a url';
   delete bad.auth_schemes[0].oauth2.pkce;
   const problems = problemsFor({ 'good.json': { ...acme(), slug: 'good' }, 'broken.json': bad });
-  assert.ok(problems.some((p) => p.startsWith('broken.json: /auth_schemes/0/oauth2/token_url: ')), problems.join('\n'));
+  assert.ok(
+    problems.some((p) => p.startsWith('broken.json: /auth_schemes/0/oauth2/token_url: ')),
+    problems.join('\n'),
+  );
   assert.ok(problems.includes('broken.json: /auth_schemes/0/oauth2/pkce: is required'), problems.join('\n'));
-  assert.ok(problems.every((p) => p.startsWith('broken.json: ')), 'the good file has no problems');
+  assert.ok(
+    problems.every((p) => p.startsWith('broken.json: ')),
+    'the good file has no problems',
+  );
 });
 
 test('problems in several files are all listed', () => {
   const problems = problemsFor({ 'a.json': { ...acme(), slug: 'Bad Slug' }, 'b.json': { ...acme(), slug: 'b', docs_url: 'nope' }, 'c.json': '{"slug": ' });
   assert.ok(problems.some((p) => p.startsWith('a.json: /slug: ')));
   assert.ok(problems.some((p) => p.startsWith('b.json: /docs_url: ')));
-  assert.ok(problems.some((p) => /^c\.json: \/: not valid JSON: /.test(p)), problems.join('\n'));
+  assert.ok(
+    problems.some((p) => /^c\.json: \/: not valid JSON: /.test(p)),
+    problems.join('\n'),
+  );
 });
 
 test('unknown keys are rejected at every level', () => {
@@ -192,7 +220,10 @@ test('unknown keys are rejected at every level', () => {
     '/auth_schemes/1/fields/connected_account_initiation/required/1/secrett',
     '/auth_schemes/1/apply/0/extra',
   ]) {
-    assert.ok(problems.some((line) => line.startsWith(`acme.json: ${p}: unknown key`)), `${p}\n${problems.join('\n')}`);
+    assert.ok(
+      problems.some((line) => line.startsWith(`acme.json: ${p}: unknown key`)),
+      `${p}\n${problems.join('\n')}`,
+    );
   }
 });
 
@@ -210,13 +241,22 @@ test('URL placeholders must name connected_account_initiation fields', () => {
   const t = acme({ base_url: 'https://{{subdomain}}.acme.test/{{region}}' });
   t.auth_schemes[0].oauth2.token_url = 'https://{{tenant}}.acme.test/token';
   const problems = problemsFor({ 'acme.json': t });
-  assert.ok(problems.some((p) => p.startsWith('acme.json: /base_url: placeholder {{region}} is not a connected_account_initiation field')), problems.join('\n'));
-  assert.ok(problems.some((p) => p.startsWith('acme.json: /auth_schemes/0/oauth2/token_url: placeholder {{tenant}}')), problems.join('\n'));
+  assert.ok(
+    problems.some((p) => p.startsWith('acme.json: /base_url: placeholder {{region}} is not a connected_account_initiation field')),
+    problems.join('\n'),
+  );
+  assert.ok(
+    problems.some((p) => p.startsWith('acme.json: /auth_schemes/0/oauth2/token_url: placeholder {{tenant}}')),
+    problems.join('\n'),
+  );
 });
 
 test('a host placeholder must sit under a fixed domain', () => {
   const problems = problemsFor({ 'acme.json': acme({ base_url: 'https://{{subdomain}}.test/api' }) });
-  assert.ok(problems.some((p) => p.startsWith('acme.json: /base_url: a {{placeholder}} in the host')), problems.join('\n'));
+  assert.ok(
+    problems.some((p) => p.startsWith('acme.json: /base_url: a {{placeholder}} in the host')),
+    problems.join('\n'),
+  );
 });
 
 test('apply placeholders must name a field of the scheme (or access_token for OAUTH2)', () => {
@@ -231,9 +271,18 @@ test('duplicate field names, modes and slugs are caught', () => {
   t.auth_schemes[1].fields.connected_account_initiation.optional.push({ name: 'api_key', display_name: 'x', description: '', type: 'string', secret: true });
   t.auth_schemes.push({ ...t.auth_schemes[1], name: 'Another key' });
   const problems = problemsFor({ 'acme.json': t, 'acme2.json': acme() });
-  assert.ok(problems.some((p) => p.startsWith('acme.json: /auth_schemes/1/fields/connected_account_initiation/optional/0/name: duplicate field name "api_key"')), problems.join('\n'));
-  assert.ok(problems.some((p) => p.startsWith('acme.json: /auth_schemes/2/mode: duplicate mode "API_KEY"')), problems.join('\n'));
-  assert.ok(problems.some((p) => p.startsWith('acme2.json: /slug: slug "acme" is already defined by ')), problems.join('\n'));
+  assert.ok(
+    problems.some((p) => p.startsWith('acme.json: /auth_schemes/1/fields/connected_account_initiation/optional/0/name: duplicate field name "api_key"')),
+    problems.join('\n'),
+  );
+  assert.ok(
+    problems.some((p) => p.startsWith('acme.json: /auth_schemes/2/mode: duplicate mode "API_KEY"')),
+    problems.join('\n'),
+  );
+  assert.ok(
+    problems.some((p) => p.startsWith('acme2.json: /slug: slug "acme" is already defined by ')),
+    problems.join('\n'),
+  );
 });
 
 test('reserved authorize parameters and malformed placeholders are rejected', () => {
@@ -241,13 +290,22 @@ test('reserved authorize parameters and malformed placeholders are rejected', ()
   t.auth_schemes[0].oauth2.authorize_params = { redirect_uri: 'https://evil.test', audience: 'ok' };
   t.auth_schemes[1].apply[0].value = '{{ api_key }}';
   const problems = problemsFor({ 'acme.json': t });
-  assert.ok(problems.some((p) => p.startsWith('acme.json: /auth_schemes/0/oauth2/authorize_params/redirect_uri: ')), problems.join('\n'));
-  assert.ok(problems.some((p) => p.startsWith('acme.json: /auth_schemes/1/apply/0/value: ')), problems.join('\n'));
+  assert.ok(
+    problems.some((p) => p.startsWith('acme.json: /auth_schemes/0/oauth2/authorize_params/redirect_uri: ')),
+    problems.join('\n'),
+  );
+  assert.ok(
+    problems.some((p) => p.startsWith('acme.json: /auth_schemes/1/apply/0/value: ')),
+    problems.join('\n'),
+  );
   assert.equal(problems.length, 2, problems.join('\n'));
 });
 
 test('a missing operator directory is an error, not an empty catalog', () => {
-  assert.throws(() => loadCatalog({ extraDir: path.join(tmpRoot, 'does-not-exist') }), (e: unknown) => e instanceof CatalogError && /does-not-exist: \/: cannot read toolkit directory \(ENOENT\)/.test(e.message));
+  assert.throws(
+    () => loadCatalog({ extraDir: path.join(tmpRoot, 'does-not-exist') }),
+    (e: unknown) => e instanceof CatalogError && /does-not-exist: \/: cannot read toolkit directory \(ENOENT\)/.test(e.message),
+  );
 });
 
 test('the worked example in docs/toolkits.md is a valid toolkit', () => {

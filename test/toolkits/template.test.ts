@@ -33,13 +33,30 @@ test('fillTemplate ignores inherited properties', () => {
 
 test('fillUrlTemplate fills host labels and encodes path and query values', () => {
   assert.equal(fillUrlTemplate('https://{{subdomain}}.myshopify.com/admin', { subdomain: 'acme-store' }), 'https://acme-store.myshopify.com/admin');
-  assert.equal(fillUrlTemplate('https://api.atlassian.com/ex/jira/{{cloud_id}}', { cloud_id: '11223344-a1b2-3b33-c444-def123456789' }), 'https://api.atlassian.com/ex/jira/11223344-a1b2-3b33-c444-def123456789');
+  assert.equal(
+    fillUrlTemplate('https://api.atlassian.com/ex/jira/{{cloud_id}}', { cloud_id: '11223344-a1b2-3b33-c444-def123456789' }),
+    'https://api.atlassian.com/ex/jira/11223344-a1b2-3b33-c444-def123456789',
+  );
   assert.equal(fillUrlTemplate('https://x.example.com/p/{{id}}?q={{q}}', { id: 'a%2Fb', q: 'a&b=c' }), 'https://x.example.com/p/a%252Fb?q=a%26b%3Dc');
 });
 
 test('fillUrlTemplate rejects values that would change the host', () => {
   const t = 'https://{{subdomain}}.zendesk.com/api/v2';
-  for (const hostile of ['evil.com#', 'evil.com/', 'evil.com?', 'user@evil.com', 'evil.com:8080', 'a.b', 'evil.com\\', ' acme', 'ac me', 'acme\n', '-acme', 'x'.repeat(64), '%2e']) {
+  for (const hostile of [
+    'evil.com#',
+    'evil.com/',
+    'evil.com?',
+    'user@evil.com',
+    'evil.com:8080',
+    'a.b',
+    'evil.com\\',
+    ' acme',
+    'ac me',
+    'acme\n',
+    '-acme',
+    'x'.repeat(64),
+    '%2e',
+  ]) {
     assert.throws(() => fillUrlTemplate(t, { subdomain: hostile }), isTemplateError('unsafe', ['subdomain']), JSON.stringify(hostile));
   }
 });

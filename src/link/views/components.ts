@@ -52,9 +52,7 @@ export function csrfInput(token: string): SafeHtml {
 
 /** Definition list of label/value rows; rows with an empty value are left out. */
 export function metaList(rows: Array<[label: string, value: string | SafeHtml | null | undefined]>): SafeHtml {
-  const items = rows
-    .filter(([, v]) => v !== null && v !== undefined && v !== '')
-    .map(([label, value]) => html`<div><dt>${label}</dt><dd>${value}</dd></div>`);
+  const items = rows.filter(([, v]) => v !== null && v !== undefined && v !== '').map(([label, value]) => html`<div><dt>${label}</dt><dd>${value}</dd></div>`);
   return html`<dl class="meta">${items}</dl>`;
 }
 

@@ -39,14 +39,9 @@ export function contentSecurityPolicy({ formActions }: CspOptions): string {
     if (origin !== null && !origins.includes(origin)) origins.push(origin);
   }
   const formAction = ["'self'", ...origins].join(' ');
-  return [
-    "default-src 'none'",
-    "style-src 'self'",
-    "img-src 'self' data:",
-    `form-action ${formAction}`,
-    "frame-ancestors 'none'",
-    "base-uri 'none'",
-  ].join('; ');
+  return ["default-src 'none'", "style-src 'self'", "img-src 'self' data:", `form-action ${formAction}`, "frame-ancestors 'none'", "base-uri 'none'"].join(
+    '; ',
+  );
 }
 
 /** Response headers for every HTML page of the connect flow (lower-case names). */

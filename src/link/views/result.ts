@@ -40,34 +40,50 @@ function copyFor(kind: ResultKind, app: SafeHtml, toolkit: string | undefined): 
   switch (kind) {
     case 'success':
       return {
-        icon: 'check', tone: 'ok', title: 'Account connected',
+        icon: 'check',
+        tone: 'ok',
+        title: 'Account connected',
         headline: toolkit ? `${toolkit} connected` : 'Account connected',
         text: html`${toolkit ? html`Your ${toolkit} account` : 'Your account'} is now connected to ${app}. You can close this window.`,
       };
     case 'failed':
       return {
-        icon: 'cross', tone: 'bad', title: 'Connection failed',
+        icon: 'cross',
+        tone: 'bad',
+        title: 'Connection failed',
         headline: toolkit ? `Couldn't connect ${toolkit}` : 'Connection failed',
         text: html`Something went wrong while connecting ${account}. Go back to ${app} and try again. If it keeps happening, contact ${app}'s support.`,
       };
     case 'expired':
       return {
-        icon: 'clock', tone: 'attn', title: 'Link expired', headline: 'This link has expired',
+        icon: 'clock',
+        tone: 'attn',
+        title: 'Link expired',
+        headline: 'This link has expired',
         text: html`For your security, connection links only work for a limited time. Ask ${app} for a new link and try again.`,
       };
     case 'used':
       return {
-        icon: 'alert', tone: 'attn', title: 'Link already used', headline: 'This link has already been used',
+        icon: 'alert',
+        tone: 'attn',
+        title: 'Link already used',
+        headline: 'This link has already been used',
         text: html`Each connection link works only once. If you still need to connect ${account}, ask ${app} for a new link.`,
       };
     case 'invalid':
       return {
-        icon: 'alert', tone: 'bad', title: 'Invalid link', headline: "This link isn't valid",
+        icon: 'alert',
+        tone: 'bad',
+        title: 'Invalid link',
+        headline: "This link isn't valid",
         text: html`The link may be incomplete or mistyped. Make sure you opened the whole link, or ask ${app} for a new one.`,
       };
     case 'cancelled':
       return {
-        icon: 'minus', tone: 'neutral', title: 'Connection cancelled', headline: 'Connection cancelled',
+        icon: 'minus',
+        tone: 'neutral',
+        title: 'Connection cancelled',
+        headline: 'Connection cancelled',
         text: html`No account was connected and nothing was shared with ${app}. You can close this window.`,
       };
   }

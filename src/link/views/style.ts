@@ -7,8 +7,18 @@ export const STYLESHEET_PATH = '/link/assets/style.css';
 
 /** Monogram badge colours (white text on each has contrast >= 4.5:1). */
 export const MONOGRAM_PALETTE: readonly string[] = [
-  '#b91c1c', '#c2410c', '#a16207', '#15803d', '#047857', '#0f766e',
-  '#0e7490', '#1d4ed8', '#4338ca', '#6d28d9', '#a21caf', '#be185d',
+  '#b91c1c',
+  '#c2410c',
+  '#a16207',
+  '#15803d',
+  '#047857',
+  '#0f766e',
+  '#0e7490',
+  '#1d4ed8',
+  '#4338ca',
+  '#6d28d9',
+  '#a21caf',
+  '#be185d',
 ];
 
 const toneRules = MONOGRAM_PALETTE.map((c, i) => `.tone-${i}{background:${c}}`).join('\n');

@@ -7,7 +7,11 @@ export async function up(db: Kysely<any>): Promise<void> {
   // columns in the index the count is an index-only search, instead of
   // fetching each of the user's rows (spread over the table) to test
   // deleted_at and account_type.
-  await db.schema.createIndex('connected_accounts_user_count').on('connected_accounts').columns(['project_id', 'user_id', 'account_type', 'deleted_at']).execute();
+  await db.schema
+    .createIndex('connected_accounts_user_count')
+    .on('connected_accounts')
+    .columns(['project_id', 'user_id', 'account_type', 'deleted_at'])
+    .execute();
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
