@@ -1,6 +1,6 @@
 // createApp(deps): the whole HTTP surface. Everything it needs is passed in,
 // so a test builds a fresh app per case.
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import swagger from '@fastify/swagger';
 import formbody from '@fastify/formbody';
 import cookie from '@fastify/cookie';
@@ -43,7 +43,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
     trustProxy: config.trustProxy,
     frameworkErrors,
     clientErrorHandler,
-    disableRequestLogging: true,
+    // One log line per request, written by logRequest.
+    logController: new LogController({ disableRequestLogging: true }),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const services = createServices({ ...deps, now: deps.now ?? (() => new Date()), fetch: deps.fetch ?? fetch });
