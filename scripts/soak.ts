@@ -70,7 +70,10 @@ const WEIGHT = MIX.reduce((n, [, w]) => n + w, 0);
 
 function pick(): Kind {
   let r = Math.random() * WEIGHT;
-  for (const [k, w] of MIX) if ((r -= w) < 0) return k;
+  for (const [k, w] of MIX) {
+    r -= w;
+    if (r < 0) return k;
+  }
   return 'read';
 }
 

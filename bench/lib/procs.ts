@@ -101,7 +101,12 @@ export async function startProc(o: StartOptions): Promise<Proc> {
   fs.closeSync(fd);
   track(proc);
   let exited: number | null | undefined;
-  const exitPromise = new Promise<number | null>((resolve) => proc.once('exit', (code, signal) => resolve((exited = code ?? (signal ? -1 : null)))));
+  const exitPromise = new Promise<number | null>((resolve) =>
+    proc.once('exit', (code, signal) => {
+      exited = code ?? (signal ? -1 : null);
+      resolve(exited);
+    }),
+  );
   let peak = 0;
   const sample = () => {
     const v = readPeakRssMb(proc.pid!);

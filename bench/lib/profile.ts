@@ -111,7 +111,7 @@ export function callers(file: string, pattern: RegExp, top = 8): Array<{ ms: num
   const parent = new Map<number, number>();
   for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
   const self = new Map<number, number>();
-  p.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (p.timeDeltas[i] ?? 0) / 1000));
+  for (const [i, id] of p.samples.entries()) self.set(id, (self.get(id) ?? 0) + (p.timeDeltas[i] ?? 0) / 1000);
   const stacks = new Map<string, number>();
   for (const [id, ms] of self) {
     const n = byId.get(id)!;

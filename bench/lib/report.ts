@@ -46,9 +46,7 @@ export function cpuPerRequest(r: ResultRow): number | undefined {
   return r.run.cpu.serverUs + (r.backend === 'postgres' ? r.run.cpu.postgresUs : 0);
 }
 
-export function scaling(
-  rows: ResultRow[],
-): Array<{
+export function scaling(rows: ResultRow[]): Array<{
   scenario: ScenarioName;
   backend: Backend;
   bySize: Array<{ size: number; rps: number; cpuUs?: number }>;

@@ -15,7 +15,7 @@ import type { Dispatcher } from 'undici';
 import { ApiError } from '../errors.ts';
 import { applyCredentials } from '../toolkits/apply.ts';
 import { fillUrlTemplate, TemplateError, type TemplateVars } from '../toolkits/template.ts';
-import { ProxyError, proxyError } from './errors.ts';
+import { type ProxyError, proxyError } from './errors.ts';
 import { createUpstreamPool, type PoolTuning, type UpstreamPool } from './pool.ts';
 import { ACCEPT_ENCODING, bodyData, decodeContent, readCapped, responseHeaders, tooLarge } from './response.ts';
 import { addressPolicy, appendQuery, assertLiteralHostAllowed, ForbiddenAddressError, PRIVATE_TARGET_FIX, resolveTarget } from './ssrf.ts';
@@ -202,7 +202,7 @@ export function createProxy(deps: ProxyDeps): Proxy {
     const url = resolveTarget(baseUrl, input.endpoint);
     assertLiteralHostAllowed(url, policy);
 
-    let applied;
+    let applied: ReturnType<typeof applyCredentials>;
     try {
       applied = applyCredentials(scheme, templateVars(account));
     } catch (e) {

@@ -50,7 +50,10 @@ const CATEGORIES: Array<[reason: string, list: BlockList]> = (() => {
   const byReason = new Map<string, BlockList>();
   for (const [reason, family, network, prefix] of RANGES) {
     let list = byReason.get(reason);
-    if (!list) byReason.set(reason, (list = new BlockList()));
+    if (!list) {
+      list = new BlockList();
+      byReason.set(reason, list);
+    }
     list.addSubnet(network, prefix, family);
   }
   return [...byReason];

@@ -81,7 +81,7 @@ export function createAccountService(deps: {
         id: row.auth_config_id,
         auth_scheme: authRow?.auth_scheme ?? 'OAUTH2',
         is_composio_managed: authRow?.is_composio_managed === 1,
-        is_disabled: !authRow || authRow.status !== 'ENABLED',
+        is_disabled: authRow?.status !== 'ENABLED',
       },
       state: { authScheme: authRow?.auth_scheme ?? 'OAUTH2', val },
       data: val,
@@ -101,7 +101,7 @@ export function createAccountService(deps: {
   async function revokeAtProvider(row: AccountRow): Promise<'refresh_token' | 'access_token' | undefined> {
     const authRow = await store.authConfigs.getAny(row.project_id, row.auth_config_id);
     const resolved = authRow && deps.authConfigs.resolveRow(authRow);
-    if (!resolved || resolved.scheme.mode !== 'OAUTH2' || !resolved.scheme.oauth2?.revocation_url) {
+    if (resolved?.scheme.mode !== 'OAUTH2' || !resolved.scheme.oauth2?.revocation_url) {
       throw new ApiError('RevocationUnsupported', `Toolkit ${row.toolkit_slug} has no revocation endpoint`, {
         suggestedFix: "Delete the account instead, and revoke access in the provider's settings",
       });

@@ -218,7 +218,10 @@ export function createAuthConfigService(deps: { store: Store; keyRing: KeyRing; 
   function resolveRow(row: AuthConfigRow): ResolvedAuthConfig {
     if (!Object.isFrozen(row)) return resolveFresh(row);
     let resolved = resolvedOf.get(row);
-    if (!resolved) resolvedOf.set(row, (resolved = resolveFresh(row)));
+    if (!resolved) {
+      resolved = resolveFresh(row);
+      resolvedOf.set(row, resolved);
+    }
     return resolved;
   }
 

@@ -18,7 +18,7 @@ export function createCredentialSource(deps: { store: Store; keyRing: KeyRing; a
 
   async function usable(row: AccountRow): Promise<UsableAccount> {
     const authRow = await store.authConfigs.get(row.project_id, row.auth_config_id);
-    if (!authRow || authRow.status !== 'ENABLED') {
+    if (authRow?.status !== 'ENABLED') {
       throw new ApiError('ConnectedAccountNotActive', `The auth config of connected account ${row.id} is disabled or deleted`);
     }
     return {

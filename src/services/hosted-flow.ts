@@ -98,7 +98,7 @@ export function createHostedFlow(deps: {
     const [account, project] = await Promise.all([store.accounts.get(link.project_id, link.connected_account_id), store.projects.get(link.project_id)]);
     if (!account || !project || account.status !== 'INITIATED') return 'used';
     const authRow = await store.authConfigs.get(link.project_id, account.auth_config_id);
-    if (!authRow || authRow.status !== 'ENABLED') return 'invalid';
+    if (authRow?.status !== 'ENABLED') return 'invalid';
     return { link, account, project, resolved: deps.authConfigs.resolveRow(authRow) };
   }
 

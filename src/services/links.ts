@@ -7,7 +7,7 @@ import { MAX_LINK_TTL_SECONDS } from '../config.ts';
 import type { Store } from '../store/store.ts';
 import type { AccountRow } from '../store/accounts.ts';
 import { isUniqueViolation } from '../store/accounts.ts';
-import type { AuthConfigService, ResolvedAuthConfig } from './auth-configs.ts';
+import type { AuthConfigService } from './auth-configs.ts';
 import { checkCallbackUrl } from './callback-url.ts';
 import { newWordId, sealCredentials } from './account-view.ts';
 import { aliasTaken, checkConnectionData, splitFields } from './account-fields.ts';

@@ -76,8 +76,12 @@ function batchedInsert(db: Kysely<DB>, dialect: Dialect): (item: NewLink) => Pro
       if (group.length === 1) void one(group[0]);
       else if (group.length > 1)
         void insertMany(db, dialect, group).then(
-          () => group.forEach((p) => p.resolve()),
-          () => group.forEach(one),
+          () => {
+            for (const p of group) p.resolve();
+          },
+          () => {
+            for (const p of group) void one(p);
+          },
         );
       chunk = [];
       parameters = 0;

@@ -57,11 +57,12 @@ class TtlCache<V> {
   }
 }
 
-type Caches = {
-  projects: TtlCache<Awaited<ReturnType<Store['projects']['get']>>>;
-  authConfigs: TtlCache<Awaited<ReturnType<Store['authConfigs']['getAny']>>>;
-  endpoints: TtlCache<Awaited<ReturnType<Store['webhooks']['enabledEndpoints']>>>;
+type Cached = {
+  projects: Awaited<ReturnType<Store['projects']['get']>>;
+  authConfigs: Awaited<ReturnType<Store['authConfigs']['getAny']>>;
+  endpoints: Awaited<ReturnType<Store['webhooks']['enabledEndpoints']>>;
 };
+type Caches = { [K in keyof Cached]: TtlCache<Cached[K]> };
 
 /**
  * `inner` with cached reads. Inside a transaction a cached (committed) value
@@ -86,8 +87,8 @@ function wrap(inner: Store, caches: Caches, written: Set<string> | undefined): S
       written?.add(`${cache}:${key}`);
     }
   };
-  const load = <K extends keyof Caches>(cache: K, key: string, read: () => Promise<any>) =>
-    written?.has(`${cache}:${key}`) ? read() : caches[cache].load(key, read, !inTx);
+  const load = <K extends keyof Caches>(cache: K, key: string, read: () => Promise<Cached[K]>): Promise<Cached[K] | undefined> =>
+    written?.has(`${cache}:${key}`) ? read() : (caches[cache] as TtlCache<Cached[K]>).load(key, read, !inTx);
 
   const { projects, authConfigs, webhooks } = inner;
   // One entry per auth config serves both getAny() and get() (live only).

@@ -18,6 +18,7 @@ export interface RotationProgress {
 type Row = { id: string; project_id: string; value: string | null };
 
 async function batchAfter(db: Kysely<DB>, f: EncryptedField, afterId: string, limit: number): Promise<Row[]> {
+  // biome-ignore lint/suspicious/noExplicitAny: the table and column come from the field list, not from the typed schema
   return (db as unknown as Kysely<any>)
     .selectFrom(f.table)
     .select(['id', 'project_id', `${f.column} as value`])
@@ -46,6 +47,7 @@ export async function rotateAll(
         if (!row.value || ring.keyIdOf(row.value) === ring.activeKeyId) continue;
         const aad = f.aad(row);
         const fresh = ring.encrypt(ring.decrypt(row.value, aad), aad);
+        // biome-ignore lint/suspicious/noExplicitAny: as in batchAfter
         const res = await (db as unknown as Kysely<any>)
           .updateTable(f.table)
           .set({ [f.column]: fresh })

@@ -61,7 +61,10 @@ export function createCookieClient(): CookieClient {
       const c = parseSetCookie(line, url);
       if (!c) continue;
       let byKey = jar.get(url.hostname);
-      if (!byKey) jar.set(url.hostname, (byKey = new Map()));
+      if (!byKey) {
+        byKey = new Map();
+        jar.set(url.hostname, byKey);
+      }
       const key = `${c.name};${c.path}`;
       if (c.expires !== undefined && c.expires <= Date.now()) byKey.delete(key);
       else byKey.set(key, c);

@@ -8,6 +8,7 @@ export const PAYLOADS = [
   '<script>alert(1)</script>',
   '"><img src=x onerror=alert(1)>',
   "'><svg onload=alert(1)>",
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a hostile value, literally
   '`${alert(1)}`<b>x</b>',
   '</title><script>alert(1)</script>',
   '</textarea></style><iframe src="https://evil.example/">',

@@ -218,7 +218,7 @@ export function fakeSource(list: UsableAccount[]): FakeSource {
       if (!a || a.projectId !== projectId) throw new ApiError('ConnectedAccountNotFound', `Connected account ${accountId} not found`);
       return a;
     },
-    async refreshAfter401(projectId, accountId) {
+    async refreshAfter401(_projectId, accountId) {
       calls.refresh.push(accountId);
       const next = refreshTo.get(accountId);
       if (next) accounts.set(accountId, next);

@@ -24,7 +24,6 @@ import { api, startTestApp, type TestApp } from '../helpers/test-app.ts';
 import { apiKeyToolkit, writeToolkitsDir } from '../helpers/toolkits.ts';
 import {
   HOSTILE_HEADER_VALUES,
-  HOSTILE_STRINGS,
   SEED,
   assertEnvelope,
   installChangeLog,
@@ -271,9 +270,9 @@ function bodyViolations(s: Schema, at: (string | number)[], out: Violation[]): v
   const name = at.length ? at.join('.') : 'body';
   // One wrong type per field in the systematic pass (rotating, so every kind appears), all of them for the random runs.
   const wrong = wrongTypes(s);
-  wrong.forEach(([t, v], i) =>
-    out.push({ where: 'body', at, value: v, why: `${name}: ${t} instead of ${typesOf(s).join('|') || 'anyOf'}`, core: i === at.length % wrong.length }),
-  );
+  for (const [i, [t, v]] of wrong.entries()) {
+    out.push({ where: 'body', at, value: v, why: `${name}: ${t} instead of ${typesOf(s).join('|') || 'anyOf'}`, core: i === at.length % wrong.length });
+  }
   if (s.anyOf) return; // a value refused by every branch is all we can be sure of
   if (s.enum) out.push({ where: 'body', at, value: 'NOT_ONE_OF_THEM', why: `${name}: outside the enum` });
   const [type] = typesOf(s);

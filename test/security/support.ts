@@ -44,6 +44,7 @@ export const HOSTILE_STRINGS: readonly string[] = [
   '"><img src=x onerror=alert(1)>',
   "'onmouseover='alert(1)",
   '{{7*7}}',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a hostile value, literally
   '${7*7}',
   '</title><script>alert(1)</script>',
   // URLs

@@ -182,7 +182,7 @@ forEachBackend('store contract', (backend) => {
         return { a, l };
       });
     const check = async (items: ReturnType<typeof make>, results: PromiseSettledResult<void>[], failed?: number) => {
-      results.forEach((r, i) => assert.equal(r.status, i === failed ? 'rejected' : 'fulfilled', `item ${i}`));
+      for (const [i, r] of results.entries()) assert.equal(r.status, i === failed ? 'rejected' : 'fulfilled', `item ${i}`);
       if (failed !== undefined) assert.ok(isUniqueViolation((results[failed] as PromiseRejectedResult).reason), 'the taken alias is reported as such');
       for (const [i, { a, l }] of items.entries()) {
         assert.equal(!!(await store().accounts.get(t.projectId, a.id)), i !== failed, `account ${i}`);
