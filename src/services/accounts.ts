@@ -210,7 +210,8 @@ export function createAccountService(deps: {
     /** Soft delete; credentials are dropped at once. With revoke, the provider is told first. */
     async remove(projectId: string, id: string, revoke: boolean) {
       const row = await getRow(projectId, id);
-      if (revoke && row.status === 'ACTIVE') await revokeAtProvider(row);
+      // Revoke what is stored once no refresh is in flight (a refresh racing the delete would otherwise leave fresh tokens valid at the provider).
+      if (revoke && row.status === 'ACTIVE') await deps.refresher.exclusive(projectId, id, revokeAtProvider);
       const ts = deps.now().toISOString();
       await changeWithEvents(store, deps.now(), (tx) => tx.accounts.update(projectId, id, { deleted_at: ts, updated_at: ts, credentials_enc: null }), [
         'connected_account.deleted',
@@ -220,19 +221,23 @@ export function createAccountService(deps: {
     async revoke(projectId: string, id: string) {
       const row = await getRow(projectId, id);
       if (row.status !== 'ACTIVE') throw new ApiError('ConnectedAccountNotActive', `Connected account ${id} is ${row.status}, not ACTIVE`);
-      const sent = await revokeAtProvider(row);
-      const updated = await changeWithEvents(
-        store,
-        deps.now(),
-        (tx) =>
-          tx.accounts.update(
-            projectId,
-            id,
-            { status: 'REVOKED', status_reason: 'Revoked at the provider through the API', credentials_enc: null, updated_at: deps.now().toISOString() },
-            ['ACTIVE'],
-          ),
-        ['connected_account.revoked'],
-      );
+      // Under the refresh lease: the tokens revoked are the newest, and no refresh can store new ones before REVOKED is written.
+      const { sent, updated } = await deps.refresher.exclusive(projectId, id, async (leased) => {
+        const sent = await revokeAtProvider(leased);
+        const updated = await changeWithEvents(
+          store,
+          deps.now(),
+          (tx) =>
+            tx.accounts.update(
+              projectId,
+              id,
+              { status: 'REVOKED', status_reason: 'Revoked at the provider through the API', credentials_enc: null, updated_at: deps.now().toISOString() },
+              ['ACTIVE'],
+            ),
+          ['connected_account.revoked'],
+        );
+        return { sent, updated };
+      });
       return { row: updated ?? (await getRow(projectId, id)), revokedTokens: sent ? [sent] : [] };
     },
 

@@ -12,6 +12,8 @@ import type { AuthConfigService } from './auth-configs.ts';
 import { openCredentials, sealCredentials } from './account-view.ts';
 import { oauthClientFor, oauthProviderFor } from './oauth-provider.ts';
 import { refreshTokens } from '../oauth/refresh.ts';
+import { revokeToken } from '../oauth/revoke.ts';
+import type { OAuthClient, OAuthProvider } from '../oauth/types.ts';
 import { isInvalidGrant, OAuthClientError } from '../oauth/errors.ts';
 
 export interface RefreshOptions {
@@ -59,7 +61,7 @@ export function createRefresher(deps: {
   async function callProvider(row: AccountRow): Promise<AccountRow> {
     const authRow = await store.authConfigs.get(row.project_id, row.auth_config_id);
     const creds = openCredentials(keyRing, row);
-    const release = () => store.accounts.finishRefresh(row.project_id, row.id, owner, {});
+    const release = () => store.accounts.releaseRefreshLease(row.project_id, row.id, owner);
     if (!authRow || typeof creds.refresh_token !== 'string') {
       await release();
       throw new ApiError('ConnectedAccountNotActive', `Connected account ${row.id} cannot be refreshed: it has no refresh token`, {
@@ -67,11 +69,13 @@ export function createRefresher(deps: {
       });
     }
     const resolved = deps.authConfigs.resolveRow(authRow);
+    const provider = oauthProviderFor(resolved, JSON.parse(row.data));
+    const client = oauthClientFor(resolved);
     const ts = deps.now().toISOString();
     try {
       const tokens = await refreshTokens({
-        provider: oauthProviderFor(resolved, JSON.parse(row.data)),
-        client: oauthClientFor(resolved),
+        provider,
+        client,
         refreshToken: creds.refresh_token,
         fetch: deps.fetch,
         allowInsecure: deps.allowInsecureOAuth,
@@ -92,17 +96,30 @@ export function createRefresher(deps: {
       const done = await changeWithEvents(store, deps.now(), (tx) => tx.accounts.finishRefresh(row.project_id, row.id, owner, patch), [
         'connected_account.refreshed',
       ]);
-      if (!done) throw new ApiError('Internal', 'The refresh lease was lost while refreshing');
+      if (!done) {
+        // The account was deleted, revoked or expired meanwhile (or another
+        // process took over the lease): what the provider just issued is stored
+        // nowhere, so it must not stay valid there.
+        await release();
+        await revokeIssued(provider, client, tokens, creds.refresh_token);
+        const now = await store.accounts.get(row.project_id, row.id);
+        if (!now) throw new ApiError('ConnectedAccountNotFound', `Connected account ${row.id} was deleted while it was being refreshed`);
+        if (now.status !== 'ACTIVE')
+          throw new ApiError('ConnectedAccountNotActive', `Connected account ${row.id} became ${now.status} while it was being refreshed`);
+        return now;
+      }
       return done;
     } catch (e) {
+      if (e instanceof ApiError) throw e;
       if (isInvalidGrant(e)) {
-        await changeWithEvents(
+        const expiredRow = await changeWithEvents(
           store,
           deps.now(),
           (tx) => tx.accounts.finishRefresh(row.project_id, row.id, owner, { status: 'EXPIRED', status_reason: INVALID_GRANT_REASON, updated_at: ts }),
           ['connected_account.refresh_failed', 'connected_account.expired'],
           { refresh: { permanent: true, error: 'invalid_grant' } },
         );
+        if (!expiredRow) await release(); // deleted or revoked meanwhile: nothing to mark
         throw new ApiError('ConnectedAccountNotActive', `Connected account ${row.id} expired: ${INVALID_GRANT_REASON}`, {
           suggestedFix: 'Create a new link for this user',
         });
@@ -117,10 +134,38 @@ export function createRefresher(deps: {
         ['connected_account.refresh_failed'],
         { refresh: { permanent: false, error: e instanceof OAuthClientError ? (e.oauthError ?? e.kind) : 'internal', failures, next_attempt_at: retryAt } },
       );
+      if (!after) await release();
       if (after && !expired(after)) return after; // the current token still works
       const why = e instanceof OAuthClientError ? e.message : 'internal error';
       throw new ApiError('ProviderError', `Could not refresh the token of ${row.id}: ${why}`, { suggestedFix: 'Retry later; authlink retries with backoff' });
     }
+  }
+
+  /**
+   * Revokes tokens a lost refresh obtained (RFC 7009), best effort: a new
+   * refresh token if the provider rotated it (revoking it ends its access
+   * tokens too), else the new access token. An unrotated refresh token is the
+   * account's own and is left alone.
+   */
+  async function revokeIssued(
+    provider: OAuthProvider,
+    client: OAuthClient,
+    tokens: { access_token: string; refresh_token?: string },
+    previousRefresh: string,
+  ): Promise<void> {
+    if (!provider.revocationUrl) return;
+    const rotated = tokens.refresh_token !== undefined && tokens.refresh_token !== previousRefresh;
+    const token = rotated ? tokens.refresh_token! : tokens.access_token;
+    await revokeToken({
+      provider,
+      client,
+      token,
+      tokenTypeHint: rotated ? 'refresh_token' : 'access_token',
+      fetch: deps.fetch,
+      allowInsecure: deps.allowInsecureOAuth,
+    }).catch(
+      () => undefined, // the provider is unreachable or refuses: nothing more can be done here
+    );
   }
 
   async function run(projectId: string, id: string, force: boolean): Promise<AccountRow> {
@@ -137,7 +182,7 @@ export function createRefresher(deps: {
       const leased = await store.accounts.acquireRefreshLease(projectId, id, owner, nowIso, new Date(deps.now().getTime() + options.leaseMs).toISOString());
       if (leased) {
         if ((!force || waited) && !needsRefresh(leased)) {
-          await store.accounts.finishRefresh(projectId, id, owner, {});
+          await store.accounts.releaseRefreshLease(projectId, id, owner);
           return leased;
         }
         return callProvider(leased);
@@ -149,9 +194,42 @@ export function createRefresher(deps: {
     }
   }
 
+  /**
+   * Runs fn while holding the account's refresh lease (waiting for a refresh
+   * in flight, here or in another process, to finish first), so fn sees the
+   * newest tokens and no refresh can write new ones behind its back. For
+   * revocation: what is revoked is what is stored.
+   */
+  async function exclusive<T>(projectId: string, id: string, fn: (row: AccountRow) => Promise<T>): Promise<T> {
+    const deadline = deps.now().getTime() + options.waitMs;
+    for (;;) {
+      const leased = await store.accounts.acquireRefreshLease(
+        projectId,
+        id,
+        owner,
+        deps.now().toISOString(),
+        new Date(deps.now().getTime() + options.leaseMs).toISOString(),
+      );
+      if (leased) {
+        try {
+          return await fn(leased);
+        } finally {
+          await store.accounts.releaseRefreshLease(projectId, id, owner);
+        }
+      }
+      const row = await store.accounts.get(projectId, id);
+      if (!row) throw new ApiError('ConnectedAccountNotFound', `Connected account ${id} not found`);
+      if (row.status !== 'ACTIVE') throw new ApiError('ConnectedAccountNotActive', `Connected account ${id} is ${row.status}, not ACTIVE`);
+      if (deps.now().getTime() > deadline)
+        throw new ApiError('ProviderError', `Timed out waiting for a refresh of ${id} to finish`, { suggestedFix: 'Retry the request' });
+      await sleep(50);
+    }
+  }
+
   return {
     owner,
     needsRefresh,
+    exclusive,
     /** The account with a usable token: refreshed first when expired or about to expire (or when forced). */
     refresh(projectId: string, id: string, opts: { force?: boolean } = {}): Promise<AccountRow> {
       const key = `${projectId}:${id}:${opts.force ? 'f' : ''}`;

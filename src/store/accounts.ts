@@ -96,18 +96,28 @@ export function accountsRepo(db: Kysely<DB>) {
       );
       return { items, total, nextCursor: rows.length > q.limit && last ? encodeCursor({ t: last[col], id: last.id, n: total, f }) : null };
     },
-    /** Takes the refresh lease when free or timed out: one refresher per account across processes. */
+    /**
+     * Takes the refresh lease when free or timed out: one refresher per account
+     * across processes. Only a live ACTIVE account can be leased: a deleted,
+     * revoked or expired one has nothing left to refresh.
+     */
     async acquireRefreshLease(projectId: string, id: string, owner: string, now: string, until: string): Promise<AccountRow | undefined> {
       return db
         .updateTable('connected_accounts')
         .set({ refresh_lock_owner: owner, refresh_lock_until: until })
         .where('id', '=', id)
         .where('project_id', '=', projectId)
+        .where('deleted_at', 'is', null)
+        .where('status', '=', 'ACTIVE')
         .where((eb) => eb.or([eb('refresh_lock_until', 'is', null), eb('refresh_lock_until', '<=', now)]))
         .returningAll()
         .executeTakeFirst();
     },
-    /** Writes the refresh outcome and frees the lease, only if this owner still holds it. */
+    /**
+     * Writes the refresh outcome and frees the lease, only if this owner still
+     * holds it and the account is still live and ACTIVE: a refresh that raced
+     * a delete or a revoke must not write tokens into the dead row.
+     */
     async finishRefresh(projectId: string, id: string, owner: string, patch: AccountPatch): Promise<AccountRow | undefined> {
       return db
         .updateTable('connected_accounts')
@@ -115,8 +125,20 @@ export function accountsRepo(db: Kysely<DB>) {
         .where('id', '=', id)
         .where('project_id', '=', projectId)
         .where('refresh_lock_owner', '=', owner)
+        .where('deleted_at', 'is', null)
+        .where('status', '=', 'ACTIVE')
         .returningAll()
         .executeTakeFirst();
+    },
+    /** Frees this owner's lease whatever became of the account (nothing else is written). */
+    async releaseRefreshLease(projectId: string, id: string, owner: string): Promise<void> {
+      await db
+        .updateTable('connected_accounts')
+        .set({ refresh_lock_owner: null, refresh_lock_until: null })
+        .where('id', '=', id)
+        .where('project_id', '=', projectId)
+        .where('refresh_lock_owner', '=', owner)
+        .execute();
     },
     /** ACTIVE OAuth accounts whose token expires before `horizon` and whose backoff has passed. */
     async dueForRefresh(now: string, horizon: string, limit: number): Promise<Pick<AccountRow, 'id' | 'project_id'>[]> {

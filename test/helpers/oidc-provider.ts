@@ -51,6 +51,10 @@ export interface TestOidcProvider extends TestClient {
   serverErrors: unknown[]; // oidc-provider 'server_error' events, for debugging a failing test
   /** The next token request (queued, one per call) gets this answer instead of reaching the server. */
   failNextToken(status: number, body?: object | string): void;
+  /** The next token request waits until release() before the server handles it (races: act while a refresh is in flight). */
+  holdNextToken(): { arrived: Promise<void>; release(): void };
+  /** Tokens the server issued at its token endpoint, in order (to check what became of them later). */
+  issued: Array<{ access_token?: string; refresh_token?: string }>;
   close(): Promise<void>;
 }
 
@@ -144,6 +148,8 @@ export async function startOidcProvider(opts: StartOidcProviderOptions = {}): Pr
   });
 
   const failures: Array<{ status: number; body: object | string }> = [];
+  const holds: Array<{ arrive: () => void; released: Promise<void> }> = [];
+  const issued: TestOidcProvider['issued'] = [];
   const handler = provider.callback() as (req: IncomingMessage, res: ServerResponse) => void;
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? '/').split('?')[0];
@@ -152,6 +158,13 @@ export async function startOidcProvider(opts: StartOidcProviderOptions = {}): Pr
       const failure = failures.shift();
       if (failure) {
         void answerInjected(req, res, failure, bump);
+        return;
+      }
+      recordIssued(res, issued);
+      const hold = holds.shift();
+      if (hold) {
+        hold.arrive();
+        void hold.released.then(() => handler(req, res));
         return;
       }
     } else if (req.method === 'POST' && path === revocationPath) {
@@ -185,6 +198,19 @@ export async function startOidcProvider(opts: StartOidcProviderOptions = {}): Pr
     failNextToken(status: number, body?: object | string) {
       failures.push({ status, body: body ?? { error: status >= 500 ? 'server_error' : 'invalid_grant' } });
     },
+    holdNextToken() {
+      let arrive!: () => void;
+      let release!: () => void;
+      const arrived = new Promise<void>((r) => {
+        arrive = r;
+      });
+      const released = new Promise<void>((r) => {
+        release = r;
+      });
+      holds.push({ arrive, released });
+      return { arrived, release };
+    },
+    issued,
     async close() {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -237,6 +263,23 @@ function clientAdapter(byId: Map<string, TestClient>) {
       return undefined;
     },
     async revokeByGrantId() {},
+  };
+}
+
+/** Captures the JSON body of a token response as it is sent. */
+function recordIssued(res: ServerResponse, into: TestOidcProvider['issued']): void {
+  const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
+  (res as { end: (...args: unknown[]) => ServerResponse }).end = (...args: unknown[]) => {
+    const [chunk] = args;
+    if (res.statusCode === 200 && (typeof chunk === 'string' || Buffer.isBuffer(chunk))) {
+      try {
+        const body = JSON.parse(chunk.toString()) as { access_token?: string; refresh_token?: string };
+        into.push({ access_token: body.access_token, refresh_token: body.refresh_token });
+      } catch {
+        // not JSON: nothing issued
+      }
+    }
+    return end(...args);
   };
 }
 
