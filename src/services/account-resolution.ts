@@ -22,6 +22,7 @@ import type { ErrorKey } from '../errors.ts';
 import { ApiError } from '../errors.ts';
 import type { AccountRow } from '../store/accounts.ts';
 import type { AuthConfigRow } from '../store/auth-configs.ts';
+import { normalizeUserId } from './user-ids.ts';
 
 /** The parts of a session config resolution reads (the full type is in sessions.ts). */
 export interface ResolutionConfig {
@@ -99,11 +100,14 @@ interface Acl {
 
 /** Who may use a SHARED account: its creator always; then the deny list wins; then allow_all_users; then allowed_user_ids. Empty ACL = creator only. */
 export function aclAllows(account: Pick<CandidateAccount, 'user_id' | 'acl'>, userId: string): boolean {
-  if (account.user_id === userId) return true;
+  const user = normalizeUserId(userId);
+  if (account.user_id === user) return true;
   const acl: Acl = account.acl ? (JSON.parse(account.acl) as Acl) : {};
-  if (acl.not_allowed_user_ids?.includes(userId)) return false;
+  // Entries are normalised when written; normalising again here also covers ACLs stored before that rule.
+  const listed = (ids: string[] | undefined) => ids?.some((id) => normalizeUserId(id) === user) ?? false;
+  if (listed(acl.not_allowed_user_ids)) return false;
   if (acl.allow_all_users) return true;
-  return acl.allowed_user_ids?.includes(userId) ?? false;
+  return listed(acl.allowed_user_ids);
 }
 
 export function toolkitEnabled(config: Pick<ResolutionConfig, 'toolkits'>, toolkit: string): boolean {

@@ -12,7 +12,7 @@ import { CursorError } from '../store/cursor.ts';
 import type { AuthConfigRow } from '../store/auth-configs.ts';
 import type { AuthConfigService } from './auth-configs.ts';
 import { maskSecret } from './auth-configs.ts';
-import type { Acl } from './links.ts';
+import { type Acl, normalizeAcl, normalizeUserIds } from './user-ids.ts';
 import { aliasTaken, splitFields } from './account-fields.ts';
 import { openCredentials, sealCredentials } from './account-view.ts';
 import type { Refresher } from './refresh.ts';
@@ -152,6 +152,11 @@ export function createAccountService(deps: {
     },
 
     async list(q: AccountQuery) {
+      if (q.userIds) {
+        const problems: string[] = [];
+        q = { ...q, userIds: normalizeUserIds(q.userIds, 'user_ids', problems) };
+        if (problems.length) throw new ApiError('ValidationFailed', 'Invalid user_ids filter', { errors: problems });
+      }
       try {
         const page = await store.accounts.list(q);
         const auth = await authRowsFor(q.projectId, page.items);
@@ -163,37 +168,45 @@ export function createAccountService(deps: {
     },
 
     async update(projectId: string, id: string, patch: { alias?: string; state?: { authScheme: string; val: Record<string, unknown> }; acl?: Partial<Acl> }) {
-      const row = await getRow(projectId, id);
-      const set: AccountPatch = { updated_at: deps.now().toISOString() };
-      if (patch.alias !== undefined) set.alias = patch.alias.trim() || null;
-      if (patch.acl) {
-        if (row.account_type !== 'SHARED')
-          throw new ApiError('ValidationFailed', 'Only SHARED accounts have an ACL', {
-            errors: ['experimental.acl_config_for_shared: the account is PRIVATE'],
-          });
-        const current = JSON.parse(row.acl ?? '{}') as Partial<Acl>;
-        set.acl = JSON.stringify({ allow_all_users: false, allowed_user_ids: [], not_allowed_user_ids: [], ...current, ...patch.acl });
-      }
-      if (patch.state) {
-        const authRow = await store.authConfigs.getAny(projectId, row.auth_config_id);
-        const resolved = authRow && deps.authConfigs.resolveRow(authRow);
-        if (!resolved || resolved.scheme.mode === 'OAUTH2')
-          throw new ApiError('ValidationFailed', 'OAuth2 credentials cannot be replaced; create a new link instead', {
-            errors: ['connection.state: not allowed for OAUTH2 accounts'],
-          });
-        if (patch.state.authScheme !== resolved.scheme.mode)
-          throw new ApiError('ValidationFailed', `connection.state.authScheme must be ${resolved.scheme.mode}`, {
-            errors: [`connection.state.authScheme: must be ${resolved.scheme.mode}`],
-          });
-        const { creds, data } = splitFields(resolved.scheme.fields.connected_account_initiation, patch.state.val, 'connection.state.val');
-        set.credentials_enc = sealCredentials(keyRing, row, { ...openCredentials(keyRing, row), ...creds });
-        set.data = JSON.stringify({ ...JSON.parse(row.data), ...data });
-      }
-      try {
-        return await store.accounts.update(projectId, id, set);
-      } catch (e) {
-        if (isUniqueViolation(e) && set.alias) throw aliasTaken(set.alias);
-        throw e;
+      const aclPatch = patch.acl && normalizeAcl(patch.acl, 'experimental.acl_config_for_shared');
+      // An ACL change is merged into the ACL it was computed from and written only if that is still the stored one;
+      // a concurrent PATCH makes this one re-read and merge again, so neither drops the other's entries.
+      for (let attempt = 0; ; attempt++) {
+        const row = await getRow(projectId, id);
+        const set: AccountPatch = { updated_at: deps.now().toISOString() };
+        if (patch.alias !== undefined) set.alias = patch.alias.trim() || null;
+        if (aclPatch) {
+          if (row.account_type !== 'SHARED')
+            throw new ApiError('ValidationFailed', 'Only SHARED accounts have an ACL', {
+              errors: ['experimental.acl_config_for_shared: the account is PRIVATE'],
+            });
+          const current = JSON.parse(row.acl ?? '{}') as Partial<Acl>;
+          set.acl = JSON.stringify({ allow_all_users: false, allowed_user_ids: [], not_allowed_user_ids: [], ...current, ...aclPatch });
+        }
+        if (patch.state) {
+          const authRow = await store.authConfigs.getAny(projectId, row.auth_config_id);
+          const resolved = authRow && deps.authConfigs.resolveRow(authRow);
+          if (!resolved || resolved.scheme.mode === 'OAUTH2')
+            throw new ApiError('ValidationFailed', 'OAuth2 credentials cannot be replaced; create a new link instead', {
+              errors: ['connection.state: not allowed for OAUTH2 accounts'],
+            });
+          if (patch.state.authScheme !== resolved.scheme.mode)
+            throw new ApiError('ValidationFailed', `connection.state.authScheme must be ${resolved.scheme.mode}`, {
+              errors: [`connection.state.authScheme: must be ${resolved.scheme.mode}`],
+            });
+          const { creds, data } = splitFields(resolved.scheme.fields.connected_account_initiation, patch.state.val, 'connection.state.val');
+          set.credentials_enc = sealCredentials(keyRing, row, { ...openCredentials(keyRing, row), ...creds });
+          set.data = JSON.stringify({ ...JSON.parse(row.data), ...data });
+        }
+        try {
+          const updated = await store.accounts.update(projectId, id, set, undefined, aclPatch ? row.acl : undefined);
+          if (updated || !aclPatch) return updated;
+        } catch (e) {
+          if (isUniqueViolation(e) && set.alias) throw aliasTaken(set.alias);
+          throw e;
+        }
+        if (attempt >= 9)
+          throw new ApiError('ConcurrentUpdate', `The ACL of connected account ${id} kept changing concurrently`, { suggestedFix: 'Retry the request' });
       }
     },
 

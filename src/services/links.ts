@@ -14,14 +14,11 @@ import { aliasTaken, checkConnectionData, splitFields } from './account-fields.t
 import type { KeyRing } from '../crypto/keyring.ts';
 import { accountEventRows, insertOutbox, type WebhookEventType } from '../webhooks/events.ts';
 import type { LinkSessionRow } from '../store/link-sessions.ts';
+import { type Acl, normalizeAcl, requireUserId } from './user-ids.ts';
 
 export type AccountType = 'PRIVATE' | 'SHARED';
 
-export interface Acl {
-  allow_all_users: boolean;
-  allowed_user_ids: string[];
-  not_allowed_user_ids: string[];
-}
+export type { Acl };
 
 export interface LinkInput {
   authConfigId: string;
@@ -53,8 +50,7 @@ export function createLinkService(deps: {
 
   /** Validates a request for a new account and builds its INITIATED row (shared by link and legacy create). */
   async function prepare(projectId: string, input: LinkInput) {
-    const userId = input.userId.trim();
-    if (!userId) throw new ApiError('ValidationFailed', 'user_id must not be empty', { errors: ['user_id: must not be empty'] });
+    const userId = requireUserId(input.userId);
     const typeTop = input.accountType;
     const typeExp = input.experimental?.account_type;
     if (typeTop && typeExp && typeTop !== typeExp) {
@@ -63,7 +59,7 @@ export function createLinkService(deps: {
       });
     }
     const accountType: AccountType = typeTop ?? typeExp ?? 'PRIVATE';
-    const aclIn = input.experimental?.acl_config_for_shared;
+    const aclIn = input.experimental?.acl_config_for_shared && normalizeAcl(input.experimental.acl_config_for_shared, 'experimental.acl_config_for_shared');
     if (aclIn && accountType !== 'SHARED') {
       throw new ApiError('ValidationFailed', 'experimental.acl_config_for_shared is only valid for SHARED accounts', {
         errors: ['experimental.acl_config_for_shared: requires account_type SHARED'],

@@ -15,6 +15,7 @@ import type { ProxyMethod, ProxyParameter, BinaryBody, ProxyResult } from '../pr
 import type { ManagedAuth } from './auth-configs.ts';
 import type { AccountType, Acl, LinkResult, LinkService } from './links.ts';
 import { checkCallbackUrl } from './callback-url.ts';
+import { normalizeUserId } from './user-ids.ts';
 import { checkSessionPins, resolutionApiError, resolveAccount, toolkitEnabled, type ResolutionConfig, type ResolutionError } from './account-resolution.ts';
 
 export type Tag = 'readOnlyHint' | 'destructiveHint' | 'idempotentHint' | 'openWorldHint';
@@ -376,7 +377,7 @@ export function createSessionService(deps: {
 
   return {
     async create(projectId: string, input: SessionCreateInput): Promise<SessionView> {
-      const userId = input.user_id.trim();
+      const userId = normalizeUserId(input.user_id);
       if (!userId) throw invalid(['user_id: must not be empty']);
       const config = applyInput({ user_id: userId, preload: { tools: [] }, search: {}, execute: {} }, input);
       await validate(projectId, config);
@@ -413,7 +414,7 @@ export function createSessionService(deps: {
           });
         if (row.config_version !== base) throw stale();
         const current = JSON.parse(row.config) as SessionConfig;
-        if (input.user_id !== undefined && input.user_id.trim() !== current.user_id)
+        if (input.user_id !== undefined && normalizeUserId(input.user_id) !== current.user_id)
           throw invalid(['user_id: cannot be changed; create a new session for another user']);
         const next = applyInput(current, input);
         await validate(projectId, next);

@@ -39,9 +39,11 @@ export function accountsRepo(db: Kysely<DB>) {
      * Conditional update: only applies when the row is live and (if given) in
      * one of `fromStatuses`, so concurrent state changes cannot both win.
      */
-    async update(projectId: string, id: string, patch: AccountPatch, fromStatuses?: string[]): Promise<AccountRow | undefined> {
+    async update(projectId: string, id: string, patch: AccountPatch, fromStatuses?: string[], expectedAcl?: string | null): Promise<AccountRow | undefined> {
       let q = db.updateTable('connected_accounts').set(patch).where('id', '=', id).where('project_id', '=', projectId).where('deleted_at', 'is', null);
       if (fromStatuses) q = q.where('status', 'in', fromStatuses);
+      // Compare-and-set on the ACL: a change computed from an ACL another write has replaced meanwhile does not apply.
+      if (expectedAcl !== undefined) q = expectedAcl === null ? q.where('acl', 'is', null) : q.where('acl', '=', expectedAcl);
       return q.returningAll().executeTakeFirst();
     },
     async countByAuthConfigs(projectId: string, authConfigIds: string[]): Promise<Map<string, number>> {

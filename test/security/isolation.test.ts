@@ -194,7 +194,16 @@ forEachBackend('security: isolation', (backend) => {
         method: 'GET',
         connected_account_id: ids.account,
       });
-      assert.ok(chosen.status === 403 || chosen.status === 404, chosen.text);
+      // The same answer as for an id that exists nowhere: no existence oracle.
+      assert.equal(chosen.status, 403, chosen.text);
+      const nowhere = await asB.post(`/api/v3.1/tool_router/session/${own.body.session_id}/proxy_execute`, {
+        toolkit_slug: 'echoapi',
+        endpoint: '/steal',
+        method: 'GET',
+        connected_account_id: 'ca_doesnotexist0',
+      });
+      assert.equal(nowhere.status, 403);
+      assert.equal(nowhere.body.error.message.replace('ca_doesnotexist0', '<id>'), chosen.body.error.message.replace(ids.account, '<id>'));
       assert.equal(upstream.seen.length, seenUpstream, 'nothing reached the upstream');
       // Lists and filters.
       const lists = [
@@ -225,16 +234,37 @@ forEachBackend('security: isolation', (backend) => {
       acl?: { allow_all_users?: boolean; allowed_user_ids?: string[]; not_allowed_user_ids?: string[] };
     }
     const accounts: Record<string, Acct> = {};
-    // The session users: the owners, strangers, and look-alikes of alice.
-    const USERS = ['alice', 'bob', 'carol', 'dave', 'erin', 'mallory', 'Alice', 'ALICE', 'alice\u200b', '\u0430lice', 'alice%', 'alic_'];
+    // The session users: the owners, strangers, look-alikes of alice, and ids that differ only by surrounding whitespace.
+    const USERS = [
+      'alice',
+      'bob',
+      'carol',
+      'dave',
+      'erin',
+      'mallory',
+      'Alice',
+      'ALICE',
+      'alice\u200b',
+      '\u0430lice',
+      'alice%',
+      'alic_',
+      ' alice',
+      'mallory\t',
+      ' mallory ',
+    ];
 
-    /** The rule, restated: a PRIVATE account is its owner's alone; a SHARED one follows its ACL (creator always, deny list first). */
-    function mayUse(user: string, a: Acct): boolean {
+    /**
+     * The rule, restated: a PRIVATE account is its owner's alone; a SHARED one follows its ACL (creator always, deny list first).
+     * Every user id, the session's and the ACL's, is compared once surrounding whitespace is trimmed (issue #20, finding 3).
+     */
+    function mayUse(rawUser: string, a: Acct): boolean {
+      const user = rawUser.trim();
+      const listed = (ids?: string[]) => ids?.some((id) => id.trim() === user) ?? false;
       if (user === a.owner) return true;
       if (a.type === 'PRIVATE') return false;
-      if (a.acl?.not_allowed_user_ids?.includes(user)) return false;
+      if (listed(a.acl?.not_allowed_user_ids)) return false;
       if (a.acl?.allow_all_users) return true;
-      return a.acl?.allowed_user_ids?.includes(user) ?? false;
+      return listed(a.acl?.allowed_user_ids);
     }
 
     before(async () => {
@@ -247,6 +277,9 @@ forEachBackend('security: isolation', (backend) => {
       await make('carolSharedWithAlice', 'carol', 'SHARED', { allowed_user_ids: ['alice'] });
       await make('daveSharedAllButBob', 'dave', 'SHARED', { allow_all_users: true, not_allowed_user_ids: ['bob'] });
       await make('erinSharedCreatorOnly', 'erin', 'SHARED', {});
+      // Entries written with surrounding whitespace must still match (a deny entry "mallory " denies mallory).
+      await make('frankSharedAllButMalloryPadded', 'frank', 'SHARED', { allow_all_users: true, not_allowed_user_ids: ['mallory '] });
+      await make('graceSharedWithAlicePadded', 'grace', 'SHARED', { allowed_user_ids: ['\talice '] });
     });
 
     async function proxyVia(session: string, extra: Record<string, unknown> = {}) {
@@ -281,11 +314,17 @@ forEachBackend('security: isolation', (backend) => {
     });
 
     test('pinned later with PATCH: the same rule', async () => {
-      for (const user of ['alice', 'bob', 'mallory', 'Alice']) {
+      for (const user of ['alice', 'bob', 'mallory', 'Alice', ' mallory ']) {
         const s = await api(t).post('/api/v3.1/tool_router/session', { user_id: user });
         for (const [name, a] of Object.entries(accounts)) {
+          const label = `${JSON.stringify(user)} PATCH-pinning ${name}`;
           const res = await api(t).patch(`/api/v3.1/tool_router/session/${s.body.session_id}`, { connected_accounts: { echoapi: a.id } });
-          assert.equal(res.status, mayUse(user, a) ? 200 : 400, `${JSON.stringify(user)} PATCH-pinning ${name}: ${res.text}`);
+          assert.equal(res.status, mayUse(user, a) ? 200 : 400, `${label}: ${res.text}`);
+          if (res.status !== 200) continue;
+          const call = await proxyVia(s.body.session_id);
+          assert.equal(call.status, 200, `${label}: ${JSON.stringify(call.body)}`);
+          assert.deepEqual(call.keys, [a.key], `${label}: the upstream received this account's key`);
+          assert.equal(call.used, a.id, label);
         }
       }
     });
@@ -294,7 +333,7 @@ forEachBackend('security: isolation', (backend) => {
       for (const user of USERS) {
         const s = await api(t).post('/api/v3.1/tool_router/session', { user_id: user });
         assert.equal(s.status, 201);
-        const own = Object.values(accounts).find((a) => a.type === 'PRIVATE' && a.owner === user);
+        const own = Object.values(accounts).find((a) => a.type === 'PRIVATE' && a.owner === user.trim());
         const implicit = await proxyVia(s.body.session_id);
         if (own) {
           assert.equal(implicit.status, 200);
@@ -310,7 +349,8 @@ forEachBackend('security: isolation', (backend) => {
             assert.equal(chosen.status, 200, label);
             assert.deepEqual(chosen.keys, [a.key], label);
           } else {
-            assert.ok(chosen.status === 403 || chosen.status === 404, `${label}: ${chosen.status}`);
+            assert.equal(chosen.status, 403, `${label}: ${JSON.stringify(chosen.body)}`);
+            assert.equal(chosen.body.error.slug, 'ToolRouterV2_ConnectedAccountNotAllowed', label);
             assert.deepEqual(chosen.keys, [], `${label}: nothing sent`);
           }
         }
