@@ -85,20 +85,25 @@ export async function createApp(deps: AppDeps): Promise<App> {
     return { status: 'ready' };
   });
 
+  // One limiter, so one budget per API key whichever prefix a request uses
+  // (registered per prefix, each got its own counters: the /api/v3 alias doubled the budget).
+  await app.register(rateLimit, {
+    global: false,
+    max: config.rateLimitPerMinute,
+    timeWindow: 60_000,
+    keyGenerator: (req) => req.principal?.apiKeyId ?? req.ip,
+    errorResponseBuilder: (_req, ctx) =>
+      new ApiError('RateLimited', `Rate limit of ${ctx.max} requests per minute exceeded for this API key`, {
+        suggestedFix: `Retry after ${Math.ceil(ctx.ttl / 1000)} seconds`,
+      }),
+  });
+  const perKeyLimit = app.rateLimit();
+
   for (const prefix of ['/api/v3.1', '/api/v3']) {
     await app.register(
       async (api) => {
         api.addHook('onRequest', apiKeyHook(services.apiKeys));
-        await api.register(rateLimit, {
-          max: config.rateLimitPerMinute,
-          timeWindow: 60_000,
-          hook: 'preHandler',
-          keyGenerator: (req) => req.principal?.apiKeyId ?? req.ip,
-          errorResponseBuilder: (_req, ctx) =>
-            new ApiError('RateLimited', `Rate limit of ${ctx.max} requests per minute exceeded for this API key`, {
-              suggestedFix: `Retry after ${Math.ceil(ctx.ttl / 1000)} seconds`,
-            }),
-        });
+        api.addHook('preHandler', perKeyLimit);
         // Unknown routes under the API still need a valid key, then 404.
         api.setNotFoundHandler({ preHandler: apiKeyHook(services.apiKeys) }, (req) => {
           throw new ApiError('NotFound', `No route ${req.method} ${req.url.split('?')[0]}`, {

@@ -191,4 +191,14 @@ forEachBackend('rate limit', (backend) => {
     const other = await t.otherProject();
     assert.equal((await api(t, other.apiKey).get('/api/v3.1/toolkits?limit=1')).status, 200);
   });
+
+  test('one budget per key across /api/v3.1 and /api/v3 (issue #20, finding 5: the alias doubled it)', async () => {
+    const key = (await t.otherProject()).apiKey;
+    const statuses = [];
+    for (const prefix of ['/api/v3.1', '/api/v3', '/api/v3', '/api/v3.1']) statuses.push((await api(t, key).get(`${prefix}/toolkits?limit=1`)).status);
+    assert.deepEqual(statuses, [200, 200, 200, 429]);
+    const alias = await api(t, key).get('/api/v3/toolkits?limit=1');
+    assert.equal(alias.status, 429);
+    assert.equal(alias.body.error.slug, 'Request_RateLimited');
+  });
 });
