@@ -14,7 +14,7 @@ import { requestIdFor } from './http/request-id.ts';
 import { logRequest, loggerOptions } from './http/log.ts';
 import { clientErrorHandler, frameworkErrors, installErrorHandling } from './http/error-handler.ts';
 import { apiKeyHook } from './http/api-auth.ts';
-import { optionalBodyHook, validatorCompiler } from './http/validation.ts';
+import { jsonDepthHook, optionalBodyHook, validatorCompiler } from './http/validation.ts';
 import { createServices, type Services } from './services/index.ts';
 import { registerApiRoutes } from './api/index.ts';
 import { registerLinkRoutes } from './link/routes.ts';
@@ -55,6 +55,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     await services.proxy.close();
   });
   app.setValidatorCompiler(validatorCompiler());
+  app.addHook('preValidation', jsonDepthHook);
   app.addHook('preValidation', optionalBodyHook);
 
   app.addHook('onRequest', (req, reply, done) => {

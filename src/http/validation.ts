@@ -9,6 +9,8 @@
 // up as the same stored value). Both are refused with a 400 naming the field.
 import { Ajv, type FuncKeywordDefinition, type Options } from 'ajv';
 import type { FastifyReply, FastifyRequest, FastifySchemaCompiler } from 'fastify';
+import { ApiError } from '../errors.ts';
+import { jsonDeeperThan, MAX_REQUEST_JSON_DEPTH } from '../json-depth.ts';
 
 const common: Options = { allErrors: true, removeAdditional: true, useDefaults: true, strict: false };
 
@@ -58,6 +60,23 @@ export function validatorCompiler(): FastifySchemaCompiler<unknown> {
   const coercing = new Ajv({ ...common, coerceTypes: 'array' });
   for (const ajv of [strict, coercing]) ajv.addKeyword(wellFormedKeyword());
   return ({ schema, httpPart }) => (httpPart === 'body' ? strict : coercing).compile(withWellFormedStrings(schema) as object);
+}
+
+/**
+ * preValidation hook: a JSON body nested deeper than MAX_REQUEST_JSON_DEPTH is
+ * refused before any schema or service sees it (deep values only ever reach
+ * authlink through JSON bodies; serialising one later would overflow the stack).
+ */
+export function jsonDepthHook(req: FastifyRequest, _reply: FastifyReply, done: (err?: Error) => void): void {
+  if (typeof req.body === 'object' && req.body !== null && jsonDeeperThan(req.body, MAX_REQUEST_JSON_DEPTH)) {
+    done(
+      new ApiError('ValidationFailed', `The request body nests deeper than ${MAX_REQUEST_JSON_DEPTH} levels`, {
+        errors: [`body: nested deeper than ${MAX_REQUEST_JSON_DEPTH} levels`],
+      }),
+    );
+    return;
+  }
+  done();
 }
 
 /**

@@ -6,6 +6,7 @@ import zlib from 'node:zlib';
 import type { IncomingHttpHeaders } from 'node:http';
 import { proxyError } from './errors.ts';
 import type { BinaryData } from './types.ts';
+import { jsonDeeperThan, MAX_UPSTREAM_JSON_DEPTH } from '../json-depth.ts';
 
 // RFC 9110 7.6.1 connection-specific headers, plus the ones that only make
 // sense on one hop, and cookies (the caller's app is not the user's browser).
@@ -144,9 +145,11 @@ function decodeText(buf: Buffer, contentType: string, fatal = false): string {
   return decoder.decode(buf);
 }
 
+/** Parsed JSON, or the text itself when it does not parse or nests too deeply to be relayed as data. */
 function parseJsonOr(text: string): unknown {
   try {
-    return JSON.parse(text);
+    const value: unknown = JSON.parse(text);
+    return jsonDeeperThan(value, MAX_UPSTREAM_JSON_DEPTH) ? text : value;
   } catch {
     return text;
   }

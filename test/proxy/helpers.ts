@@ -38,6 +38,7 @@ export const PNG = Buffer.from('89504e470d0a1a0a0000000d494844520000000100000001
  *   .../gzip       gzip'd JSON
  *   .../binary     a PNG header
  *   .../text       text/plain
+ *   .../deep       JSON nested 20,000 levels deep
  *   .../cookies    set-cookie, keep-alive and a Connection-listed header
  *   .../status/NNN status NNN, empty body
  *   anything else  JSON echo {method, path, query, headers, body}
@@ -103,6 +104,9 @@ export async function startUpstream(): Promise<Upstream> {
       } else if (last === 'binary') {
         res.writeHead(200, { 'content-type': 'image/png', 'content-length': String(PNG.length) });
         res.end(PNG);
+      } else if (last === 'deep') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(`{"a":${'['.repeat(20_000)}${']'.repeat(20_000)}}`);
       } else if (last === 'text') {
         res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
         res.end('héllo');

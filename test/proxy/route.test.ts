@@ -114,3 +114,12 @@ test('proxy refusals use the error envelope, with errors[] and no secret', async
   assert.equal(unknown.statusCode, 404);
   assert.equal(unknown.json().error.slug, 'ConnectedAccount_NotFound');
 });
+
+test('a provider answering JSON nested too deeply to relay as data: 200 with the body as text, not a 500 (issue #20, finding 6)', async () => {
+  const res = await post({ connected_account_id: 'ca_1', endpoint: '/deep', method: 'GET' });
+  assert.equal(res.statusCode, 200, res.body.slice(0, 200));
+  const json = res.json();
+  assert.equal(json.status, 200);
+  assert.equal(typeof json.data, 'string');
+  assert.ok(json.data.startsWith('{"a":[[[['));
+});

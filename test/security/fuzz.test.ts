@@ -125,7 +125,7 @@ function toInject(op: Op, req: Req, apiKey: string): InjectOptions {
   const opts: InjectOptions = { method: op.method, url: parts.length ? `${url}?${parts.join('&')}` : url, headers };
   if (req.rawBody !== undefined || req.body !== undefined) {
     headers['content-type'] = req.contentType ?? 'application/json';
-    opts.payload = req.rawBody ?? JSON.stringify(req.body);
+    opts.payload = req.rawBody ?? JSON.stringify(req.body).replace(JSON.stringify(DEPTH_BOMB), DEPTH_BOMB_TEXT);
   }
   return opts;
 }
@@ -266,8 +266,18 @@ function wrongTypes(s: Schema): Array<[string, unknown]> {
   return allowed.size ? JSON_TYPES.filter(([t]) => !allowed.has(t)) : [];
 }
 
+/**
+ * Stands for a value nested 20,000 levels deep, spliced into the JSON text as
+ * it is sent (the test itself could not JSON.stringify such a value).
+ */
+const DEPTH_BOMB = '\u0000depth-bomb\u0000';
+const DEPTH_BOMB_TEXT = '['.repeat(20_000) + ']'.repeat(20_000);
+
 function bodyViolations(s: Schema, at: (string | number)[], out: Violation[]): void {
   const name = at.length ? at.join('.') : 'body';
+  // Wherever arbitrary JSON is accepted (no type: Type.Unknown), or an object takes any keys: a depth bomb (issue #20, finding 6).
+  const arbitrary = !s.type && !s.anyOf && !s.enum && !s.properties;
+  if (arbitrary) out.push({ where: 'body', at, value: DEPTH_BOMB, why: `${name}: nested 20,000 levels deep`, core: true });
   // One wrong type per field in the systematic pass (rotating, so every kind appears), all of them for the random runs.
   const wrong = wrongTypes(s);
   for (const [i, [t, v]] of wrong.entries()) {
@@ -302,6 +312,8 @@ function bodyViolations(s: Schema, at: (string | number)[], out: Violation[]): v
     for (const k of s.required ?? []) out.push({ where: 'body', at: [...at, k], value: REMOVE, why: `${name}.${k}: missing` });
     for (const [k, v] of Object.entries(s.properties ?? {})) bodyViolations(v, [...at, k], out);
     if (typeof s.additionalProperties === 'object') bodyViolations(s.additionalProperties, [...at, 'some_key'], out);
+    if (s.additionalProperties === true || (s.additionalProperties === undefined && !s.properties))
+      out.push({ where: 'body', at: [...at, 'deep'], value: DEPTH_BOMB, why: `${name}.deep: nested 20,000 levels deep`, core: true });
   }
 }
 
@@ -731,6 +743,33 @@ forEachBackend('security: bad input on every endpoint', (backend) => {
     assert.equal(page.statusCode, 400);
     assert.match(String(page.headers['content-type']), /^text\/html/);
   });
+  test('depth bombs where arbitrary JSON is accepted: 400 naming the body, nothing sent upstream, nothing written (issue #20, finding 6)', async () => {
+    const ids = await seed();
+    const bomb = (json: object) => JSON.stringify(json).replace(JSON.stringify(DEPTH_BOMB), DEPTH_BOMB_TEXT);
+    const cases: Array<[string, string]> = [
+      ['/api/v3.1/tools/execute/proxy', bomb({ connected_account_id: ids.account, endpoint: '/echo', method: 'POST', body: DEPTH_BOMB })],
+      [
+        `/api/v3.1/tool_router/session/${ids.session}/proxy_execute`,
+        bomb({ toolkit_slug: 'echoapi', endpoint: '/echo', method: 'POST', body: { a: DEPTH_BOMB } }),
+      ],
+      ['/api/v3.1/connected_accounts/link', bomb({ auth_config_id: ids.authConfig, user_id: 'u', connection_data: { x: DEPTH_BOMB } })],
+      [
+        '/api/v3.1/connected_accounts',
+        bomb({ auth_config: { id: ids.authConfig }, connection: { user_id: 'u', state: { authScheme: 'API_KEY', val: { api_key: DEPTH_BOMB } } } }),
+      ],
+    ];
+    const seen = upstream.seen.length;
+    for (const [url, payload] of cases) {
+      const mark = await changes.mark();
+      const res = await send(t, { method: 'POST', url, headers: { 'x-api-key': t.apiKey, 'content-type': 'application/json' }, payload });
+      assert.equal(res.statusCode, 400, `${url}: ${res.body.slice(0, 300)}`);
+      assertEnvelope(res, url);
+      assert.deepEqual(JSON.parse(res.body).error.errors, ['body: nested deeper than 64 levels'], url);
+      assert.deepEqual(await changes.since(mark), [], `${url}: nothing written`);
+    }
+    assert.equal(upstream.seen.length, seen, 'nothing reached the upstream');
+  });
+
   test('a proxy call refused before anything is sent does not mark the account as used', async () => {
     const ids = await seed();
     await t.runtime.database.db.updateTable('connected_accounts').set({ last_used_at: null }).where('id', '=', ids.account).execute();
