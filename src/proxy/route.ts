@@ -20,7 +20,7 @@ export const ProxyBody = Type.Object({
   endpoint: Type.String({
     minLength: 1,
     maxLength: 8192,
-    description: "A path relative to the toolkit's base URL (e.g. /user/repos), or a full URL on the same origin",
+    description: "A path relative to the toolkit's base URL (e.g. /user/repos), or a full URL under that base URL",
   }),
   method: StringEnum(PROXY_METHODS, { description: 'HTTP method' }),
   body: Type.Optional(

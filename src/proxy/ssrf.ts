@@ -287,6 +287,7 @@ export function resolveTarget(baseUrl: string, endpoint: string): URL {
   if (absolute && !/^https?:\/\//i.test(endpoint)) refuse('endpoint must be a path or an http(s) URL', origin);
   if (hasDotSegment(rawPath(endpoint, absolute))) refuse('endpoint must not contain "." or ".." path segments', origin);
 
+  const basePath = base.pathname.replace(/\/+$/, '');
   let target: URL;
   if (absolute) {
     try {
@@ -297,7 +298,6 @@ export function resolveTarget(baseUrl: string, endpoint: string): URL {
     if (target.username || target.password) refuse('endpoint must not contain user info (user:password@)', origin);
     if (target.origin !== origin) refuse(`endpoint must be on ${origin}, the base URL of this connected account's toolkit`, origin);
   } else {
-    const basePath = base.pathname.replace(/\/+$/, '');
     const noFragment = endpoint.split('#')[0];
     const q = noFragment.indexOf('?');
     let path = q === -1 ? noFragment : noFragment.slice(0, q);
@@ -309,9 +309,11 @@ export function resolveTarget(baseUrl: string, endpoint: string): URL {
     } catch {
       refuse('endpoint is not a valid path', origin);
     }
-    const within = target.pathname === basePath || target.pathname.startsWith(`${basePath}/`) || basePath === '';
-    if (target.origin !== origin || !within) refuse(`endpoint must stay under ${origin}${basePath || '/'}`, origin);
   }
+  // A full URL is confined like a path: under the base path (a templated base such as Jira's /ex/jira/{{cloud_id}}
+  // is one tenant's; the same host's other paths are other tenants').
+  const within = target.pathname === basePath || target.pathname.startsWith(`${basePath}/`) || basePath === '';
+  if (target.origin !== origin || !within) refuse(`endpoint must stay under ${origin}${basePath || '/'}`, origin);
   for (const [name, value] of base.searchParams) {
     if (!target.searchParams.has(name)) appendQuery(target, name, value);
   }

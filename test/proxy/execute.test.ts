@@ -152,6 +152,28 @@ test('endpoint: other origins, //host, dot segments and @ tricks refused with 40
   assert.equal(up.requests.length, before, 'upstream never called');
 });
 
+test('a full URL is confined under the base path like a relative one: another path, or another tenant of a templated base, is refused (issue #20, finding 7)', async () => {
+  const { proxy } = setup([hdrAccount(), bscAccount()]);
+  const before = up.requests.length;
+  const cases: Array<[string, string]> = [
+    ['ca_hdr', `${up.origin}/other/x`],
+    ['ca_hdr', `${up.origin}/`],
+    ['ca_hdr', `${up.origin}/api`],
+    ['ca_hdr', `${up.origin}/api/v10/x`],
+    ['ca_bsc', `${up.origin}/2010-04-01/Accounts/AC999/Messages.json`],
+    ['ca_bsc', `${up.origin}/2010-04-01/Accounts/AC1234/Messages.json`],
+  ];
+  for (const [connectedAccountId, endpoint] of cases) {
+    const err = await rejection(() => call(proxy, { connectedAccountId, endpoint }));
+    assert.ok(err instanceof ProxyError && err.kind === 'endpoint', endpoint);
+    assert.equal(err.status, 400, endpoint);
+    assert.match(err.message, /endpoint must stay under/, endpoint);
+  }
+  assert.equal(up.requests.length, before, 'the credential went nowhere');
+  const own = await call(proxy, { connectedAccountId: 'ca_bsc', endpoint: `${up.origin}/2010-04-01/Accounts/AC123/Messages.json` });
+  assert.equal((own.data as Echo).path, '/2010-04-01/Accounts/AC123/Messages.json', "the account's own tenant path still works");
+});
+
 test('private targets refused unless allowed: IP literal, and a host name resolving to loopback', async () => {
   const { proxy } = setup([hdrAccount(), oauAccount('fresh')], { allowPrivateNetworks: false });
   const before = up.requests.length;
