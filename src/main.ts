@@ -5,7 +5,7 @@ import { ConfigError, parseConfig } from './config.ts';
 import { CatalogError } from './toolkits/catalog.ts';
 import { startRuntime } from './bootstrap.ts';
 import { serve } from './cli/serve.ts';
-import { projectsCommand, keysCommand, migrateCommand, type Output } from './cli/admin.ts';
+import { projectsCommand, keysCommand, migrateCommand, auditCommand, type Output } from './cli/admin.ts';
 import { encryptionCommand } from './cli/encryption.ts';
 
 const USAGE = `authlink <command> [options]   (every command takes --json)
@@ -19,6 +19,7 @@ const USAGE = `authlink <command> [options]   (every command takes --json)
   keys create --project ID [--name N]     create an API key (shown once)
   keys list --project ID
   keys revoke KEY_ID
+  audit list --project ID                 the project's audit log (credential reveals, settings changes)
   encryption status                       values per encryption key
   encryption rotate [--batch-size N]      re-encrypt everything under the active key (resumable)`;
 
@@ -67,6 +68,8 @@ export async function main(argv: string[], env: Record<string, string | undefine
           return await projectsCommand(runtime, rest, opts, out);
         case 'keys':
           return await keysCommand(runtime, rest, opts, out);
+        case 'audit':
+          return await auditCommand(runtime, rest, opts, out);
         case 'encryption':
           return await encryptionCommand(runtime, rest, opts, out);
         default:

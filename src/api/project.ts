@@ -10,7 +10,12 @@ const Settings = Type.Object({
   callback_url_allowlist: Type.Optional(
     Type.Array(Type.String({ maxLength: 2048 }), { maxItems: 100, description: 'Exact callback URLs allowed; empty = any http(s) URL' }),
   ),
-  allow_credential_reveal: Type.Optional(Type.Boolean({ description: 'GET /connected_accounts/{id} returns secrets in clear (each reveal is audited)' })),
+  allow_credential_reveal: Type.Optional(
+    Type.Boolean({
+      description:
+        'GET /connected_accounts/{id} returns secrets in clear (each reveal is audited). Read-only here: only the operator changes it (`authlink projects settings --allow-reveal`); a PATCH carrying it is refused',
+    }),
+  ),
 });
 
 export function registerProjectRoutes(api: ApiApp, services: Services, opts: RouteOptions): void {
@@ -23,6 +28,9 @@ export function registerProjectRoutes(api: ApiApp, services: Services, opts: Rou
   api.patch(
     '/project/settings',
     { schema: { ...common, summary: "Change this project's settings", body: Settings, response: { 200: Settings, ...errors() } } },
-    async (req) => updateProjectSettings(services.store, principalOf(req).projectId, req.body, services.now()),
+    async (req) => {
+      const p = principalOf(req);
+      return updateProjectSettings(services.store, p.projectId, req.body, services.now(), { via: 'api', apiKeyId: p.apiKeyId, requestId: req.id });
+    },
   );
 }

@@ -78,7 +78,7 @@ export async function projectsCommand(runtime: Runtime, args: string[], opts: Op
 
 async function saveSettings(runtime: Runtime, projectId: string, patch: ProjectSettings, out: Output): Promise<number> {
   try {
-    const settings = await updateProjectSettings(runtime.store, projectId, patch, new Date());
+    const settings = await updateProjectSettings(runtime.store, projectId, patch, new Date(), { via: 'cli' });
     out.result({ project_id: projectId, settings }, `Settings of ${projectId}: ${JSON.stringify(settings)}`);
     return 0;
   } catch (e) {
@@ -127,4 +127,19 @@ export async function keysCommand(runtime: Runtime, args: string[], opts: Opts, 
     default:
       return out.fail('keys create|list|revoke');
   }
+}
+
+/** `authlink audit list --project ID`: the project's audit log, newest first (reveals, settings changes). */
+export async function auditCommand(runtime: Runtime, args: string[], opts: Opts, out: Output): Promise<number> {
+  if (args[0] !== 'list') return out.fail('audit list --project ID');
+  const project = await projectOrFail(runtime, opts, out);
+  if (typeof project === 'number') return project;
+  const items = (await runtime.store.audit.list(project.id)).map((e) => ({ ...e, details: e.details === null ? null : (JSON.parse(e.details) as unknown) }));
+  out.result(
+    { project_id: project.id, items },
+    items
+      .map((e) => `${e.created_at}  ${e.action}  ${e.target_id}  ${e.api_key_id ?? 'operator'}${e.details ? `  ${JSON.stringify(e.details)}` : ''}`)
+      .join('\n') || '(no entries)',
+  );
+  return 0;
 }

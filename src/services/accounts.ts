@@ -146,6 +146,7 @@ export function createAccountService(deps: {
           target_id: id,
           request_id: req.requestId,
           created_at: deps.now().toISOString(),
+          details: null,
         });
       }
       return view(row, await store.authConfigs.getAny(req.projectId, row.auth_config_id), reveal);

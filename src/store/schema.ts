@@ -90,6 +90,7 @@ export interface AuditLogTable {
   target_id: string;
   request_id: string | null;
   created_at: string;
+  details: string | null; // JSON: what the action changed
 }
 
 export interface ToolRouterSessionsTable {

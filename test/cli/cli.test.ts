@@ -110,6 +110,19 @@ test('project settings and callback allowlist from the CLI', async () => {
   const ttl = await json(['projects', 'settings', '--project', body.project_id, '--link-ttl', '120', '--allow-reveal', 'true']);
   assert.deepEqual(ttl.body.settings, { callback_url_allowlist: ['https://app.example.com/cb'], link_ttl_seconds: 120, allow_credential_reveal: true });
   assert.equal((await json(['projects', 'settings', '--project', body.project_id, '--link-ttl', '5'])).code, 1);
+  // Every change above is in the audit log as the operator's (issue #20, finding 10).
+  const audit = await json(['audit', 'list', '--project', body.project_id]);
+  assert.equal(audit.code, 0);
+  const changes = audit.body.items.map((e: { action: string; api_key_id: string | null; details: { via: string; changed: object } }) => ({
+    action: e.action,
+    by: e.api_key_id,
+    via: e.details.via,
+    keys: Object.keys(e.details.changed).sort(),
+  }));
+  assert.deepEqual(changes, [
+    { action: 'project.settings_changed', by: null, via: 'cli', keys: ['allow_credential_reveal', 'link_ttl_seconds'] },
+    { action: 'project.settings_changed', by: null, via: 'cli', keys: ['callback_url_allowlist'] },
+  ]);
 });
 
 test('encryption status and rotate move every value to the new active key', async () => {
