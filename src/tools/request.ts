@@ -115,7 +115,8 @@ function bodyObject(body: ToolBody, args: Args): { [key: string]: Json } {
       if (!isObject(next)) at[k] = {};
       at = at[k] as { [key: string]: Json };
     }
-    at[keys[keys.length - 1]] = v;
+    // A copy: a later dotted field may write into this value, and the caller's arguments must stay as given.
+    at[keys[keys.length - 1]] = structuredClone(v);
   }
   return doc;
 }
