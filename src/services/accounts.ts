@@ -97,8 +97,8 @@ export function createAccountService(deps: {
     return new Map(found.filter((r): r is AuthConfigRow => !!r).map((r) => [r.id, r]));
   }
 
-  /** Revokes at the provider; returns which token was sent (none when the account holds no token). */
-  async function revokeAtProvider(row: AccountRow): Promise<'refresh_token' | 'access_token' | undefined> {
+  /** The account's OAuth settings when its provider can revoke tokens; a 400 otherwise (checked before anything is written). */
+  async function revocable(row: AccountRow) {
     const authRow = await store.authConfigs.getAny(row.project_id, row.auth_config_id);
     const resolved = authRow && deps.authConfigs.resolveRow(authRow);
     if (resolved?.scheme.mode !== 'OAUTH2' || !resolved.scheme.oauth2?.revocation_url) {
@@ -106,6 +106,12 @@ export function createAccountService(deps: {
         suggestedFix: "Delete the account instead, and revoke access in the provider's settings",
       });
     }
+    return resolved;
+  }
+
+  /** Revokes at the provider; returns which token was sent (none when the account holds no token). */
+  async function revokeAtProvider(row: AccountRow): Promise<'refresh_token' | 'access_token' | undefined> {
+    const resolved = await revocable(row);
     const creds = openCredentials(keyRing, row);
     const token = (creds.refresh_token ?? creds.access_token) as string | undefined;
     if (!token) return undefined;
@@ -225,7 +231,10 @@ export function createAccountService(deps: {
     async remove(projectId: string, id: string, revoke: boolean) {
       const row = await getRow(projectId, id);
       // Revoke what is stored once no refresh is in flight (a refresh racing the delete would otherwise leave fresh tokens valid at the provider).
-      if (revoke && row.status === 'ACTIVE') await deps.refresher.exclusive(projectId, id, revokeAtProvider);
+      if (revoke && row.status === 'ACTIVE') {
+        await revocable(row);
+        await deps.refresher.exclusive(projectId, id, revokeAtProvider);
+      }
       const ts = deps.now().toISOString();
       await changeWithEvents(store, deps.now(), (tx) => tx.accounts.update(projectId, id, { deleted_at: ts, updated_at: ts, credentials_enc: null }), [
         'connected_account.deleted',
@@ -235,6 +244,7 @@ export function createAccountService(deps: {
     async revoke(projectId: string, id: string) {
       const row = await getRow(projectId, id);
       if (row.status !== 'ACTIVE') throw new ApiError('ConnectedAccountNotActive', `Connected account ${id} is ${row.status}, not ACTIVE`);
+      await revocable(row);
       // Under the refresh lease: the tokens revoked are the newest, and no refresh can store new ones before REVOKED is written.
       const { sent, updated } = await deps.refresher.exclusive(projectId, id, async (leased) => {
         const sent = await revokeAtProvider(leased);
