@@ -12,6 +12,7 @@ import { createWebhookEndpoints } from '../webhooks/endpoints.ts';
 import { createWebhookWorker } from '../webhooks/worker.ts';
 import { createSessionService } from './sessions.ts';
 import { createProxy } from '../proxy/execute.ts';
+import { createToolService } from '../tools/service.ts';
 
 export interface ServiceDeps extends AppDeps {
   now: () => Date;
@@ -60,6 +61,7 @@ export function createServices(deps: ServiceDeps) {
     options: { timeoutMs: config.proxyTimeoutMs, maxResponseBytes: config.proxyMaxResponseBytes, allowPrivateNetworks: config.proxyAllowPrivate },
   });
   const sessions = createSessionService({ store, catalog, links, proxy, managedAuth, publicUrl: config.publicUrl, now });
+  const tools = createToolService({ store, catalog, tools: deps.tools, proxy, sessions, now });
   return {
     store,
     catalog,
@@ -75,6 +77,7 @@ export function createServices(deps: ServiceDeps) {
     credentials,
     proxy,
     sessions,
+    tools,
     webhookEndpoints,
     webhookWorker,
   };
