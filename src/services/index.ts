@@ -24,7 +24,7 @@ export function createServices(deps: ServiceDeps) {
   const managedAuth = deps.managedAuth ?? {};
   const oauth = { allowInsecureOAuth: config.allowInsecureOAuth, fetch: deps.fetch };
   const apiKeys = createApiKeyService(store, { cacheSeconds: config.apiKeyCacheSeconds, now });
-  const authConfigs = createAuthConfigService({ store, keyRing, catalog, managedAuth, now });
+  const authConfigs = createAuthConfigService({ store, keyRing, catalog, managedAuth, now, tools: deps.tools });
   const links = createLinkService({ store, keyRing, authConfigs, publicUrl: config.publicUrl, defaultTtlSeconds: config.linkTtlSeconds, now });
   const hostedFlow = createHostedFlow({ store, keyRing, authConfigs, publicUrl: config.publicUrl, ...oauth, now });
   const refresher = createRefresher({

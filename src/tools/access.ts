@@ -67,3 +67,54 @@ export function sessionAllowsTool(config: SessionToolFilters, tool: LoadedTool):
   const filter = perToolkit && 'tags' in perToolkit ? perToolkit.tags : config.tags;
   return filter ? tagsAllow(filter, hintTags(tool)) : true;
 }
+
+/** tool_access_config and restrict_to_following_tools as a request carries them. */
+export interface ToolAccessInput {
+  tool_access_config?: ToolAccessConfig;
+  restrict_to_following_tools?: string[];
+}
+
+/**
+ * The stored form of a request's tool access fields on top of the current
+ * ones (a field given replaces it, an empty list lifts the restriction), or a
+ * list of problems: restrict_to_following_tools is the older spelling of
+ * tools_available_for_execution (the two must agree when both are given), and
+ * every slug must be a tool of the auth config's toolkit.
+ */
+export function mergeToolAccess(
+  current: ToolAccessConfig,
+  input: ToolAccessInput,
+  toolkit: string,
+  known: (slug: string) => { toolkit: string } | undefined,
+): { access: ToolAccessConfig; problems: string[] } {
+  const problems: string[] = [];
+  const norm = (list: string[], field: string) => {
+    const out = [...new Set(list.map((s) => s.trim().toUpperCase()).filter(Boolean))];
+    for (const [i, slug] of out.entries()) {
+      const t = known(slug);
+      if (!t) problems.push(`${field}[${i}]: no tool ${slug}`);
+      else if (t.toolkit !== toolkit) problems.push(`${field}[${i}]: ${slug} is a ${t.toolkit} tool, not ${toolkit}`);
+    }
+    return out;
+  };
+  const next: ToolAccessConfig = { ...current };
+  const viaConfig = input.tool_access_config?.tools_available_for_execution;
+  const viaOld = input.restrict_to_following_tools;
+  if (viaConfig !== undefined && viaOld !== undefined) {
+    const a = norm(viaConfig, 'tool_access_config.tools_available_for_execution');
+    const b = new Set(norm(viaOld, 'restrict_to_following_tools'));
+    if (a.length !== b.size || a.some((s) => !b.has(s)))
+      problems.push('restrict_to_following_tools: differs from tool_access_config.tools_available_for_execution (give one of them)');
+    next.tools_available_for_execution = a;
+  } else if (viaConfig !== undefined) next.tools_available_for_execution = norm(viaConfig, 'tool_access_config.tools_available_for_execution');
+  else if (viaOld !== undefined) next.tools_available_for_execution = norm(viaOld, 'restrict_to_following_tools');
+  const creation = input.tool_access_config?.tools_for_connected_account_creation;
+  if (creation !== undefined) next.tools_for_connected_account_creation = norm(creation, 'tool_access_config.tools_for_connected_account_creation');
+  for (const key of ['tools_available_for_execution', 'tools_for_connected_account_creation'] as const) if (!next[key]?.length) delete next[key];
+  return { access: next, problems };
+}
+
+/** The stored column for an access config: null when it restricts nothing. */
+export function toolAccessColumn(access: ToolAccessConfig): string | null {
+  return Object.keys(access).length ? JSON.stringify(access) : null;
+}
