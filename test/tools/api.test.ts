@@ -366,5 +366,25 @@ forEachBackend('tools API', (backend) => {
       assert.deepEqual(cleared.body.restrict_to_following_tools, []);
       assert.equal((await execute('GITHUB_LIST_BRANCHES', { connected_account_id: id, arguments: { owner: 'o', repo: 'r' } })).status, 200);
     });
+
+    test("tools_for_connected_account_creation sets an OAuth config's scopes to what the tools need, unless scopes are given", async () => {
+      const oauth = (extra: Record<string, unknown>) =>
+        a().post(`${V}/auth_configs`, {
+          toolkit: { slug: 'github' },
+          auth_config: { type: 'use_custom_auth', authScheme: 'OAUTH2', credentials: { client_id: 'cid', client_secret: 'csecret' }, ...extra },
+        });
+      const derived = await oauth({
+        tool_access_config: { tools_for_connected_account_creation: ['GITHUB_GET_THE_AUTHENTICATED_USER', 'GITHUB_CREATE_AN_ISSUE'] },
+      });
+      assert.equal(derived.status, 201, JSON.stringify(derived.body));
+      const got = await a().get(`${V}/auth_configs/${derived.body.auth_config.id}`);
+      assert.deepEqual(got.body.credentials.scopes, ['read:user', 'repo']);
+      assert.deepEqual(got.body.tool_access_config, { tools_for_connected_account_creation: ['GITHUB_GET_THE_AUTHENTICATED_USER', 'GITHUB_CREATE_AN_ISSUE'] });
+      const explicit = await oauth({
+        credentials: { client_id: 'cid', client_secret: 'csecret', scopes: ['repo'] },
+        tool_access_config: { tools_for_connected_account_creation: ['GITHUB_GET_THE_AUTHENTICATED_USER'] },
+      });
+      assert.deepEqual((await a().get(`${V}/auth_configs/${explicit.body.auth_config.id}`)).body.credentials.scopes, ['repo']);
+    });
   });
 });
