@@ -45,7 +45,10 @@ forEachBackend('tools API', (backend) => {
   let w: ToolWorld;
   const blocked = blockedWorld();
   before(async () => {
-    w = await startToolWorld(backend, { toolkits: [blocked.toolkit], env: { AUTHLINK_TOOLS_DIR: blocked.dir, AUTHLINK_PROXY_TIMEOUT_MS: '1000' } });
+    w = await startToolWorld(backend, {
+      toolkits: [blocked.toolkit],
+      env: { AUTHLINK_TOOLS_DIR: blocked.dir, AUTHLINK_PROXY_TIMEOUT_MS: '1000', AUTHLINK_PROXY_MAX_RESPONSE_BYTES: '65536' },
+    });
   });
   after(() => w.close());
   beforeEach(() => {
@@ -216,7 +219,7 @@ forEachBackend('tools API', (backend) => {
       for (const r of [res, five]) assert.ok(!r.text.includes('ghp_secret_token'));
     });
 
-    test('transport failures are results too: a timeout, a refused private target', async () => {
+    test('transport failures are results too: a timeout, a refused private target, an answer over the size cap', async () => {
       await w.account('slow-user', 'ghp_slow');
       w.upstream.reply = () => 'hang';
       const slow = await execute('GITHUB_GET_THE_AUTHENTICATED_USER', { user_id: 'slow-user', arguments: {} });
@@ -224,6 +227,11 @@ forEachBackend('tools API', (backend) => {
       assert.equal(slow.body.successful, false);
       assert.deepEqual(slow.body.data, { error_code: 'ToolProxy_UpstreamTimeout' });
       assert.match(slow.body.error, /did not answer within 1000ms/);
+      w.upstream.reply = () => ({ status: 200, body: { login: 'x'.repeat(100_000) } });
+      const huge = await execute('GITHUB_GET_THE_AUTHENTICATED_USER', { user_id: 'slow-user', arguments: {} });
+      assert.equal(huge.status, 200);
+      assert.deepEqual(huge.body.data, { error_code: 'ToolProxy_ResponseTooLarge' });
+      assert.equal(huge.body.successful, false);
 
       const ac = await a().post(`${V}/auth_configs`, { toolkit: { slug: 'blockedapi' }, auth_config: { type: 'use_custom_auth', authScheme: 'API_KEY' } });
       const acct = await a().post(`${V}/connected_accounts`, {
