@@ -15,7 +15,7 @@ export async function generateOpenApi(): Promise<string> {
   const config = parseConfig({ AUTHLINK_DATA_DIR: dir, AUTHLINK_ENCRYPTION_KEY: randomBytes(32).toString('base64'), LOG_LEVEL: 'silent' });
   const runtime = await startRuntime(config);
   try {
-    const app = await createApp({ config, store: runtime.store, keyRing: runtime.keyRing, catalog: runtime.catalog });
+    const app = await createApp({ config, store: runtime.store, keyRing: runtime.keyRing, catalog: runtime.catalog, tools: runtime.tools });
     await app.ready();
     const doc = JSON.stringify(app.swagger(), null, 2) + '\n';
     await app.close();

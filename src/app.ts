@@ -10,6 +10,7 @@ import type { Config } from './config.ts';
 import type { Store } from './store/store.ts';
 import type { KeyRing } from './crypto/keyring.ts';
 import type { Catalog } from './toolkits/catalog.ts';
+import type { ToolCatalog } from './tools/catalog.ts';
 import { requestIdFor } from './http/request-id.ts';
 import { logRequest, loggerOptions } from './http/log.ts';
 import { clientErrorHandler, frameworkErrors, installErrorHandling } from './http/error-handler.ts';
@@ -26,6 +27,7 @@ export interface AppDeps {
   store: Store;
   keyRing: KeyRing;
   catalog: Catalog;
+  tools: ToolCatalog;
   managedAuth?: ManagedAuth;
   now?: () => Date;
   fetch?: typeof fetch;

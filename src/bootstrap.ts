@@ -1,5 +1,5 @@
 // Turns a Config into the running parts: the database (migrated), the key
-// ring, the toolkit catalog and the managed OAuth apps. Used by `serve` and by
+// ring, the toolkit and tool catalogs and the managed OAuth apps. Used by `serve` and by
 // every CLI command, so they all see the same store.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -11,6 +11,7 @@ import { createStore, type Store } from './store/store.ts';
 import { createKeyRing, KeyRingError, parseKeys, type KeyRing } from './crypto/keyring.ts';
 import { loadCatalog } from './toolkits/catalog.ts';
 import type { Catalog } from './toolkits/catalog.ts';
+import { loadToolCatalog, type ToolCatalog } from './tools/catalog.ts';
 import type { ManagedAuth } from './services/auth-configs.ts';
 
 export interface Runtime {
@@ -18,6 +19,7 @@ export interface Runtime {
   store: Store;
   keyRing: KeyRing;
   catalog: Catalog;
+  tools: ToolCatalog;
   managedAuth: ManagedAuth;
   notices: string[]; // things the operator should read once (e.g. a generated key)
 }
@@ -70,6 +72,7 @@ export async function startRuntime(config: Config, opts: { migrate?: boolean; pg
   const notices: string[] = [];
   const keyRing = loadKeyRing(config, notices);
   const catalog = loadCatalog({ extraDir: config.toolkitsDir });
+  const tools = loadToolCatalog({ toolkits: catalog, extraDir: config.toolsDir });
   const managedAuth = loadManagedAuth(config.managedAuthFile, catalog);
   const database = await openDatabase({ databaseUrl: config.databaseUrl, sqliteFile: path.join(config.dataDir, 'authlink.db'), pgSchema: opts.pgSchema });
   try {
@@ -79,5 +82,5 @@ export async function startRuntime(config: Config, opts: { migrate?: boolean; pg
     throw e;
   }
   const store = withReadCache(createStore(database.db, database.dialect), { ttlMs: config.configCacheSeconds * 1000 });
-  return { database, store, keyRing, catalog, managedAuth, notices };
+  return { database, store, keyRing, catalog, tools, managedAuth, notices };
 }

@@ -15,6 +15,8 @@ export interface Config {
   encryptionKeys?: string; // raw AUTHLINK_ENCRYPTION_KEY(S) value; parsed by the key ring
   encryptionKeysFile?: string;
   toolkitsDir?: string;
+  /** Extra or overriding tool definitions (AUTHLINK_TOOLS_DIR). */
+  toolsDir?: string;
   logLevel: LogLevel;
   linkTtlSeconds: number;
   rateLimitPerMinute: number;
@@ -138,6 +140,7 @@ export function parseConfig(env: Env, cwd = process.cwd()): Config {
     encryptionKeys,
     encryptionKeysFile,
     toolkitsDir: env.AUTHLINK_TOOLKITS_DIR ? path.resolve(cwd, env.AUTHLINK_TOOLKITS_DIR) : undefined,
+    toolsDir: env.AUTHLINK_TOOLS_DIR ? path.resolve(cwd, env.AUTHLINK_TOOLS_DIR) : undefined,
     logLevel,
     linkTtlSeconds: int(env, 'AUTHLINK_LINK_TTL_SECONDS', 600, 30, MAX_LINK_TTL_SECONDS, problems),
     rateLimitPerMinute: int(env, 'AUTHLINK_RATE_LIMIT_PER_MINUTE', 6000, 1, 10_000_000, problems),

@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, parseConfig } from './config.ts';
 import { CatalogError } from './toolkits/catalog.ts';
+import { ToolCatalogError } from './tools/catalog.ts';
 import { startRuntime } from './bootstrap.ts';
 import { serve } from './cli/serve.ts';
 import { projectsCommand, keysCommand, migrateCommand, auditCommand, type Output } from './cli/admin.ts';
@@ -79,7 +80,7 @@ export async function main(argv: string[], env: Record<string, string | undefine
       await runtime.database.close();
     }
   } catch (e) {
-    if (e instanceof ConfigError || e instanceof CatalogError) return out.fail(e.message);
+    if (e instanceof ConfigError || e instanceof CatalogError || e instanceof ToolCatalogError) return out.fail(e.message);
     return out.fail(`${(e as Error).message}`);
   }
 }

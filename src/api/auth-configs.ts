@@ -2,10 +2,25 @@ import { Type } from 'typebox';
 import type { Services } from '../services/index.ts';
 import type { AuthConfigRow } from '../store/auth-configs.ts';
 import { principalOf } from '../http/api-auth.ts';
+import { toolAccessOf } from '../tools/access.ts';
 import { Cursor, errors, Limit, StringEnum, type ApiApp, type RouteOptions } from './types.ts';
 
 const Credentials = Type.Record(Type.String({ maxLength: 100 }), Type.Unknown());
 const Scheme = Type.String({ maxLength: 40 });
+const ToolSlugs = Type.Array(Type.String({ minLength: 1, maxLength: 128 }), { maxItems: 1000 });
+const ToolAccessConfig = Type.Object({
+  tools_for_connected_account_creation: Type.Optional(
+    Type.Array(Type.String(), { description: "Tools whose scopes an OAuth config requests (replaces the config's scopes unless credentials.scopes is given)" }),
+  ),
+  tools_available_for_execution: Type.Optional(
+    Type.Array(Type.String(), { description: "Only these tools run with the config's accounts; empty or absent = all" }),
+  ),
+});
+const ToolAccessIn = Type.Object({
+  tools_for_connected_account_creation: Type.Optional(ToolSlugs),
+  tools_available_for_execution: Type.Optional(ToolSlugs),
+});
+const RestrictTo = Type.Optional(ToolSlugs);
 
 const AuthConfig = Type.Object({
   id: Type.String(),
@@ -21,8 +36,8 @@ const AuthConfig = Type.Object({
   last_updated_at: Type.String(),
   no_of_connections: Type.Integer(),
   expected_input_fields: Type.Array(Type.Unknown()),
-  restrict_to_following_tools: Type.Array(Type.String()),
-  tool_access_config: Type.Object({}),
+  restrict_to_following_tools: Type.Array(Type.String(), { description: 'Same list as tool_access_config.tools_available_for_execution (older name)' }),
+  tool_access_config: ToolAccessConfig,
   is_enabled_for_tool_router: Type.Boolean(),
 });
 
@@ -36,8 +51,8 @@ const CreateBody = Type.Object({
       authScheme: Type.Optional(Scheme),
       name: Type.Optional(Type.String({ maxLength: 200 })),
       credentials: Type.Optional(Credentials),
-      restrict_to_following_tools: Type.Optional(Type.Array(Type.String(), { maxItems: 1000 })),
-      tool_access_config: Type.Optional(Type.Object({})),
+      restrict_to_following_tools: RestrictTo,
+      tool_access_config: Type.Optional(ToolAccessIn),
       is_enabled_for_tool_router: Type.Optional(Type.Boolean()),
     }),
   ),
@@ -47,6 +62,8 @@ const PatchBody = Type.Object({
   type: Type.Optional(StringEnum(['custom', 'default'])),
   name: Type.Optional(Type.String({ maxLength: 200 })),
   credentials: Type.Optional(Credentials),
+  tool_access_config: Type.Optional(ToolAccessIn),
+  restrict_to_following_tools: RestrictTo,
 });
 
 export function registerAuthConfigRoutes(api: ApiApp, services: Services, opts: RouteOptions): void {
@@ -68,8 +85,8 @@ export function registerAuthConfigRoutes(api: ApiApp, services: Services, opts: 
       last_updated_at: row.updated_at,
       no_of_connections: connections ?? (await services.store.accounts.countByAuthConfigs(row.project_id, [row.id])).get(row.id) ?? 0,
       expected_input_fields: [],
-      restrict_to_following_tools: [],
-      tool_access_config: {},
+      restrict_to_following_tools: toolAccessOf(row).tools_available_for_execution ?? [],
+      tool_access_config: toolAccessOf(row),
       is_enabled_for_tool_router: true,
     };
   }
@@ -104,11 +121,17 @@ export function registerAuthConfigRoutes(api: ApiApp, services: Services, opts: 
         authScheme: ac.authScheme,
         name: ac.name,
         credentials: ac.credentials ?? {},
+        toolAccess: { tool_access_config: ac.tool_access_config, restrict_to_following_tools: ac.restrict_to_following_tools },
       });
       reply.status(201);
       return {
         toolkit: { slug: row.toolkit_slug },
-        auth_config: { id: row.id, auth_scheme: row.auth_scheme, is_composio_managed: row.is_composio_managed === 1, restrict_to_following_tools: [] },
+        auth_config: {
+          id: row.id,
+          auth_scheme: row.auth_scheme,
+          is_composio_managed: row.is_composio_managed === 1,
+          restrict_to_following_tools: toolAccessOf(row).tools_available_for_execution ?? [],
+        },
       };
     },
   );
@@ -175,7 +198,12 @@ export function registerAuthConfigRoutes(api: ApiApp, services: Services, opts: 
     '/auth_configs/:nanoid',
     { schema: { ...common, summary: 'Update an auth config', params: IdParams, body: PatchBody, response: { 200: Type.Object({}), ...errors(404) } } },
     async (req) => {
-      await authConfigs.update(principalOf(req).projectId, req.params.nanoid, { name: req.body.name, credentials: req.body.credentials });
+      const b = req.body;
+      await authConfigs.update(principalOf(req).projectId, req.params.nanoid, {
+        name: b.name,
+        credentials: b.credentials,
+        toolAccess: { tool_access_config: b.tool_access_config, restrict_to_following_tools: b.restrict_to_following_tools },
+      });
       return {};
     },
   );

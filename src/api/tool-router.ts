@@ -236,6 +236,23 @@ export function registerToolRouterRoutes(api: ApiApp, services: Services, opts: 
     async (req) => sessions.get(principalOf(req).projectId, req.params.session_id),
   );
 
+  api.delete(
+    `${base}/:session_id`,
+    {
+      schema: {
+        hide: opts.hide,
+        tags,
+        summary: 'Delete a tool-router session (every route of it answers 404 afterwards)',
+        params: Params,
+        response: { 200: Type.Object({ session_id: Type.String(), deleted: Type.Literal(true) }), ...errors(404) },
+      },
+    },
+    async (req) => {
+      await sessions.remove(principalOf(req).projectId, req.params.session_id);
+      return { session_id: req.params.session_id, deleted: true as const };
+    },
+  );
+
   api.patch(
     `${base}/:session_id`,
     {

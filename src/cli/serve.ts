@@ -18,7 +18,14 @@ export async function serve(config: Config, opts: { json: boolean }): Promise<nu
     firstKey = { projectId: project.id, apiKey };
   }
 
-  const app = await createApp({ config, store: runtime.store, keyRing: runtime.keyRing, catalog: runtime.catalog, managedAuth: runtime.managedAuth });
+  const app = await createApp({
+    config,
+    store: runtime.store,
+    keyRing: runtime.keyRing,
+    catalog: runtime.catalog,
+    tools: runtime.tools,
+    managedAuth: runtime.managedAuth,
+  });
   const address = await app.listen({ host: config.host, port: config.port });
   const sweeper = startSweeper(app.services, { intervalMs: config.sweepIntervalSeconds * 1000 });
   app.services.webhookWorker.start(config.webhookPollMs);
@@ -33,7 +40,9 @@ export async function serve(config: Config, opts: { json: boolean }): Promise<nu
       }),
     );
   } else {
-    say(`authlink listening on ${address} (public URL ${config.publicUrl}, store ${runtime.database.describe}, ${runtime.catalog.size} toolkits)`);
+    say(
+      `authlink listening on ${address} (public URL ${config.publicUrl}, store ${runtime.database.describe}, ${runtime.catalog.size} toolkits, ${runtime.tools.size} tools)`,
+    );
     if (firstKey) {
       say(`Created project "default" (${firstKey.projectId}). Its API key, shown only this once:\n\n  ${firstKey.apiKey}\n`);
       say(`Try it: curl -H "x-api-key: ${firstKey.apiKey}" ${config.publicUrl}/api/v3.1/toolkits`);

@@ -199,7 +199,8 @@ export function createProxy(deps: ProxyDeps): Proxy {
       if (e instanceof TemplateError) throw templateFailure(e, account, `toolkit ${toolkit.slug}'s base URL`);
       throw e;
     }
-    const url = resolveTarget(baseUrl, input.endpoint);
+    const basePath = input.joinUnderBase ? new URL(baseUrl).pathname.replace(/\/+$/, '') : '';
+    const url = resolveTarget(baseUrl, basePath + input.endpoint);
     assertLiteralHostAllowed(url, policy);
 
     let applied: ReturnType<typeof applyCredentials>;

@@ -63,6 +63,12 @@ export interface ProxyInput {
   body?: unknown;
   binaryBody?: BinaryBody;
   parameters?: ProxyParameter[];
+  /**
+   * The endpoint is a path built from a tool's arguments: always join it under
+   * the base path, even when it happens to start with it (a relative endpoint
+   * from a caller that already includes the base path is not prefixed twice).
+   */
+  joinUnderBase?: boolean;
 }
 
 export interface BinaryData {

@@ -10,6 +10,8 @@ import type { Catalog } from '../toolkits/catalog.ts';
 import type { AuthMode, AuthScheme, ToolkitDef } from '../toolkits/types.ts';
 import { CursorError } from '../store/cursor.ts';
 import { ENCRYPTED_FIELDS } from '../crypto/fields.ts';
+import type { ToolCatalog } from '../tools/catalog.ts';
+import { mergeToolAccess, toolAccessColumn, toolAccessOf, type ToolAccessInput } from '../tools/access.ts';
 
 export type ManagedAuth = Record<string, Record<string, string>>;
 
@@ -19,6 +21,7 @@ export interface AuthConfigInput {
   authScheme?: string;
   name?: string;
   credentials: Record<string, unknown>;
+  toolAccess?: ToolAccessInput;
 }
 
 /** A decrypted auth config, for services that start flows with it. */
@@ -42,8 +45,34 @@ export function maskSecret(value: string): string {
 
 const aad = ENCRYPTED_FIELDS.authConfigSecrets.aad;
 
-export function createAuthConfigService(deps: { store: Store; keyRing: KeyRing; catalog: Catalog; managedAuth: ManagedAuth; now: () => Date }) {
+export function createAuthConfigService(deps: {
+  store: Store;
+  keyRing: KeyRing;
+  catalog: Catalog;
+  managedAuth: ManagedAuth;
+  now: () => Date;
+  /** Checks tool_access_config slugs and turns tools_for_connected_account_creation into OAuth scopes. */
+  tools?: ToolCatalog;
+}) {
   const { store, keyRing, catalog } = deps;
+
+  /**
+   * The tool access column after a request, and the OAuth scopes its
+   * tools_for_connected_account_creation ask for (Composio: "If passed, this
+   * will update the scopes"), unless the request sets scopes itself.
+   */
+  function toolAccessChange(current: string | null | undefined, input: ToolAccessInput | undefined, toolkit: string, scheme: AuthScheme) {
+    if (!input || (input.tool_access_config === undefined && input.restrict_to_following_tools === undefined)) return undefined;
+    const { access, problems } = mergeToolAccess(toolAccessOf({ tool_access: current }), input, toolkit, (s) => deps.tools?.get(s));
+    if (problems.length)
+      throw new ApiError('ValidationFailed', `Invalid tool access: ${problems[0]}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''}`, {
+        errors: problems,
+        suggestedFix: `List the toolkit's tools with GET /api/v3.1/tools?toolkit_slug=${toolkit}`,
+      });
+    const creation = input.tool_access_config?.tools_for_connected_account_creation;
+    const scopes = creation?.length && scheme.mode === 'OAUTH2' ? [...new Set(creation.flatMap((s) => deps.tools?.get(s)?.def.scopes ?? []))] : undefined;
+    return { column: toolAccessColumn(access), scopes: scopes?.length ? scopes : undefined };
+  }
 
   function toolkitOrThrow(slug: string): ToolkitDef {
     const toolkit = catalog.get(slug);
@@ -135,6 +164,8 @@ export function createAuthConfigService(deps: { store: Store; keyRing: KeyRing; 
       }
       // A managed config gets its app credentials from the operator: only scopes may be given.
       const { settings, secrets } = checkFields(scheme, input.credentials, !managed);
+      const access = toolAccessChange(null, input.toolAccess, toolkit.slug, scheme);
+      if (access?.scopes && settings.scopes === undefined) settings.scopes = access.scopes;
       const ts = deps.now().toISOString();
       const row: AuthConfigRow = {
         id: newId('ac'),
@@ -146,6 +177,7 @@ export function createAuthConfigService(deps: { store: Store; keyRing: KeyRing; 
         status: 'ENABLED',
         settings: JSON.stringify(settings),
         secrets_enc: null,
+        tool_access: access?.column ?? null,
         created_at: ts,
         updated_at: ts,
         deleted_at: null,
@@ -155,7 +187,11 @@ export function createAuthConfigService(deps: { store: Store; keyRing: KeyRing; 
       return row;
     },
 
-    async update(projectId: string, id: string, patch: { name?: string; credentials?: Record<string, unknown> }): Promise<AuthConfigRow> {
+    async update(
+      projectId: string,
+      id: string,
+      patch: { name?: string; credentials?: Record<string, unknown>; toolAccess?: ToolAccessInput },
+    ): Promise<AuthConfigRow> {
       const row = await getRow(projectId, id);
       const toolkit = toolkitOrThrow(row.toolkit_slug);
       const scheme = schemeOrThrow(toolkit, row.auth_scheme);
@@ -170,6 +206,12 @@ export function createAuthConfigService(deps: { store: Store; keyRing: KeyRing; 
         set.settings = JSON.stringify({ ...JSON.parse(row.settings), ...settings });
         const merged = { ...current, ...secrets };
         set.secrets_enc = Object.keys(merged).length ? keyRing.encrypt(JSON.stringify(merged), aad(row)) : null;
+      }
+      const access = toolAccessChange(row.tool_access, patch.toolAccess, row.toolkit_slug, scheme);
+      if (access) {
+        set.tool_access = access.column;
+        if (access.scopes && patch.credentials?.scopes === undefined)
+          set.settings = JSON.stringify({ ...JSON.parse(set.settings ?? row.settings), scopes: access.scopes });
       }
       return (await store.authConfigs.update(projectId, id, set)) ?? getRow(projectId, id);
     },

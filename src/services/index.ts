@@ -12,6 +12,7 @@ import { createWebhookEndpoints } from '../webhooks/endpoints.ts';
 import { createWebhookWorker } from '../webhooks/worker.ts';
 import { createSessionService } from './sessions.ts';
 import { createProxy } from '../proxy/execute.ts';
+import { createToolService } from '../tools/service.ts';
 
 export interface ServiceDeps extends AppDeps {
   now: () => Date;
@@ -23,7 +24,7 @@ export function createServices(deps: ServiceDeps) {
   const managedAuth = deps.managedAuth ?? {};
   const oauth = { allowInsecureOAuth: config.allowInsecureOAuth, fetch: deps.fetch };
   const apiKeys = createApiKeyService(store, { cacheSeconds: config.apiKeyCacheSeconds, now });
-  const authConfigs = createAuthConfigService({ store, keyRing, catalog, managedAuth, now });
+  const authConfigs = createAuthConfigService({ store, keyRing, catalog, managedAuth, now, tools: deps.tools });
   const links = createLinkService({ store, keyRing, authConfigs, publicUrl: config.publicUrl, defaultTtlSeconds: config.linkTtlSeconds, now });
   const hostedFlow = createHostedFlow({ store, keyRing, authConfigs, publicUrl: config.publicUrl, ...oauth, now });
   const refresher = createRefresher({
@@ -60,6 +61,7 @@ export function createServices(deps: ServiceDeps) {
     options: { timeoutMs: config.proxyTimeoutMs, maxResponseBytes: config.proxyMaxResponseBytes, allowPrivateNetworks: config.proxyAllowPrivate },
   });
   const sessions = createSessionService({ store, catalog, links, proxy, managedAuth, publicUrl: config.publicUrl, now });
+  const tools = createToolService({ store, catalog, tools: deps.tools, proxy, sessions, now });
   return {
     store,
     catalog,
@@ -75,6 +77,7 @@ export function createServices(deps: ServiceDeps) {
     credentials,
     proxy,
     sessions,
+    tools,
     webhookEndpoints,
     webhookWorker,
   };

@@ -313,7 +313,7 @@ export function createSessionService(deps: {
     );
     const authConfigs = await store.sessions.authConfigsByIds(projectId, uniq(accounts.map((a) => a.auth_config_id)));
     const resolveOne = (toolkit: string) => resolveAccount<AccountRow>({ config, toolkit, accounts, authConfigs, selectedAccountId, sessionId: row.id });
-    return { resolveOne, authConfigs };
+    return { resolveOne, authConfigs, accounts };
   }
 
   async function usableAccount(projectId: string, row: SessionRow, toolkit: string, selectedAccountId?: string): Promise<AccountRow> {
@@ -518,6 +518,35 @@ export function createSessionService(deps: {
         parameters: input.parameters,
       });
       return { result, connectedAccountId: account.id };
+    },
+
+    /** The session's config (tool listing, search and execution filter with it). */
+    async config(projectId: string, id: string): Promise<SessionConfig> {
+      return JSON.parse((await getRow(projectId, id)).config) as SessionConfig;
+    },
+
+    /**
+     * The account the session uses for a toolkit (resolveAccount's rules) and
+     * its auth config. `account` chooses among the usable ones, by id or alias.
+     */
+    async accountFor(projectId: string, id: string, toolkit: string, account?: string): Promise<{ account: AccountRow; authConfig: AuthConfigRow }> {
+      const row = await getRow(projectId, id);
+      knownToolkit(toolkit);
+      const config = JSON.parse(row.config) as SessionConfig;
+      const { accounts, authConfigs } = await resolveMany(projectId, row, config, [toolkit], account);
+      let selectedAccountId = account;
+      if (account !== undefined && !accounts.some((a) => a.id === account)) {
+        const byAlias = accounts.filter((a) => a.toolkit_slug === toolkit && a.alias === account);
+        if (byAlias.length === 1) selectedAccountId = byAlias[0].id;
+      }
+      const r = resolveAccount<AccountRow>({ config, toolkit, accounts, authConfigs, selectedAccountId, sessionId: row.id });
+      if (!r.ok) throw resolutionApiError(r.error);
+      return { account: r.account, authConfig: authConfigs.find((c) => c.id === r.account.auth_config_id)! };
+    },
+
+    /** Deletes the session: every route of it answers 404 afterwards. */
+    async remove(projectId: string, id: string): Promise<void> {
+      if (!(await store.sessions.delete(projectId, id))) await getRow(projectId, id);
     },
 
     async mcp(projectId: string, id: string): Promise<never> {

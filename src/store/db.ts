@@ -10,6 +10,7 @@ import * as m001 from './migrations/001_initial.ts';
 import * as m002 from './migrations/002_tool_router_sessions.ts';
 import * as m003 from './migrations/003_webhooks.ts';
 import * as m004 from './migrations/004_list_indexes.ts';
+import * as m005 from './migrations/005_tool_access.ts';
 import * as m008 from './migrations/008_audit_details.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -35,6 +36,7 @@ const migrations: Record<string, Migration> = {
   '002_tool_router_sessions': m002,
   '003_webhooks': m003,
   '004_list_indexes': m004,
+  '005_tool_access': m005,
   '008_audit_details': m008,
 };
 

@@ -33,6 +33,7 @@ export interface AuthConfigsTable {
   status: string; // ENABLED | DISABLED
   settings: string; // JSON of non-secret creation fields (client_id, scopes...)
   secrets_enc: string | null; // encrypted JSON of secret creation fields
+  tool_access?: string | null; // JSON ToolAccessConfig (src/tools/access.ts); null/absent = no restriction
   created_at: string;
   updated_at: string;
   deleted_at: string | null;

@@ -28,6 +28,11 @@ export function sessionsRepo(db: Kysely<DB>) {
         .returningAll()
         .executeTakeFirst();
     },
+    /** true when a row was deleted. */
+    async delete(projectId: string, id: string): Promise<boolean> {
+      const r = await db.deleteFrom('tool_router_sessions').where('project_id', '=', projectId).where('id', '=', id).executeTakeFirst();
+      return Number(r.numDeletedRows) > 0;
+    },
     /**
      * Every live account a session might use, in one query: the user's own
      * PRIVATE accounts (of `toolkits` when given) plus the pinned ids. Always

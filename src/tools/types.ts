@@ -49,6 +49,8 @@ export interface ToolDef {
   /** At least one: the contract test executes each and checks the request it produces. */
   examples: ToolExample[];
   deprecated?: boolean;
+  /** One of the toolkit's most used tools: listed by `important=true` (what Composio's SDK asks for by default). */
+  important?: boolean;
 }
 
 /**

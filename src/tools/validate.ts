@@ -3,6 +3,13 @@
 // argument a request reads is declared, path arguments are required, the
 // argument schemas compile and describe every property, examples fit them).
 // Every problem comes back with the JSON pointer of the offending value.
+//
+// One Ajv instance checks a whole catalog. Compiling a schema is the costly
+// part (several milliseconds each: Ajv generates code), so the catalog loader
+// asks for the cheap check only: every argument and output schema is checked
+// against the meta-schema, and the examples' arguments are left to the
+// offline check and the contract test, which compile everything. The catalog
+// compiles an argument validator on a tool's first execution and keeps it.
 import { readFileSync } from 'node:fs';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import ajvFormats from 'ajv-formats';
@@ -27,14 +34,23 @@ export function argumentsAjv(): Ajv2020 {
   return ajv;
 }
 
+// Compiled once per process and shared by every load: the file schema's
+// validator. Its Ajv also checks tool schemas against the draft 2020-12
+// meta-schema, which it compiled anyway while compiling the file schema; it
+// compiles nothing else, so it holds no catalog's schemas.
+let fileAjv: Ajv2020 | undefined;
 let fileValidator: ValidateFunction | undefined;
 function schemaValidator(): ValidateFunction {
   if (!fileValidator) {
-    const ajv = new Ajv2020({ allErrors: true, strict: true, strictRequired: false });
-    addFormats(ajv, ['uri']);
-    fileValidator = ajv.compile(JSON.parse(readFileSync(TOOL_SCHEMA_URL, 'utf8')));
+    fileAjv = new Ajv2020({ allErrors: true, strict: true, strictRequired: false });
+    addFormats(fileAjv, ['uri']);
+    fileValidator = fileAjv.compile(JSON.parse(readFileSync(TOOL_SCHEMA_URL, 'utf8')));
   }
   return fileValidator;
+}
+function metaChecker(): Ajv2020 {
+  schemaValidator();
+  return fileAjv!;
 }
 
 const esc = (s: string | number) => String(s).replace(/~/g, '~0').replace(/\//g, '~1');
@@ -66,6 +82,66 @@ export function ajvProblems(errors: ErrorObject[] | null | undefined, prefix = '
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/**
+ * What checking shares across files: one Ajv. It caches each compiled schema
+ * by object identity, so compiling a checked tool's input_parameters again
+ * (as the catalog does for execution) costs nothing.
+ */
+export interface CheckContext {
+  /** Compiles argument schemas when `compile` is set. */
+  ajv: Ajv2020;
+  /** Compile each argument schema and validate the examples' arguments with it (the thorough, slow check). */
+  compile: boolean;
+}
+
+export function checkContext(ajv: Ajv2020 = argumentsAjv(), compile = true): CheckContext {
+  return { ajv, compile };
+}
+
+function compileArguments(ctx: CheckContext, schema: Obj, at: string, problems: Problem[]): ValidateFunction | undefined {
+  try {
+    return ctx.ajv.compile(schema);
+  } catch (e) {
+    problems.push({ path: at, message: `is not a valid JSON Schema: ${(e as Error).message}` });
+    return undefined;
+  }
+}
+
+/** Meta-schema check only (no compilation): catches a malformed schema cheaply. */
+function checkSchemaShape(schema: unknown, at: string, problems: Problem[]): void {
+  if (!isObj(schema)) return; // the file schema reports it
+  const ajv = metaChecker();
+  let valid: boolean;
+  try {
+    valid = ajv.validateSchema(schema) as boolean;
+  } catch (e) {
+    problems.push({ path: at, message: `is not a valid JSON Schema: ${(e as Error).message}` });
+    return;
+  }
+  if (!valid)
+    problems.push(...ajvProblems(ajv.errors).map((p) => ({ path: at + (p.path === '/' ? '' : p.path), message: `is not a valid JSON Schema: ${p.message}` })));
+}
+
+/** Headers a tool may not set: the proxy manages them (framing, hop-by-hop) or they carry credentials. */
+const MANAGED_HEADERS = new Set([
+  'host',
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authorization',
+  'proxy-authenticate',
+  'transfer-encoding',
+  'te',
+  'trailer',
+  'upgrade',
+  'http2-settings',
+  'content-length',
+  'expect',
+  'accept-encoding',
+  'authorization',
+  'cookie',
+]);
+
 function checkArgumentSchema(schema: unknown, at: string, problems: Problem[]): { properties: Set<string>; required: Set<string> } {
   const properties = new Set<string>();
   const required = new Set<string>();
@@ -84,11 +160,6 @@ function checkArgumentSchema(schema: unknown, at: string, problems: Problem[]): 
   for (const name of Array.isArray(schema.required) ? schema.required : []) {
     if (typeof name !== 'string' || !properties.has(name)) problems.push({ path: at + '/required', message: `names ${show(name)}, which is not a property` });
     else required.add(name);
-  }
-  try {
-    argumentsAjv().compile(schema);
-  } catch (e) {
-    problems.push({ path: at, message: `is not a valid JSON Schema: ${(e as Error).message}` });
   }
   return { properties, required };
 }
@@ -111,17 +182,14 @@ function checkSources(map: unknown, at: string, properties: Set<string>, problem
   }
 }
 
-function checkTool(tool: Obj, at: string, prefix: string, problems: Problem[]): void {
+function checkTool(ctx: CheckContext, tool: Obj, at: string, prefix: string, credentialHeaders: Set<string>, problems: Problem[]): void {
   if (typeof tool.slug === 'string' && !tool.slug.startsWith(prefix))
     problems.push({ path: at + '/slug', message: `must start with ${prefix} (the toolkit's slug)` });
   const { properties, required } = checkArgumentSchema(tool.input_parameters, at + '/input_parameters', problems);
-  if (isObj(tool.output_parameters)) {
-    try {
-      argumentsAjv().compile(tool.output_parameters);
-    } catch (e) {
-      problems.push({ path: at + '/output_parameters', message: `is not a valid JSON Schema: ${(e as Error).message}` });
-    }
-  }
+  let validate: ValidateFunction | undefined;
+  if (!ctx.compile) checkSchemaShape(tool.input_parameters, at + '/input_parameters', problems);
+  else if (isObj(tool.input_parameters)) validate = compileArguments(ctx, tool.input_parameters, at + '/input_parameters', problems);
+  checkSchemaShape(tool.output_parameters, at + '/output_parameters', problems);
   const request = isObj(tool.request) ? tool.request : {};
   if (typeof request.path === 'string') {
     for (const arg of pathArguments(request.path)) {
@@ -132,6 +200,17 @@ function checkTool(tool: Obj, at: string, prefix: string, problems: Problem[]): 
   }
   checkSources(request.query, at + '/request/query', properties, problems);
   checkSources(request.headers, at + '/request/headers', properties, problems);
+  if (isObj(request.headers)) {
+    for (const name of Object.keys(request.headers)) {
+      const lower = name.toLowerCase();
+      if (MANAGED_HEADERS.has(lower) || credentialHeaders.has(lower)) {
+        problems.push({
+          path: at + ptr('request', 'headers', name),
+          message: `cannot be set by a tool: ${credentialHeaders.has(lower) || lower === 'authorization' ? "the toolkit's apply rules put credentials there" : 'authlink manages this header'}`,
+        });
+      }
+    }
+  }
   const body = isObj(request.body) ? request.body : undefined;
   if (body) {
     checkSources(body.fields, at + '/request/body/fields', properties, problems);
@@ -140,13 +219,7 @@ function checkTool(tool: Obj, at: string, prefix: string, problems: Problem[]): 
     }
   }
   if (request.method === 'GET' && body) problems.push({ path: at + '/request/body', message: 'a GET request carries no body' });
-  if (Array.isArray(tool.examples) && isObj(tool.input_parameters)) {
-    let validate: ValidateFunction | undefined;
-    try {
-      validate = argumentsAjv().compile(tool.input_parameters);
-    } catch {
-      return; // reported above
-    }
+  if (Array.isArray(tool.examples) && validate) {
     tool.examples.forEach((ex, k) => {
       if (isObj(ex) && !validate(ex.arguments)) problems.push(...ajvProblems(validate.errors, at + ptr('examples', k, 'arguments')));
     });
@@ -155,9 +228,16 @@ function checkTool(tool: Obj, at: string, prefix: string, problems: Problem[]): 
 
 /**
  * All problems with one parsed tool file; empty when it is valid.
- * `toolkitExists` answers whether the file's toolkit is in the toolkit catalog.
+ * `toolkitExists` answers whether the file's toolkit is in the toolkit catalog;
+ * `credentialHeaders` (lower-case) are the headers its apply rules set.
+ * Pass one context for a whole catalog: its Ajv compiles each schema once.
  */
-export function validateToolFile(doc: unknown, toolkitExists: (slug: string) => boolean): Problem[] {
+export function validateToolFile(
+  doc: unknown,
+  toolkitExists: (slug: string) => boolean,
+  ctx: CheckContext = checkContext(),
+  credentialHeaders: Set<string> = new Set(),
+): Problem[] {
   const validate = schemaValidator();
   const problems: Problem[] = validate(doc) ? [] : ajvProblems(validate.errors);
   if (!isObj(doc)) return problems;
@@ -173,7 +253,7 @@ export function validateToolFile(doc: unknown, toolkitExists: (slug: string) => 
       if (first) problems.push({ path: at + '/slug', message: `duplicate slug ${show(tool.slug)} (first at ${first})` });
       else seen.set(tool.slug, at);
     }
-    checkTool(tool, at, prefix, problems);
+    checkTool(ctx, tool, at, prefix, credentialHeaders, problems);
   });
   return problems;
 }

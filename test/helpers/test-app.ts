@@ -69,6 +69,7 @@ export async function startTestApp(backend: Backend, opts: TestAppOptions = {}):
       store: runtime.store,
       keyRing: runtime.keyRing,
       catalog: runtime.catalog,
+      tools: runtime.tools,
       managedAuth: opts.managedAuth ?? runtime.managedAuth,
       now: opts.now,
       logStream,

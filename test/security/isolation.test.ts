@@ -47,11 +47,13 @@ const BODIES: Record<string, unknown> = {
   'POST /api/v3.1/tool_router/session/{session_id}/link': { toolkit: 'echoapi', callback_url: 'https://evil.example/cb' },
   'POST /api/v3.1/tool_router/session/{session_id}/proxy_execute': { toolkit_slug: 'echoapi', endpoint: '/steal', method: 'GET' },
   'POST /api/v3.1/tool_router/session/{session_id}/mcp': {},
+  'POST /api/v3.1/tool_router/session/{session_id}/search': { queries: [{ use_case: 'steal a key' }] },
+  'POST /api/v3.1/tool_router/session/{session_id}/execute': { tool_slug: 'GITHUB_GET_THE_AUTHENTICATED_USER', arguments: {} },
   'POST /api/v3.1/webhook_endpoints/{id}/deliveries/{delivery_id}/redeliver': {},
 };
 
 /** Catalog data, the same for every project by design. */
-const NOT_TENANT_DATA = new Set(['GET /api/v3.1/toolkits/{slug}']);
+const NOT_TENANT_DATA = new Set(['GET /api/v3.1/toolkits/{slug}', 'GET /api/v3.1/tools/{tool_slug}', 'POST /api/v3.1/tools/execute/{tool_slug}']);
 
 forEachBackend('security: isolation', (backend) => {
   let t: TestApp;
@@ -176,6 +178,7 @@ forEachBackend('security: isolation', (backend) => {
           connection: { user_id: 'iso-user', state: { authScheme: 'API_KEY', val: { api_key: 'x-0123456789' } } },
         }),
         await asB.post('/api/v3.1/tools/execute/proxy', { connected_account_id: ids.account, endpoint: '/steal', method: 'GET' }),
+        await asB.post('/api/v3.1/tools/execute/GITHUB_GET_THE_AUTHENTICATED_USER', { connected_account_id: ids.account, arguments: {} }),
       ];
       for (const r of notFound) assert.equal(r.status, 404, r.text);
       const pinned = await asB.post('/api/v3.1/tool_router/session', { user_id: 'iso-user', connected_accounts: { echoapi: ids.account } });

@@ -1,0 +1,176 @@
+// The tool catalog: the built-in tool files (src/tools/builtin/) plus an
+// operator's directory (AUTHLINK_TOOLS_DIR) whose tools add to them or replace
+// a built-in with the same slug. Loaded once at start-up, synchronously,
+// against the toolkit catalog; any invalid file stops the start with one error
+// listing every problem in every file (as the toolkit catalog does).
+//
+// Cheap to load (docs/tools.md): one Ajv for the whole catalog; schemas are
+// checked against the meta-schema at load, and each is compiled on first use
+// (Ajv generates code: milliseconds a schema) and kept.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Ajv2020, ValidateFunction } from 'ajv/dist/2020.js';
+import type { Catalog } from '../toolkits/catalog.ts';
+import type { ToolDef, ToolFile } from './types.ts';
+import { argumentsAjv, type CheckContext, validateToolFile } from './validate.ts';
+
+export interface LoadedTool {
+  readonly def: ToolDef;
+  /** Slug of the toolkit whose accounts run it. */
+  readonly toolkit: string;
+  /** The file it was loaded from (for messages). */
+  readonly file: string;
+}
+
+export interface ToolCatalog {
+  /** Every tool, sorted by slug. */
+  list(): readonly LoadedTool[];
+  /** By slug, case-insensitively (Composio's SDK upper-cases slugs). */
+  get(slug: string): LoadedTool | undefined;
+  /** The tools of one toolkit, sorted by slug. */
+  forToolkit(toolkit: string): readonly LoadedTool[];
+  /** Validates arguments against input_parameters (all errors, formats); compiled on first use, then kept. */
+  argumentsValidator(tool: LoadedTool): ValidateFunction;
+  /** A validator for output_parameters, compiled on first use. */
+  outputValidator(tool: LoadedTool): ValidateFunction;
+  readonly size: number;
+}
+
+export interface LoadToolCatalogOptions {
+  toolkits: Pick<Catalog, 'get'>;
+  builtinDir?: string;
+  extraDir?: string;
+}
+
+export class ToolCatalogError extends Error {
+  /** Each entry reads "<file>: <json pointer>: <what is wrong>". */
+  constructor(readonly problems: string[]) {
+    super(`Invalid tool definitions (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n` + problems.map((p) => `  ${p}`).join('\n'));
+    this.name = 'ToolCatalogError';
+  }
+}
+
+export const BUILTIN_TOOLS_DIR = fileURLToPath(new URL('./builtin/', import.meta.url));
+
+/** *.json files of a directory, sorted; dotfiles skipped (editor temp files, Kubernetes ..data links). */
+function jsonFiles(dir: string, problems: string[], optional: boolean): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    // The shipped directory may not exist in a build without tools; an operator's must.
+    if (!(optional && code === 'ENOENT')) problems.push(`${dir}: /: cannot read tool directory (${code ?? (e as Error).message})`);
+    return [];
+  }
+  return names
+    .filter((n) => n.endsWith('.json') && !n.startsWith('.'))
+    .sort()
+    .map((n) => path.join(dir, n))
+    .filter((file) => {
+      try {
+        return statSync(file).isFile(); // follows symlinks, as mounted config maps use them
+      } catch {
+        problems.push(`${file}: /: cannot read (broken link?)`);
+        return false;
+      }
+    });
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/** Lower-case names of the headers a toolkit's apply rules set (a tool may not set them). */
+function credentialHeaders(toolkits: Pick<Catalog, 'get'>, slug: unknown): Set<string> {
+  const def = typeof slug === 'string' ? toolkits.get(slug) : undefined;
+  const out = new Set<string>();
+  for (const scheme of def?.auth_schemes ?? []) {
+    for (const rule of scheme.apply) out.add(rule.in === 'header' ? rule.name.toLowerCase() : rule.in === 'basic' ? 'authorization' : '');
+  }
+  out.delete('');
+  return out;
+}
+
+/** Valid tools of one directory by slug; problems are appended. */
+function loadDir(dir: string, opts: LoadToolCatalogOptions, ctx: CheckContext, problems: string[], optional: boolean): Map<string, LoadedTool> {
+  const bySlug = new Map<string, LoadedTool>();
+  const fileOf = new Map<string, string>();
+  for (const file of jsonFiles(dir, problems, optional)) {
+    let doc: unknown;
+    try {
+      doc = JSON.parse(readFileSync(file, 'utf8'));
+    } catch (e) {
+      problems.push(`${file}: /: not valid JSON: ${(e as Error).message}`);
+      continue;
+    }
+    const toolkit = (doc as { toolkit?: unknown } | null)?.toolkit;
+    const found = validateToolFile(doc, (s) => !!opts.toolkits.get(s), ctx, credentialHeaders(opts.toolkits, toolkit));
+    const tools = (doc as { tools?: unknown } | null)?.tools;
+    (Array.isArray(tools) ? tools : []).forEach((tool, i) => {
+      const slug = (tool as { slug?: unknown } | null)?.slug;
+      if (typeof slug !== 'string') return;
+      const first = fileOf.get(slug);
+      if (first && first !== file) found.push({ path: `/tools/${i}/slug`, message: `slug ${JSON.stringify(slug)} is already defined by ${first}` });
+      else fileOf.set(slug, file);
+    });
+    if (found.length) {
+      for (const p of found) problems.push(`${file}: ${p.path}: ${p.message}`);
+      continue;
+    }
+    const parsed = doc as ToolFile;
+    for (const def of parsed.tools) bySlug.set(def.slug, { def: deepFreeze(def), toolkit: parsed.toolkit, file });
+  }
+  return bySlug;
+}
+
+export function loadToolCatalog(options: LoadToolCatalogOptions): ToolCatalog {
+  const problems: string[] = [];
+  // Nothing is compiled while loading (compile: false); the Ajv that compiles
+  // validators on first use is made then, once per catalog.
+  let ajv: Ajv2020 | undefined;
+  const ctx: CheckContext = {
+    get ajv() {
+      ajv ??= argumentsAjv();
+      return ajv;
+    },
+    compile: false,
+  };
+  const tools = loadDir(options.builtinDir ?? BUILTIN_TOOLS_DIR, options, ctx, problems, options.builtinDir === undefined);
+  if (options.extraDir) {
+    for (const [slug, tool] of loadDir(options.extraDir, options, ctx, problems, false)) tools.set(slug, tool);
+  }
+  if (problems.length) throw new ToolCatalogError(problems);
+
+  const sorted = Object.freeze([...tools.values()].sort((a, b) => (a.def.slug < b.def.slug ? -1 : a.def.slug > b.def.slug ? 1 : 0)));
+  const bySlug = new Map(sorted.map((t) => [t.def.slug.toUpperCase(), t]));
+  const byToolkit = new Map<string, LoadedTool[]>();
+  for (const t of sorted) {
+    const list = byToolkit.get(t.toolkit) ?? [];
+    list.push(t);
+    byToolkit.set(t.toolkit, list);
+  }
+  const compiled = (cache: WeakMap<LoadedTool, ValidateFunction>, tool: LoadedTool, schema: object): ValidateFunction => {
+    let v = cache.get(tool);
+    if (!v) {
+      v = ctx.ajv.compile(schema);
+      cache.set(tool, v);
+    }
+    return v;
+  };
+  const inputs = new WeakMap<LoadedTool, ValidateFunction>();
+  const outputs = new WeakMap<LoadedTool, ValidateFunction>();
+  return {
+    list: () => sorted,
+    get: (slug) => bySlug.get(slug.toUpperCase()),
+    forToolkit: (toolkit) => byToolkit.get(toolkit) ?? [],
+    argumentsValidator: (tool) => compiled(inputs, tool, tool.def.input_parameters),
+    outputValidator: (tool) => compiled(outputs, tool, tool.def.output_parameters),
+    size: sorted.length,
+  };
+}
