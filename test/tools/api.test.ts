@@ -89,7 +89,7 @@ forEachBackend('tools API', (backend) => {
       assert.ok(!important.body.items.some((t: any) => t.slug === 'GITHUB_UPDATE_AN_ISSUE'));
       const readOnly = await a().get(`${V}/tools?toolkit_slug=github&tags=readOnlyHint&limit=100`);
       assert.ok(readOnly.body.items.length > 5 && readOnly.body.items.every((t: any) => t.tags.includes('readOnlyHint')));
-      const anyOf = await a().get(`${V}/tools?tags=labels,comments&limit=100`);
+      const anyOf = await a().get(`${V}/tools?toolkit_slug=github&tags=labels,comments&limit=100`);
       assert.deepEqual(anyOf.body.items.map((t: any) => t.slug).sort(), [
         'GITHUB_ADD_LABELS_TO_AN_ISSUE',
         'GITHUB_CREATE_AN_ISSUE_COMMENT',
