@@ -3,6 +3,9 @@ import { ApiError } from '../errors.ts';
 import type { Services } from '../services/index.ts';
 import type { AuthScheme, FieldDef, ToolkitDef } from '../toolkits/types.ts';
 import { Cursor, errors, Limit, StringEnum, type ApiApp, type RouteOptions } from './types.ts';
+import { principalOf } from '../http/api-auth.ts';
+import { pageOf } from '../services/pages.ts';
+import { categoriesOf, category, filterToolkits, type ToolkitFilter } from '../toolkits/listing.ts';
 
 const Field = Type.Object({
   name: Type.String(),
@@ -22,6 +25,23 @@ const AuthConfigDetail = Type.Object({
 // Category: `id` is what GET /toolkits?category= filters on; `slug` is the same
 // value under the name the single-toolkit response uses in Composio's spec.
 const Category = Type.Object({ id: Type.String(), slug: Type.String(), name: Type.String() });
+const Page = <T extends Parameters<typeof Type.Array>[0]>(item: T) =>
+  Type.Object({
+    items: Type.Array(item),
+    next_cursor: Type.Union([Type.String(), Type.Null()]),
+    total_pages: Type.Integer(),
+    current_page: Type.Integer(),
+    total_items: Type.Integer(),
+  });
+const ListFilters = {
+  category: Type.Optional(Type.String({ maxLength: 100, description: 'A category id or display name (GET /toolkits/categories)' })),
+  managed_by: Type.Optional(
+    StringEnum(['composio', 'all', 'project'], { description: "authlink's toolkits are all server-managed: 'project' (custom toolkits) matches none" }),
+  ),
+  sort_by: Type.Optional(StringEnum(['usage', 'alphabetically'], { description: "usage: this project's connected accounts per toolkit, most first" })),
+  cursor: Cursor,
+  limit: Limit,
+};
 const Meta = Type.Object({
   description: Type.String(),
   categories: Type.Array(Category),
@@ -82,19 +102,19 @@ function managedSchemes(t: ToolkitDef, managed: Set<string>): AuthScheme[] {
   return managed.has(t.slug) ? t.auth_schemes.filter((s) => s.mode === 'OAUTH2') : [];
 }
 
-function summary(t: ToolkitDef, managed: Set<string>, loadedAt: string) {
+function summary(t: ToolkitDef, managed: Set<string>, loadedAt: string, toolsCount: number) {
   return {
     slug: t.slug,
     name: t.name,
     type: 'native' as const,
     meta: {
       description: t.description,
-      categories: t.categories.map((c) => ({ id: c, slug: c, name: c })),
+      categories: t.categories.map((c) => ({ ...category(c), slug: c })),
       logo: t.logo ?? '',
       app_url: t.docs_url,
       created_at: loadedAt,
       updated_at: loadedAt,
-      tools_count: 0,
+      tools_count: toolsCount,
       triggers_count: 0,
       version: VERSION,
     },
@@ -110,6 +130,14 @@ export function registerToolkitRoutes(api: ApiApp, services: Services, opts: Rou
   const managed = new Set(Object.keys(services.managedAuth));
   const loadedAt = services.now().toISOString();
 
+  const toolsCount = (slug: string) => services.tools.countForToolkit(slug);
+  const view = (t: ToolkitDef) => summary(t, managed, loadedAt, toolsCount(t.slug));
+  async function listing(projectId: string, f: ToolkitFilter, limit: number | undefined, cursor: string | undefined) {
+    const usage = f.sortBy === 'usage' ? await services.store.accounts.countByToolkit(projectId) : undefined;
+    const page = pageOf(filterToolkits(services.catalog.list(), f, usage), limit ?? 20, cursor);
+    return { ...page, items: page.items.map(view) };
+  }
+
   api.get(
     '/toolkits',
     {
@@ -118,44 +146,54 @@ export function registerToolkitRoutes(api: ApiApp, services: Services, opts: Rou
         tags: ['toolkits'],
         summary: 'List toolkits',
         querystring: Type.Object({
-          category: Type.Optional(Type.String({ maxLength: 100 })),
+          ...ListFilters,
+          type: Type.Optional(StringEnum(['native', 'custom', 'all'], { description: 'Takes precedence over managed_by' })),
           search: Type.Optional(Type.String({ maxLength: 200 })),
-          cursor: Cursor,
-          limit: Limit,
+          include_deprecated: Type.Optional(Type.Boolean({ description: 'authlink has no deprecated toolkits' })),
         }),
-        response: {
-          200: Type.Object({
-            items: Type.Array(ToolkitSummary),
-            next_cursor: Type.Union([Type.String(), Type.Null()]),
-            total_pages: Type.Integer(),
-            current_page: Type.Integer(),
-            total_items: Type.Integer(),
-          }),
-          ...errors(),
-        },
+        response: { 200: Page(ToolkitSummary), ...errors() },
       },
     },
     async (req) => {
-      const { category, search, cursor } = req.query;
-      const limit = req.query.limit ?? 20;
-      const term = search?.toLowerCase();
-      const all = services.catalog
-        .list()
-        .filter((t) => !category || t.categories.includes(category))
-        .filter((t) => !term || t.slug.includes(term) || t.name.toLowerCase().includes(term) || t.description.toLowerCase().includes(term));
-      // The catalog is a small sorted in-memory list: the cursor is the last slug seen.
-      const start = cursor ? all.findIndex((t) => t.slug > cursor) : 0;
-      const from = start < 0 ? all.length : start;
-      const items = all.slice(from, from + limit);
-      const more = from + limit < all.length;
-      return {
-        items: items.map((t) => summary(t, managed, loadedAt)),
-        next_cursor: more ? items[items.length - 1].slug : null,
-        total_pages: Math.max(1, Math.ceil(all.length / limit)),
-        current_page: Math.floor(from / limit) + 1,
-        total_items: all.length,
-      };
+      const q = req.query;
+      return listing(
+        principalOf(req).projectId,
+        { category: q.category, managedBy: q.managed_by, type: q.type, search: q.search, sortBy: q.sort_by },
+        q.limit,
+        q.cursor,
+      );
     },
+  );
+
+  api.post(
+    '/toolkits/multi',
+    {
+      schema: {
+        hide: opts.hide,
+        tags: ['toolkits'],
+        summary: 'Get several toolkits by slug (unknown slugs are left out)',
+        body: Type.Object({ toolkits: Type.Optional(Type.Array(Type.String({ maxLength: 100 }), { maxItems: 1000 })), ...ListFilters }),
+        response: { 200: Page(ToolkitSummary), ...errors() },
+      },
+    },
+    async (req) => {
+      const b = req.body;
+      return listing(principalOf(req).projectId, { slugs: b.toolkits, category: b.category, managedBy: b.managed_by, sortBy: b.sort_by }, b.limit, b.cursor);
+    },
+  );
+
+  api.get(
+    '/toolkits/categories',
+    {
+      schema: {
+        hide: opts.hide,
+        tags: ['toolkits'],
+        summary: 'List toolkit categories, with how many toolkits each has',
+        querystring: Type.Object({ cursor: Cursor, limit: Limit }),
+        response: { 200: Page(Type.Object({ id: Type.String(), name: Type.String(), toolkits_count: Type.Integer() })), ...errors() },
+      },
+    },
+    async (req) => pageOf(categoriesOf(services.catalog.list()), req.query.limit ?? 100, req.query.cursor),
   );
 
   api.get(
@@ -172,7 +210,7 @@ export function registerToolkitRoutes(api: ApiApp, services: Services, opts: Rou
     async (req) => {
       const t = services.catalog.get(req.params.slug);
       if (!t) throw new ApiError('ToolkitNotFound', `Toolkit ${req.params.slug} not found`, { suggestedFix: 'List toolkits with GET /api/v3.1/toolkits' });
-      const base = summary(t, managed, loadedAt);
+      const base = view(t);
       return {
         ...base,
         meta: { ...base.meta, available_versions: [VERSION] },

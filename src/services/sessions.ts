@@ -16,6 +16,7 @@ import type { ManagedAuth } from './auth-configs.ts';
 import type { AccountType, Acl, LinkResult, LinkService } from './links.ts';
 import { checkCallbackUrl } from './callback-url.ts';
 import { normalizeUserId } from './user-ids.ts';
+import { pageOf } from './pages.ts';
 import { checkSessionPins, resolutionApiError, resolveAccount, toolkitEnabled, type ResolutionConfig, type ResolutionError } from './account-resolution.ts';
 
 export type Tag = 'readOnlyHint' | 'destructiveHint' | 'idempotentHint' | 'openWorldHint';
@@ -465,24 +466,7 @@ export function createSessionService(deps: {
       let items = defs.map((d) => item(d, toolkitEnabled(config, d.slug), resolveOne(d.slug), authConfigs));
       if (q.is_connected !== undefined) items = items.filter((i) => (i.connected_account !== null) === q.is_connected);
 
-      let page = 1;
-      if (q.cursor) {
-        try {
-          page = (JSON.parse(Buffer.from(q.cursor, 'base64url').toString('utf8')) as { page: number }).page;
-        } catch {
-          page = NaN;
-        }
-        if (!Number.isInteger(page) || page < 1) throw invalid(['cursor: not a cursor this endpoint returned']);
-      }
-      const totalPages = Math.max(1, Math.ceil(items.length / q.limit));
-      const pageItems = items.slice((page - 1) * q.limit, page * q.limit);
-      return {
-        items: pageItems,
-        next_cursor: page < totalPages ? Buffer.from(JSON.stringify({ page: page + 1 })).toString('base64url') : null,
-        total_pages: totalPages,
-        current_page: page,
-        total_items: items.length,
-      };
+      return pageOf(items, q.limit, q.cursor);
     },
 
     /** A link for the session's user, with the session's auth config choice and callback URL as defaults. */

@@ -46,6 +46,17 @@ export function accountsRepo(db: Kysely<DB>) {
       if (expectedAcl !== undefined) q = expectedAcl === null ? q.where('acl', 'is', null) : q.where('acl', '=', expectedAcl);
       return q.returningAll().executeTakeFirst();
     },
+    /** Live connected accounts of a project per toolkit (GET /toolkits?sort_by=usage). */
+    async countByToolkit(projectId: string): Promise<Map<string, number>> {
+      const rows = await db
+        .selectFrom('connected_accounts')
+        .select(['toolkit_slug', (eb) => eb.fn.countAll<string | number>().as('n')])
+        .where('project_id', '=', projectId)
+        .where('deleted_at', 'is', null)
+        .groupBy('toolkit_slug')
+        .execute();
+      return new Map(rows.map((r) => [r.toolkit_slug, Number(r.n)]));
+    },
     async countByAuthConfigs(projectId: string, authConfigIds: string[]): Promise<Map<string, number>> {
       if (!authConfigIds.length) return new Map();
       const rows = await db

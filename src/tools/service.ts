@@ -3,6 +3,7 @@
 // (its tools filters, its account rules). Routes (src/api/tools.ts) and the
 // session MCP server call this; nothing here knows about HTTP.
 import { ApiError } from '../errors.ts';
+import { pageOf } from '../services/pages.ts';
 import type { Proxy } from '../proxy/execute.ts';
 import type { SessionConfig, SessionService } from '../services/sessions.ts';
 import type { AuthConfigRow } from '../store/auth-configs.ts';
@@ -66,27 +67,6 @@ const upper = (s: string) => s.trim().toUpperCase();
 
 function invalid(field: string, message: string): ApiError {
   return new ApiError('ValidationFailed', `${field}: ${message}`, { errors: [`${field}: ${message}`] });
-}
-
-/** Page-number cursors, as Composio's ("a base64 encoded string of the page and limit"). */
-function pageOf<T>(items: T[], limit: number, cursor: string | undefined) {
-  let page = 1;
-  if (cursor) {
-    try {
-      page = (JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { page: number }).page;
-    } catch {
-      page = NaN;
-    }
-    if (!Number.isInteger(page) || page < 1) throw invalid('cursor', 'not a cursor this endpoint returned');
-  }
-  const totalPages = Math.max(1, Math.ceil(items.length / limit));
-  return {
-    items: items.slice((page - 1) * limit, page * limit),
-    next_cursor: page < totalPages ? Buffer.from(JSON.stringify({ page: page + 1, limit })).toString('base64url') : null,
-    total_pages: totalPages,
-    current_page: page,
-    total_items: items.length,
-  };
 }
 
 export function createToolService(deps: {
@@ -158,6 +138,8 @@ export function createToolService(deps: {
   return {
     find,
     view,
+    /** How many tools a toolkit has (toolkit listings' tools_count). */
+    countForToolkit: (toolkit: string) => tools.forToolkit(toolkit).length,
 
     async list(projectId: string, q: ToolListQuery): Promise<ToolPage> {
       let list: LoadedTool[];
