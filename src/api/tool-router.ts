@@ -82,6 +82,9 @@ const PatchBody = Type.Object({
       description: 'The version this change is based on; a stale one is refused with 409. Without it the change applies to the current version',
     }),
   ),
+  expected_config_version: Type.Optional(
+    Type.Integer({ minimum: 1, description: "What @composio/core's session.update() sends for config_version (same meaning; both given must agree)" }),
+  ),
   user_id: Type.Optional(Type.String({ maxLength: 256, description: 'Cannot change; accepted when equal' })),
   toolkits: Type.Optional(Toolkits),
   auth_configs: Type.Optional(AuthConfigs),
@@ -266,8 +269,13 @@ export function registerToolRouterRoutes(api: ApiApp, services: Services, opts: 
       },
     },
     async (req) => {
-      const { experimental: _ignored, ...body } = req.body;
-      return sessions.patch(principalOf(req).projectId, req.params.session_id, body);
+      const { experimental: _ignored, expected_config_version: expected, ...body } = req.body;
+      if (expected !== undefined && body.config_version !== undefined && expected !== body.config_version) {
+        throw new ApiError('ValidationFailed', 'config_version and expected_config_version disagree', {
+          errors: ['expected_config_version: differs from config_version (send one of them)'],
+        });
+      }
+      return sessions.patch(principalOf(req).projectId, req.params.session_id, { ...body, config_version: body.config_version ?? expected });
     },
   );
 

@@ -184,7 +184,8 @@ export function createAccountService(deps: {
         if (patch.alias !== undefined) set.alias = patch.alias.trim() || null;
         if (aclPatch) {
           if (row.account_type !== 'SHARED')
-            throw new ApiError('ValidationFailed', 'Only SHARED accounts have an ACL', {
+            // Composio's wording: @composio/core maps "acl_config_for_shared is only valid on SHARED" to ComposioAclOnlyForSharedError.
+            throw new ApiError('ValidationFailed', `experimental.acl_config_for_shared is only valid on SHARED connected accounts; ${id} is PRIVATE`, {
               errors: ['experimental.acl_config_for_shared: the account is PRIVATE'],
             });
           const current = JSON.parse(row.acl ?? '{}') as Partial<Acl>;
@@ -243,6 +244,8 @@ export function createAccountService(deps: {
 
     async revoke(projectId: string, id: string) {
       const row = await getRow(projectId, id);
+      // Idempotent, as Composio's: revoking a REVOKED account revokes nothing more and says so.
+      if (row.status === 'REVOKED') return { row, revokedTokens: [] };
       if (row.status !== 'ACTIVE') throw new ApiError('ConnectedAccountNotActive', `Connected account ${id} is ${row.status}, not ACTIVE`);
       await revocable(row);
       // Under the refresh lease: the tokens revoked are the newest, and no refresh can store new ones before REVOKED is written.

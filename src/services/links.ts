@@ -61,7 +61,8 @@ export function createLinkService(deps: {
     const accountType: AccountType = typeTop ?? typeExp ?? 'PRIVATE';
     const aclIn = input.experimental?.acl_config_for_shared && normalizeAcl(input.experimental.acl_config_for_shared, 'experimental.acl_config_for_shared');
     if (aclIn && accountType !== 'SHARED') {
-      throw new ApiError('ValidationFailed', 'experimental.acl_config_for_shared is only valid for SHARED accounts', {
+      // Composio's wording: @composio/core maps "acl_config_for_shared is only valid on SHARED" to ComposioAclOnlyForSharedError.
+      throw new ApiError('ValidationFailed', 'experimental.acl_config_for_shared is only valid on SHARED connected accounts', {
         errors: ['experimental.acl_config_for_shared: requires account_type SHARED'],
       });
     }

@@ -177,16 +177,21 @@ forEachBackend('connected accounts lifecycle', (backend) => {
     assert.ok(Date.parse((await store().accounts.get(w.t.projectId, id))!.token_expires_at!) > Date.now());
   });
 
-  test('revoke: RFC 7009 at the provider -> REVOKED; again -> 409; no revocation endpoint -> 400', async () => {
+  test('revoke: RFC 7009 at the provider -> REVOKED; again -> the same, nothing sent; not yet ACTIVE -> 409; no revocation endpoint -> 400', async () => {
     const id = await connectOAuth(w, 'revoke-user');
     const hits = w.op.counts.revocation;
     const res = await api(w.t).post(`/api/v3.1/connected_accounts/${id}/revoke`, {});
     assert.deepEqual(res.body, { id, status: 'REVOKED', revoked_tokens: ['refresh_token'], connected_account: { id, status: 'REVOKED' } });
     assert.equal(w.op.counts.revocation - hits, 1);
     assert.equal((await store().accounts.get(w.t.projectId, id))?.credentials_enc, null, 'credentials dropped');
+    const hitsAfter = w.op.counts.revocation;
     const again = await api(w.t).post(`/api/v3.1/connected_accounts/${id}/revoke`, {});
-    assert.equal(again.status, 409);
-    assert.equal(again.body.error.message, `Connected account ${id} is REVOKED, not ACTIVE`);
+    assert.deepEqual(again.body, { id, status: 'REVOKED', revoked_tokens: [], connected_account: { id, status: 'REVOKED' } }, 'idempotent, as Composio');
+    assert.equal(w.op.counts.revocation, hitsAfter, 'no second call to the provider');
+    const initiated = await api(w.t).post('/api/v3.1/connected_accounts/link', { auth_config_id: w.authConfigId, user_id: 'revoke-user' });
+    const notYet = await api(w.t).post(`/api/v3.1/connected_accounts/${initiated.body.connected_account_id}/revoke`, {});
+    assert.equal(notYet.status, 409);
+    assert.equal(notYet.body.error.message, `Connected account ${initiated.body.connected_account_id} is INITIATED, not ACTIVE`);
     const keyAccount = await apiKeyAccount('revoke-user');
     const none = await api(w.t).post(`/api/v3.1/connected_accounts/${keyAccount}/revoke`, {});
     assert.equal(none.status, 400);

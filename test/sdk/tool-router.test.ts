@@ -54,4 +54,16 @@ forEachBackend('@composio/client tool router', (backend) => {
     assert.deepEqual((direct.data as { path: string; body: string }).path, '/direct');
     assert.equal(JSON.parse((direct.data as { body: string }).body).a, 1);
   });
+
+  test('@composio/core session.update with expectedConfigVersion: a stale version is ComposioSessionConfigConflictError, the current one applies', async () => {
+    const { Composio: Core, ComposioSessionConfigConflictError } = await import('@composio/core');
+    const core = new Core({ apiKey: t.apiKey, baseURL: t.config.publicUrl, allowTracking: false, disableVersionCheck: true });
+    const session = await core.toolRouter.create('version-user', { toolkits: ['echoapi'] });
+    assert.equal(session.configVersion, 1);
+    await session.update({ toolkits: ['echoapi'], expectedConfigVersion: 1 });
+    assert.equal(session.configVersion, 2, 'applied at the current version');
+    await assert.rejects(session.update({ toolkits: ['echoapi'], expectedConfigVersion: 1 }), ComposioSessionConfigConflictError);
+    const raw = await sdk.toolRouter.session.retrieve(session.sessionId);
+    assert.equal(raw.config_version, 2, 'the stale update changed nothing');
+  });
 });
