@@ -1,4 +1,5 @@
 import { Type } from 'typebox';
+import { ApiError } from '../errors.ts';
 import type { Services } from '../services/index.ts';
 import type { AuthConfigRow } from '../store/auth-configs.ts';
 import { principalOf } from '../http/api-auth.ts';
@@ -21,6 +22,24 @@ const ToolAccessIn = Type.Object({
   tools_available_for_execution: Type.Optional(ToolSlugs),
 });
 const RestrictTo = Type.Optional(ToolSlugs);
+const Scopes = Type.Optional(Type.Union([Type.String({ maxLength: 4096 }), Type.Array(Type.String({ maxLength: 512 }), { maxItems: 200 })]));
+const ToolRouterFlag = Type.Optional(Type.Boolean({ description: 'false: tool-router sessions do not use this config (its accounts or its links)' }));
+// Fields of Composio's request that authlink does not implement: declared so a
+// request carrying one is refused by name instead of silently dropped.
+const NotSupported = {
+  shared_credentials: Type.Optional(Type.Unknown({ description: 'Not supported by authlink: a request carrying it is refused (400)' })),
+  proxy_config: Type.Optional(Type.Unknown({ description: 'Not supported by authlink yet: a request carrying it is refused (400)' })),
+};
+
+/** A 400 naming every field of NotSupported the request carries. */
+function refuseUnsupported(body: Record<string, unknown> | undefined, at: string): void {
+  const given = Object.keys(NotSupported).filter((k) => body?.[k] !== undefined && body[k] !== null);
+  if (given.length) {
+    throw new ApiError('ValidationFailed', `Not supported by authlink: ${given.map((k) => `${at}${k}`).join(', ')}`, {
+      errors: given.map((k) => `${at}${k}: not supported by authlink; leave it out`),
+    });
+  }
+}
 
 const AuthConfig = Type.Object({
   id: Type.String(),
@@ -53,7 +72,8 @@ const CreateBody = Type.Object({
       credentials: Type.Optional(Credentials),
       restrict_to_following_tools: RestrictTo,
       tool_access_config: Type.Optional(ToolAccessIn),
-      is_enabled_for_tool_router: Type.Optional(Type.Boolean()),
+      is_enabled_for_tool_router: ToolRouterFlag,
+      ...NotSupported,
     }),
   ),
 });
@@ -62,8 +82,14 @@ const PatchBody = Type.Object({
   type: Type.Optional(StringEnum(['custom', 'default'])),
   name: Type.Optional(Type.String({ maxLength: 200 })),
   credentials: Type.Optional(Credentials),
+  scopes: Type.Optional(
+    Type.Union([Scopes, Type.Null()], { description: "A managed (type default) config's scopes; custom configs put them in credentials.scopes" }),
+  ),
+  user_scopes: Type.Optional(Type.Union([Scopes, Type.Null()])),
   tool_access_config: Type.Optional(ToolAccessIn),
   restrict_to_following_tools: RestrictTo,
+  is_enabled_for_tool_router: ToolRouterFlag,
+  ...NotSupported,
 });
 
 export function registerAuthConfigRoutes(api: ApiApp, services: Services, opts: RouteOptions): void {
@@ -87,7 +113,7 @@ export function registerAuthConfigRoutes(api: ApiApp, services: Services, opts: 
       expected_input_fields: [],
       restrict_to_following_tools: toolAccessOf(row).tools_available_for_execution ?? [],
       tool_access_config: toolAccessOf(row),
-      is_enabled_for_tool_router: true,
+      is_enabled_for_tool_router: row.tool_router_enabled !== 0,
     };
   }
 
@@ -115,6 +141,7 @@ export function registerAuthConfigRoutes(api: ApiApp, services: Services, opts: 
     async (req, reply) => {
       const { projectId } = principalOf(req);
       const ac = req.body.auth_config ?? { type: 'use_composio_managed_auth' as const };
+      refuseUnsupported(ac as Record<string, unknown>, 'auth_config.');
       const row = await authConfigs.create(projectId, {
         toolkitSlug: req.body.toolkit.slug,
         type: ac.type,
@@ -122,6 +149,7 @@ export function registerAuthConfigRoutes(api: ApiApp, services: Services, opts: 
         name: ac.name,
         credentials: ac.credentials ?? {},
         toolAccess: { tool_access_config: ac.tool_access_config, restrict_to_following_tools: ac.restrict_to_following_tools },
+        isEnabledForToolRouter: ac.is_enabled_for_tool_router,
       });
       reply.status(201);
       return {
@@ -199,10 +227,19 @@ export function registerAuthConfigRoutes(api: ApiApp, services: Services, opts: 
     { schema: { ...common, summary: 'Update an auth config', params: IdParams, body: PatchBody, response: { 200: Type.Object({}), ...errors(404) } } },
     async (req) => {
       const b = req.body;
+      refuseUnsupported(b as Record<string, unknown>, '');
+      // Top-level scopes (a managed config's, in Composio's PATCH) go where a custom config's already go: credentials.scopes.
+      const scopes = { ...(b.scopes != null ? { scopes: b.scopes } : {}), ...(b.user_scopes != null ? { user_scopes: b.user_scopes } : {}) };
+      if (Object.keys(scopes).some((k) => b.credentials?.[k] !== undefined)) {
+        throw new ApiError('ValidationFailed', 'Give scopes either at the top level or in credentials, not both', {
+          errors: ['scopes: also given in credentials.scopes'],
+        });
+      }
       await authConfigs.update(principalOf(req).projectId, req.params.nanoid, {
         name: b.name,
-        credentials: b.credentials,
+        credentials: b.credentials || Object.keys(scopes).length ? { ...b.credentials, ...scopes } : undefined,
         toolAccess: { tool_access_config: b.tool_access_config, restrict_to_following_tools: b.restrict_to_following_tools },
+        isEnabledForToolRouter: b.is_enabled_for_tool_router,
       });
       return {};
     },

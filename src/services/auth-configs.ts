@@ -22,6 +22,7 @@ export interface AuthConfigInput {
   name?: string;
   credentials: Record<string, unknown>;
   toolAccess?: ToolAccessInput;
+  isEnabledForToolRouter?: boolean;
 }
 
 /** A decrypted auth config, for services that start flows with it. */
@@ -178,6 +179,7 @@ export function createAuthConfigService(deps: {
         settings: JSON.stringify(settings),
         secrets_enc: null,
         tool_access: access?.column ?? null,
+        tool_router_enabled: input.isEnabledForToolRouter === false ? 0 : 1,
         created_at: ts,
         updated_at: ts,
         deleted_at: null,
@@ -190,7 +192,7 @@ export function createAuthConfigService(deps: {
     async update(
       projectId: string,
       id: string,
-      patch: { name?: string; credentials?: Record<string, unknown>; toolAccess?: ToolAccessInput },
+      patch: { name?: string; credentials?: Record<string, unknown>; toolAccess?: ToolAccessInput; isEnabledForToolRouter?: boolean },
     ): Promise<AuthConfigRow> {
       const row = await getRow(projectId, id);
       const toolkit = toolkitOrThrow(row.toolkit_slug);
@@ -207,6 +209,7 @@ export function createAuthConfigService(deps: {
         const merged = { ...current, ...secrets };
         set.secrets_enc = Object.keys(merged).length ? keyRing.encrypt(JSON.stringify(merged), aad(row)) : null;
       }
+      if (patch.isEnabledForToolRouter !== undefined) set.tool_router_enabled = patch.isEnabledForToolRouter ? 1 : 0;
       const access = toolAccessChange(row.tool_access, patch.toolAccess, row.toolkit_slug, scheme);
       if (access) {
         set.tool_access = access.column;

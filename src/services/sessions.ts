@@ -125,6 +125,8 @@ export interface SessionProxyInput {
 }
 
 const slug = (s: string) => s.trim().toLowerCase();
+/** is_enabled_for_tool_router: a config set to false is invisible to sessions (its accounts, its links). */
+const forToolRouter = (ac: Pick<AuthConfigRow, 'tool_router_enabled'>) => ac.tool_router_enabled !== 0;
 const uniq = <T>(xs: T[]) => [...new Set(xs)];
 const dropUndefined = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== null)) as T;
 
@@ -288,6 +290,8 @@ export function createSessionService(deps: {
       const ac = authConfigs.find((a) => a.id === id && !a.deleted_at);
       if (!ac) problems.push(`auth_configs.${toolkit}: auth config ${id} not found`);
       else if (ac.toolkit_slug !== toolkit) problems.push(`auth_configs.${toolkit}: auth config ${id} is for toolkit ${ac.toolkit_slug}`);
+      else if (!forToolRouter(ac))
+        problems.push(`auth_configs.${toolkit}: auth config ${id} is not enabled for the tool router (is_enabled_for_tool_router: false)`);
     }
     problems.push(...pins.problems);
     if (problems.length) {
@@ -312,7 +316,8 @@ export function createSessionService(deps: {
       uniq([...pinIds, ...(selectedAccountId ? [selectedAccountId] : [])]),
       toolkits,
     );
-    const authConfigs = await store.sessions.authConfigsByIds(projectId, uniq(accounts.map((a) => a.auth_config_id)));
+    // An auth config kept from the tool router makes its accounts unusable by sessions, as a disabled one does.
+    const authConfigs = (await store.sessions.authConfigsByIds(projectId, uniq(accounts.map((a) => a.auth_config_id)))).filter(forToolRouter);
     const resolveOne = (toolkit: string) => resolveAccount<AccountRow>({ config, toolkit, accounts, authConfigs, selectedAccountId, sessionId: row.id });
     return { resolveOne, authConfigs, accounts };
   }
@@ -327,10 +332,12 @@ export function createSessionService(deps: {
   }
 
   async function singleAuthConfig(projectId: string, toolkit: string): Promise<string> {
-    const page = await store.authConfigs.list({ projectId, toolkitSlug: toolkit, showDisabled: false, limit: 50 });
+    const listed = await store.authConfigs.list({ projectId, toolkitSlug: toolkit, showDisabled: false, limit: 50 });
+    const page = { ...listed, items: listed.items.filter(forToolRouter) };
     if (page.items.length === 1) return page.items[0].id;
     if (!page.items.length) {
-      throw new ApiError('SessionNoAuthConfig', `This project has no enabled auth config for toolkit ${toolkit}`, {
+      const hidden = listed.items.length ? ` the tool router may use (is_enabled_for_tool_router is false on ${listed.items.map((a) => a.id).join(', ')})` : '';
+      throw new ApiError('SessionNoAuthConfig', `This project has no enabled auth config for toolkit ${toolkit}${hidden}`, {
         suggestedFix: `Create one with POST /api/v3.1/auth_configs (toolkit.slug ${toolkit}), or enable one with PATCH /api/v3.1/auth_configs/{id}/ENABLED`,
       });
     }

@@ -12,6 +12,7 @@ import * as m003 from './migrations/003_webhooks.ts';
 import * as m004 from './migrations/004_list_indexes.ts';
 import * as m005 from './migrations/005_tool_access.ts';
 import * as m008 from './migrations/008_audit_details.ts';
+import * as m010 from './migrations/010_tool_router_enabled.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -38,6 +39,7 @@ const migrations: Record<string, Migration> = {
   '004_list_indexes': m004,
   '005_tool_access': m005,
   '008_audit_details': m008,
+  '010_tool_router_enabled': m010,
 };
 
 export async function openDatabase(opts: OpenOptions): Promise<Database> {

@@ -34,6 +34,7 @@ export interface AuthConfigsTable {
   settings: string; // JSON of non-secret creation fields (client_id, scopes...)
   secrets_enc: string | null; // encrypted JSON of secret creation fields
   tool_access?: string | null; // JSON ToolAccessConfig (src/tools/access.ts); null/absent = no restriction
+  tool_router_enabled?: number; // is_enabled_for_tool_router: 0 keeps sessions from using it; absent (rows built in code before insert) = 1
   created_at: string;
   updated_at: string;
   deleted_at: string | null;

@@ -36,6 +36,59 @@ forEachBackend('auth configs', (backend) => {
     });
   });
 
+  test('issue #15: every accepted field works or is refused — PATCH scopes, is_enabled_for_tool_router; shared_credentials and proxy_config refused by name', async () => {
+    const managed = await api(t).post('/api/v3.1/auth_configs', {
+      toolkit: { slug: 'gitlab' },
+      auth_config: { type: 'use_composio_managed_auth', is_enabled_for_tool_router: false },
+    });
+    assert.equal(managed.status, 201, managed.text);
+    const id = managed.body.auth_config.id;
+    const get = () => api(t).get(`/api/v3.1/auth_configs/${id}`);
+    assert.equal((await get()).body.is_enabled_for_tool_router, false);
+    const scoped = await api(t).patch(`/api/v3.1/auth_configs/${id}`, { type: 'default', scopes: 'read_user api', is_enabled_for_tool_router: true });
+    assert.equal(scoped.status, 200, scoped.text);
+    assert.deepEqual((await get()).body.credentials.scopes, ['read_user', 'api'], 'future links ask for these scopes');
+    assert.equal((await get()).body.is_enabled_for_tool_router, true);
+    const resolved = await t.app.services.authConfigs.resolve(t.projectId, id);
+    assert.deepEqual(resolved.scopes, ['read_user', 'api']);
+    const both = await api(t).patch(`/api/v3.1/auth_configs/${id}`, { scopes: ['a'], credentials: { scopes: ['b'] } });
+    assert.equal(both.status, 400);
+    const before = JSON.stringify((await get()).body);
+    for (const [label, call, errors] of [
+      [
+        'create with shared_credentials',
+        api(t).post('/api/v3.1/auth_configs', {
+          toolkit: { slug: 'gitlab' },
+          auth_config: { type: 'use_composio_managed_auth', shared_credentials: { a: 1 } },
+        }),
+        ['auth_config.shared_credentials: not supported by authlink; leave it out'],
+      ],
+      [
+        'create with proxy_config',
+        api(t).post('/api/v3.1/auth_configs', {
+          toolkit: { slug: 'github' },
+          auth_config: { type: 'use_custom_auth', authScheme: 'BEARER_TOKEN', proxy_config: { proxy_url: 'https://proxy.example.com' } },
+        }),
+        ['auth_config.proxy_config: not supported by authlink; leave it out'],
+      ],
+      [
+        'PATCH with both',
+        api(t).patch(`/api/v3.1/auth_configs/${id}`, {
+          type: 'custom',
+          name: 'x',
+          shared_credentials: {},
+          proxy_config: { proxy_url: 'https://p.example.com' },
+        }),
+        ['shared_credentials: not supported by authlink; leave it out', 'proxy_config: not supported by authlink; leave it out'],
+      ],
+    ] as const) {
+      const res = await call;
+      assert.equal(res.status, 400, label);
+      assert.deepEqual(res.body.error.errors, errors, label);
+    }
+    assert.equal(JSON.stringify((await get()).body), before, 'a refused PATCH changes nothing');
+  });
+
   test('get: secrets masked, scopes normalised, never the secret in clear', async () => {
     const { auth_config } = await createGithub();
     const res = await api(t).get(`/api/v3.1/auth_configs/${auth_config.id}`);

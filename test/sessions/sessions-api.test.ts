@@ -556,4 +556,28 @@ forEachBackend('tool-router sessions API', (backend) => {
     const unauth = await w.t.app.inject({ method: 'GET', url });
     assert.equal(unauth.statusCode, 401);
   });
+
+  test('is_enabled_for_tool_router false: sessions neither use the config’s accounts nor link with it nor accept it as an override (issue #15)', async () => {
+    const ac = await api(w.t).post('/api/v3.1/auth_configs', {
+      toolkit: { slug: 'echoapi' },
+      auth_config: { type: 'use_custom_auth', authScheme: 'API_KEY', is_enabled_for_tool_router: false },
+    });
+    const hidden = ac.body.auth_config.id as string;
+    const accountId = await w.account('router-user', 'router-key-0123', { authConfigId: hidden });
+    const s = await w.session({ user_id: 'router-user', toolkits: { enable: ['echoapi'] } });
+    const view = async () => (await api(w.t).get(`${base}/${s.session_id}/toolkits?toolkits=echoapi`)).body.items[0].connected_account;
+    assert.equal(await view(), null, 'the account of a config kept from the router is not used');
+    const seen = w.upstream.keys.length;
+    const call = await api(w.t).post(`${base}/${s.session_id}/proxy_execute`, { toolkit_slug: 'echoapi', endpoint: '/whoami', method: 'GET' });
+    assert.equal(call.status, 404);
+    assert.equal(w.upstream.keys.length, seen, 'nothing sent');
+    const override = await api(w.t).post(base, { user_id: 'router-user', auth_configs: { echoapi: hidden } });
+    assert.equal(override.status, 400);
+    assert.deepEqual(override.body.error.errors, [
+      `auth_configs.echoapi: auth config ${hidden} is not enabled for the tool router (is_enabled_for_tool_router: false)`,
+    ]);
+    assert.equal((await api(w.t).patch(`/api/v3.1/auth_configs/${hidden}`, { type: 'custom', is_enabled_for_tool_router: true })).status, 200);
+    const now = await view();
+    assert.equal(now?.id, accountId, 'enabled again: used');
+  });
 });
