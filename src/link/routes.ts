@@ -4,7 +4,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Services } from '../services/index.ts';
 import { LINK_COOKIE, type FlowContext, type Outcome, type Stop } from '../services/hosted-flow.ts';
-import { outcomeUrl } from '../services/callback-url.ts';
+import { outcomeUrl, type OutcomeParams } from '../services/callback-url.ts';
 import { oauthProviderFor } from '../services/oauth-provider.ts';
 import { renderConsent, renderCredentialForm, renderResult } from './views/pages.ts';
 import { contentSecurityPolicy, securityHeaders } from './views/csp.ts';
@@ -35,8 +35,7 @@ export function registerLinkRoutes(app: FastifyInstance, services: Services): vo
     if (typeof result === 'string') return stopPage(reply, result);
     reply.clearCookie(LINK_COOKIE, { path: '/' });
     if (result.callbackUrl) {
-      const params: Record<string, string> = { status: result.kind, connected_account_id: result.accountId };
-      if (result.error) params.error = result.error;
+      const params: OutcomeParams = { status: result.kind, connected_account_id: result.accountId, error: result.error };
       reply.headers(securityHeaders(contentSecurityPolicy({ formActions: [] })));
       return reply.redirect(outcomeUrl(result.callbackUrl, params), 303);
     }

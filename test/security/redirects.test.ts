@@ -275,22 +275,52 @@ forEachBackend('security: OAuth and redirect safety', (backend) => {
     }
   });
 
-  test("the outcome parameters are authlink's: a callback_url cannot pre-set status or the account id", async () => {
-    const l = await link({
-      auth_config_id: keyAc,
-      user_id: 'preset-user',
-      callback_url: `${APP}/cb?status=success&connected_account_id=ca_forged&error=none&keep=1`,
-    });
-    const client = createCookieClient();
-    await client.get(l.redirect_url);
-    const page = await client.get(`${base}/link`);
-    const done = await client.post(`${base}/link/cancel`, { csrf: csrfOf(page.text)! });
-    const final = new URL(done.location!);
-    assert.equal(final.origin + final.pathname, `${APP}/cb`);
-    assert.deepEqual(final.searchParams.getAll('status'), ['failed']);
-    assert.deepEqual(final.searchParams.getAll('connected_account_id'), [l.connected_account_id]);
-    assert.deepEqual(final.searchParams.getAll('error'), ['cancelled']);
-    assert.equal(final.searchParams.get('keep'), '1', "the app's own parameters are kept");
+  test("the outcome parameters are authlink's (finding 8): a callback_url cannot pre-set status, the account id, error or session_uri, on success or failure, through any place that takes one", async () => {
+    const preset = `${APP}/cb?status=success&connected_account_id=ca_forged&error=access_denied&session_uri=forged&keep=1`;
+    /** Every place a callback URL comes from, each making one API-key link with `preset`. */
+    const sources: Record<string, (user: string) => Promise<{ redirect_url: string; connected_account_id: string }>> = {
+      link: (user) => link({ auth_config_id: keyAc, user_id: user, callback_url: preset }),
+      legacy: async (user) => {
+        const res = await api(t).post('/api/v3.1/connected_accounts', { auth_config: { id: keyAc }, connection: { user_id: user, callback_url: preset } });
+        assert.equal(res.status, 201, res.text);
+        return { redirect_url: res.body.redirect_url, connected_account_id: res.body.id };
+      },
+      sessionDefault: async (user) => {
+        const s = await api(t).post('/api/v3.1/tool_router/session', {
+          user_id: user,
+          auth_configs: { echoapi: keyAc },
+          manage_connections: { callback_url: preset },
+        });
+        assert.equal(s.status, 201, s.text);
+        const res = await api(t).post(`/api/v3.1/tool_router/session/${s.body.session_id}/link`, { toolkit: 'echoapi' });
+        assert.equal(res.status, 201, res.text);
+        return res.body;
+      },
+      sessionLink: async (user) => {
+        const s = await api(t).post('/api/v3.1/tool_router/session', { user_id: user, auth_configs: { echoapi: keyAc } });
+        const res = await api(t).post(`/api/v3.1/tool_router/session/${s.body.session_id}/link`, { toolkit: 'echoapi', callback_url: preset });
+        assert.equal(res.status, 201, res.text);
+        return res.body;
+      },
+    };
+    for (const [where, make] of Object.entries(sources)) {
+      for (const path of ['submit', 'cancel'] as const) {
+        const l = await make(`preset-${where}-${path}`);
+        const client = createCookieClient();
+        await client.get(l.redirect_url);
+        const page = await client.get(`${base}/link`);
+        const done = await client.post(`${base}/link/${path}`, { csrf: csrfOf(page.text)!, api_key: 'k-0123456789abcdef' });
+        assert.equal(done.status, 303, `${where} ${path}: ${done.text.slice(0, 200)}`);
+        const final = new URL(done.location!);
+        assert.equal(final.origin + final.pathname, `${APP}/cb`);
+        const expected =
+          path === 'submit'
+            ? { keep: ['1'], status: ['success'], connected_account_id: [l.connected_account_id], error: [], session_uri: [] }
+            : { keep: ['1'], status: ['failed'], connected_account_id: [l.connected_account_id], error: ['cancelled'], session_uri: [] };
+        for (const [name, values] of Object.entries(expected))
+          assert.deepEqual(final.searchParams.getAll(name), values, `${where} ${path}: ${name} in ${final.search}`);
+      }
+    }
   });
 
   test('no parameter or form field of the hosted page or the callback sends the browser anywhere but /link, the provider or the registered callback', async () => {
