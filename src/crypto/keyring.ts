@@ -14,6 +14,9 @@ export interface KeyRing {
 
 export class KeyRingError extends Error {}
 
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+
 export function keyIdFor(key: Buffer): string {
   return createHash('sha256').update(key).digest('hex').slice(0, 8);
 }
@@ -50,8 +53,8 @@ export function createKeyRing(keys: Map<string, Buffer>): KeyRing {
     activeKeyId,
     keyIds,
     encrypt(plaintext, aad) {
-      const iv = randomBytes(12);
-      const cipher = createCipheriv('aes-256-gcm', active, iv);
+      const iv = randomBytes(IV_BYTES);
+      const cipher = createCipheriv('aes-256-gcm', active, iv, { authTagLength: TAG_BYTES });
       cipher.setAAD(Buffer.from(aad));
       const ct = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final(), cipher.getAuthTag()]);
       return `v1:${activeKeyId}:${iv.toString('base64url')}:${ct.toString('base64url')}`;
@@ -62,11 +65,15 @@ export function createKeyRing(keys: Map<string, Buffer>): KeyRing {
       const key = keys.get(keyId);
       if (!key) throw new KeyRingError(`ciphertext uses key ${keyId}, which is not in the key ring`);
       const data = Buffer.from(ctPart, 'base64url');
-      const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(ivPart, 'base64url'));
+      const iv = Buffer.from(ivPart, 'base64url');
+      // Without an explicit tag length GCM accepts tags of 4 to 16 bytes, and a
+      // short tag is far easier to forge: the tag is exactly 16 bytes or nothing.
+      if (iv.length !== IV_BYTES || data.length < TAG_BYTES) throw new KeyRingError('ciphertext is too short or malformed');
+      const decipher = createDecipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES });
       decipher.setAAD(Buffer.from(aad));
-      decipher.setAuthTag(data.subarray(data.length - 16));
       try {
-        return Buffer.concat([decipher.update(data.subarray(0, data.length - 16)), decipher.final()]).toString('utf8');
+        decipher.setAuthTag(data.subarray(data.length - TAG_BYTES));
+        return Buffer.concat([decipher.update(data.subarray(0, data.length - TAG_BYTES)), decipher.final()]).toString('utf8');
       } catch {
         throw new KeyRingError('ciphertext failed authentication (wrong key, or copied from another row)');
       }

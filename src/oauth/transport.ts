@@ -10,6 +10,13 @@ export const INSECURE_URL_MESSAGE = 'OAuth provider URLs must be https; set AUTH
 const DEFAULT_TIMEOUT_MS = 30_000;
 
 /**
+ * The most authlink reads of a token, refresh, revocation (or any other)
+ * response from a provider, after decompression. Real token responses are a
+ * few KB; a hostile or broken provider must not make authlink buffer more.
+ */
+export const MAX_OAUTH_RESPONSE_BYTES = 256 * 1024;
+
+/**
  * Refuses a provider whose URLs are not https (unless allowInsecure) before any
  * request is made. oauth4webapi would refuse too, but only per endpoint, at
  * request time, with a message that doesn't tell an operator what to do.
@@ -103,13 +110,59 @@ export function requestOptions(
     signal: () => AbortSignal.timeout(timeoutMs),
     [oauth.allowInsecureRequests]: t.allowInsecure,
     [oauth.customFetch]: async (url, init) => {
+      let response: Response;
       try {
-        return await doFetch(url, init as RequestInit);
+        response = await doFetch(url, init as RequestInit);
       } catch (e) {
         throw transportError(operation, url, e, timeoutMs, secrets);
       }
+      // Read here, under the cap, so neither oauth4webapi nor token-response.ts
+      // ever reads an unbounded body.
+      return cappedResponse(response, MAX_OAUTH_RESPONSE_BYTES, operation, url, timeoutMs, secrets);
     },
   };
+}
+
+const NULL_BODY_STATUS = new Set([101, 204, 205, 304]);
+
+/** The response with its body read into memory, refused past `limit` bytes (declared or actual, after decompression). */
+async function cappedResponse(
+  response: Response,
+  limit: number,
+  operation: string,
+  url: string,
+  timeoutMs: number,
+  secrets: ReadonlyArray<string | undefined>,
+): Promise<Response> {
+  const tooLarge = () => new OAuthClientError('unexpected_body', `${operation}: provider response is larger than ${limit} bytes`, { status: response.status });
+  const declared = Number(response.headers.get('content-length') ?? 0);
+  if (declared > limit) {
+    await response.body?.cancel().catch(() => {});
+    throw tooLarge();
+  }
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  if (response.body) {
+    const reader = response.body.getReader();
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        total += value.byteLength;
+        if (total > limit) {
+          await reader.cancel().catch(() => {});
+          throw tooLarge();
+        }
+        chunks.push(value);
+      }
+    } catch (e) {
+      if (e instanceof OAuthClientError) throw e;
+      // The request's timeout also covers the body; a reset mid-body lands here too.
+      throw transportError(operation, url, e, timeoutMs, secrets);
+    }
+  }
+  const body = NULL_BODY_STATUS.has(response.status) ? null : Buffer.concat(chunks);
+  return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
 }
 
 export function transportError(

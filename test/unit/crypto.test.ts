@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { createCipheriv, randomBytes } from 'node:crypto';
 import { createKeyRing, keyIdFor, parseKeys } from '../../src/crypto/keyring.ts';
 import { constantTimeEqual, hashSecret, newId, newSecret } from '../../src/crypto/tokens.ts';
 
@@ -29,6 +29,24 @@ test('a tampered ciphertext fails to decrypt', () => {
   ct[0] ^= 1;
   parts[3] = ct.toString('base64url');
   assert.throws(() => ring.decrypt(parts.join(':'), 'aad'), /failed authentication/);
+});
+
+test('issue #20 D: a ciphertext whose GCM tag is not 16 bytes is refused, even when the short tag is genuine', () => {
+  // A valid envelope of the empty string with its tag truncated to 4, 8 or 12
+  // bytes: GCM short tags are prefixes of the full one, so a decipher that
+  // accepts any tag length takes them, and a 4-byte tag is 2^32 tries to forge.
+  const ring = createKeyRing(parseKeys(`k:${k1.toString('base64')}`));
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', k1, iv);
+  cipher.setAAD(Buffer.from('aad'));
+  const body = Buffer.concat([cipher.update(''), cipher.final()]);
+  const tag = cipher.getAuthTag();
+  const envelope = (t: Buffer) => `v1:k:${iv.toString('base64url')}:${Buffer.concat([body, t]).toString('base64url')}`;
+  assert.equal(ring.decrypt(envelope(tag), 'aad'), '', 'the full tag decrypts');
+  for (const n of [4, 8, 12, 15]) assert.throws(() => ring.decrypt(envelope(tag.subarray(0, n)), 'aad'), /failed authentication|too short/, `${n}-byte tag`);
+  // A 16-byte tag of another message of the same length is refused too (authentication, not length).
+  const other = ring.encrypt('', 'other-aad').split(':')[3];
+  assert.throws(() => ring.decrypt(`v1:k:${iv.toString('base64url')}:${other}`, 'aad'), /failed authentication/);
 });
 
 test('key ring: first key is active, older keys still decrypt, unknown key id is a clear error', () => {
