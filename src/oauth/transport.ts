@@ -52,14 +52,18 @@ function parseUrl(value: string): URL | undefined {
 }
 
 /**
- * oauth4webapi wants authorization server metadata. Plain OAuth2 providers have
- * no discoverable issuer, so the token URL's origin stands in for one. It is
- * never compared against anything: the callback's `iss` and any id_token are
- * taken out of oauth4webapi's hands (see exchange.ts / token-response.ts).
+ * oauth4webapi wants authorization server metadata. A toolkit that declares
+ * its RFC 9207 issuer gets it here, marked as sent on every authorization
+ * response, so oauth4webapi's validateAuthResponse refuses a callback whose
+ * `iss` is missing or different. Otherwise the token URL's origin stands in
+ * and is never compared against anything: the callback's `iss` is dropped
+ * (exchange.ts) and id_tokens are taken out of oauth4webapi's hands
+ * (token-response.ts).
  */
 export function authorizationServer(provider: OAuthProvider): oauth.AuthorizationServer {
   return {
-    issuer: new URL(provider.tokenUrl).origin,
+    issuer: provider.issuer ?? new URL(provider.tokenUrl).origin,
+    ...(provider.issuer !== undefined ? { authorization_response_iss_parameter_supported: true } : {}),
     authorization_endpoint: provider.authorizationUrl,
     token_endpoint: provider.tokenUrl,
     ...(provider.revocationUrl !== undefined ? { revocation_endpoint: provider.revocationUrl } : {}),

@@ -199,12 +199,18 @@ export function createHostedFlow(deps: {
     /** Consent accepted: remember a fresh state (and PKCE verifier) and send the browser to the provider. */
     async startOAuth(ctx: FlowContext): Promise<string> {
       const provider = oauthProviderFor(ctx.resolved, JSON.parse(ctx.account.data));
+      const client = oauthClientFor(ctx.resolved);
       const state = newState();
       const pkce = provider.pkce ? await newPkce() : undefined;
-      await store.links.setOAuthState(ctx.link.id, hashSecret(state), pkce ? keyRing.encrypt(pkce.verifier, verifierAad(ctx.link)) : null);
+      await store.links.setOAuthState(ctx.link.id, {
+        stateHash: hashSecret(state),
+        verifierEnc: pkce ? keyRing.encrypt(pkce.verifier, verifierAad(ctx.link)) : null,
+        authConfigId: ctx.account.auth_config_id,
+        clientId: client.clientId,
+      });
       return buildAuthorizeUrl({
         provider,
-        client: oauthClientFor(ctx.resolved),
+        client,
         redirectUri,
         scopes: ctx.resolved.scopes,
         state,
@@ -227,10 +233,16 @@ export function createHostedFlow(deps: {
       if (typeof ctx === 'string') return ctx;
       if (!(await store.links.consume(link.id, nowIso))) return 'used';
       const provider = oauthProviderFor(ctx.resolved, JSON.parse(ctx.account.data));
+      const client = oauthClientFor(ctx.resolved);
+      // Mix-up defence (RFC 9700 4.4): the code goes only to the auth config
+      // and client the authorization was started with.
+      if (link.oauth_auth_config_id !== ctx.account.auth_config_id || link.oauth_client_id !== client.clientId) {
+        return fail(ctx, 'auth_config_changed', 'The auth config or its OAuth client changed while the user was connecting');
+      }
       try {
         const tokens = await exchangeCode({
           provider,
-          client: oauthClientFor(ctx.resolved),
+          client,
           redirectUri,
           callbackUrl,
           expectedState: state,

@@ -10,6 +10,7 @@ import * as m001 from './migrations/001_initial.ts';
 import * as m002 from './migrations/002_tool_router_sessions.ts';
 import * as m003 from './migrations/003_webhooks.ts';
 import * as m004 from './migrations/004_list_indexes.ts';
+import * as m006 from './migrations/006_hosted_flow_hardening.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -29,7 +30,13 @@ export interface OpenOptions {
   poolSize?: number;
 }
 
-const migrations: Record<string, Migration> = { '001_initial': m001, '002_tool_router_sessions': m002, '003_webhooks': m003, '004_list_indexes': m004 };
+const migrations: Record<string, Migration> = {
+  '001_initial': m001,
+  '002_tool_router_sessions': m002,
+  '003_webhooks': m003,
+  '004_list_indexes': m004,
+  '006_hosted_flow_hardening': m006,
+};
 
 export async function openDatabase(opts: OpenOptions): Promise<Database> {
   if (opts.databaseUrl) {

@@ -135,10 +135,16 @@ export function linkSessionsRepo(db: Kysely<DB>, dialect: Dialect) {
         .returningAll()
         .executeTakeFirst();
     },
-    async setOAuthState(id: string, stateHash: string, verifierEnc: string | null): Promise<void> {
+    /** A new authorization attempt: its state, PKCE verifier, and the auth config and client that started it. */
+    async setOAuthState(id: string, started: { stateHash: string; verifierEnc: string | null; authConfigId: string; clientId: string }): Promise<void> {
       await db
         .updateTable('link_sessions')
-        .set({ oauth_state_hash: stateHash, pkce_verifier_enc: verifierEnc })
+        .set({
+          oauth_state_hash: started.stateHash,
+          pkce_verifier_enc: started.verifierEnc,
+          oauth_auth_config_id: started.authConfigId,
+          oauth_client_id: started.clientId,
+        })
         .where('id', '=', id)
         .where('consumed_at', 'is', null)
         .execute();

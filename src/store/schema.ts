@@ -80,6 +80,11 @@ export interface LinkSessionsTable {
   opened_at: string | null;
   consumed_at: string | null;
   created_at: string;
+  // Set when the OAuth authorization starts (absent, i.e. null, on insert):
+  // the callback is refused if the account's auth config or its client id
+  // is no longer the one that started it.
+  oauth_auth_config_id?: string | null;
+  oauth_client_id?: string | null;
 }
 
 export interface AuditLogTable {

@@ -422,6 +422,47 @@ describe('issue #20 D: provider responses are read up to a cap', () => {
   });
 });
 
+describe('issue #20 C: RFC 9207 iss when the toolkit declares an issuer (mix-up defence)', () => {
+  const ISSUER = 'https://login.example.test/tenant';
+  const withIssuer = (params: Record<string, string> | URL) =>
+    exchangeCode({
+      provider: provider({ issuer: ISSUER }),
+      client: CLIENT,
+      redirectUri: REDIRECT,
+      callbackUrl: params instanceof URL ? params : callback(params),
+      expectedState: STATE,
+      codeVerifier: VERIFIER,
+      requestedScopes: [],
+      allowInsecure: true,
+    });
+
+  test('the declared issuer is accepted', async () => {
+    fake.answer(() => ({ json: { access_token: 'at_1', token_type: 'bearer' } }));
+    assert.equal((await withIssuer({ code: CODE, state: STATE, iss: ISSUER })).access_token, 'at_1');
+    assert.equal(fake.requests.length, 1);
+  });
+
+  test('another issuer, a missing iss or iss twice is refused before any token request, on success and error responses alike', async () => {
+    fake.answer(() => ({ json: { access_token: 'at_1', token_type: 'bearer' } }));
+    const twice = callback({ code: CODE, state: STATE, iss: ISSUER });
+    twice.searchParams.append('iss', 'https://evil.example');
+    const callbacks: Array<Record<string, string> | URL> = [
+      { code: CODE, state: STATE, iss: 'https://evil.example' },
+      { code: CODE, state: STATE, iss: `${ISSUER}/` },
+      { code: CODE, state: STATE },
+      { error: 'access_denied', state: STATE, iss: 'https://evil.example' },
+      twice,
+    ];
+    for (const cb of callbacks) {
+      const err = await rejection(withIssuer(cb));
+      assert.equal(err.kind, 'unexpected_body', JSON.stringify(cb));
+      assert.match(err.message, /iss does not name the expected issuer https:\/\/login\.example\.test\/tenant/);
+      assertNoSecrets(err, SECRETS);
+    }
+    assert.equal(fake.requests.length, 0, 'no code was sent anywhere');
+  });
+});
+
 describe('revocation', () => {
   test('sends token and hint; 200 and 204 both succeed', async () => {
     for (const status of [200, 204]) {

@@ -187,6 +187,59 @@ forEachBackend('security: OAuth and redirect safety', (backend) => {
     assert.equal((await t.runtime.store.accounts.get(t.projectId, l.connected_account_id))?.status, 'ACTIVE');
   });
 
+  test('mix-up defence (issue #20 C): a callback whose iss is another issuer, missing or doubled is refused before any token request', async () => {
+    for (const [what, change] of [
+      ['another issuer', (u: URL) => u.searchParams.set('iss', 'https://evil.example')],
+      ['no iss', (u: URL) => u.searchParams.delete('iss')],
+      ['iss twice', (u: URL) => u.searchParams.append('iss', 'https://evil.example')],
+    ] as const) {
+      const l = await link({ auth_config_id: oauthAc, user_id: `mixup-${what}`, callback_url: CALLBACK });
+      const client = createCookieClient();
+      const { back } = await toCallback(client, l.redirect_url);
+      const url = new URL(back);
+      assert.equal(url.searchParams.get('iss'), op.issuer, 'the provider sends its issuer');
+      change(url);
+      const sent = tap.bodies.length;
+      const res = await client.get(url.href);
+      assert.equal(res.status, 303, `${what}: ${res.text.slice(0, 200)}`);
+      const final = new URL(res.location!);
+      assert.equal(final.searchParams.get('status'), 'failed', what);
+      assert.equal(final.searchParams.get('error'), 'unexpected_body', what);
+      assert.equal(tap.bodies.length, sent, `${what}: the code was sent to no token endpoint`);
+      const row = (await t.runtime.store.accounts.get(t.projectId, l.connected_account_id))!;
+      assert.equal(row.status, 'FAILED', what);
+      assert.match(row.status_reason!, /iss does not name the expected issuer/, what);
+      assert.equal(row.credentials_enc, null);
+    }
+  });
+
+  test("mix-up defence (issue #20 C): a callback is refused when the link's auth config client changed after the authorization started", async () => {
+    const l = await link({ auth_config_id: oauthAc, user_id: 'mixup-client', callback_url: CALLBACK });
+    const client = createCookieClient();
+    const { back } = await toCallback(client, l.redirect_url);
+    const patch = (clientId: string) =>
+      api(t).patch(`/api/v3.1/auth_configs/${oauthAc}`, { credentials: { client_id: clientId, client_secret: op.clientSecret } });
+    assert.equal((await patch('another-client-id')).status, 200);
+    try {
+      const sent = tap.bodies.length;
+      const res = await client.get(back);
+      assert.equal(res.status, 303, res.text.slice(0, 200));
+      const final = new URL(res.location!);
+      assert.equal(final.searchParams.get('status'), 'failed');
+      assert.equal(final.searchParams.get('error'), 'auth_config_changed');
+      assert.equal(tap.bodies.length, sent, 'the code was not exchanged with the new client');
+      const row = (await t.runtime.store.accounts.get(t.projectId, l.connected_account_id))!;
+      assert.equal(row.status, 'FAILED');
+      assert.equal(row.status_reason, 'The auth config or its OAuth client changed while the user was connecting');
+    } finally {
+      assert.equal((await patch(op.clientId)).status, 200);
+    }
+    // Unchanged settings still connect.
+    const ok = await link({ auth_config_id: oauthAc, user_id: 'mixup-client-ok' });
+    const b2 = createCookieClient();
+    assert.equal((await b2.get((await toCallback(b2, ok.redirect_url)).back)).status, 200);
+  });
+
   const REFUSED_URLS = [
     'javascript:alert(1)',
     'JaVaScRiPt:alert(document.cookie)',
