@@ -2,7 +2,7 @@
 // (base64url parts). The row identity is the additional authenticated data, so a
 // ciphertext copied into another row or field fails to decrypt. Several keys may
 // be loaded; one is active for new writes, the others only decrypt (rotation).
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 
 export interface KeyRing {
   activeKeyId: string;
@@ -10,6 +10,14 @@ export interface KeyRing {
   encrypt(plaintext: string, aad: string): string;
   decrypt(envelope: string, aad: string): string;
   keyIdOf(envelope: string): string;
+  /**
+   * HMAC-SHA256 (base64url, 43 characters) of `data` under a key derived with
+   * HKDF from the active key for this `purpose`: values the server can check
+   * later without storing them, which no database copy alone can forge.
+   */
+  mac(purpose: string, data: string): string;
+  /** True when `tag` is mac(purpose, data) under any key of the ring (so rotation does not break them). */
+  verifyMac(purpose: string, data: string, tag: string): boolean;
 }
 
 export class KeyRingError extends Error {}
@@ -49,6 +57,17 @@ export function createKeyRing(keys: Map<string, Buffer>): KeyRing {
   const keyIds = [...keys.keys()];
   const activeKeyId = keyIds[0];
   const active = keys.get(activeKeyId)!;
+  const macKeys = new Map<string, Buffer>();
+  const macKey = (keyId: string, purpose: string) => {
+    const id = `${keyId}\u0000${purpose}`;
+    let k = macKeys.get(id);
+    if (!k) {
+      k = Buffer.from(hkdfSync('sha256', keys.get(keyId)!, Buffer.alloc(0), `authlink mac: ${purpose}`, 32));
+      macKeys.set(id, k);
+    }
+    return k;
+  };
+  const macWith = (keyId: string, purpose: string, data: string) => createHmac('sha256', macKey(keyId, purpose)).update(data).digest();
   return {
     activeKeyId,
     keyIds,
@@ -80,6 +99,16 @@ export function createKeyRing(keys: Map<string, Buffer>): KeyRing {
     },
     keyIdOf(envelope) {
       return envelope.split(':')[1] ?? '';
+    },
+    mac(purpose, data) {
+      return macWith(activeKeyId, purpose, data).toString('base64url');
+    },
+    verifyMac(purpose, data, tag) {
+      const given = Buffer.from(tag, 'base64url');
+      if (given.length !== 32 || given.toString('base64url') !== tag) return false;
+      let ok = false;
+      for (const id of keyIds) ok = timingSafeEqual(macWith(id, purpose, data), given) || ok;
+      return ok;
     },
   };
 }

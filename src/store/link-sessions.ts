@@ -123,11 +123,11 @@ export function linkSessionsRepo(db: Kysely<DB>, dialect: Dialect) {
     async byStateHash(hash: string): Promise<LinkSessionRow | undefined> {
       return db.selectFrom('link_sessions').selectAll().where('oauth_state_hash', '=', hash).executeTakeFirst();
     },
-    /** Binds the link to the first browser that opens it; later opens from elsewhere get nothing. */
-    async bindBrowser(id: string, browserHash: string, csrfToken: string, now: string): Promise<LinkSessionRow | undefined> {
+    /** Binds the link to the browser of the first person who acts on it; any later binding gets nothing. */
+    async bindBrowser(id: string, browserHash: string, now: string): Promise<LinkSessionRow | undefined> {
       return db
         .updateTable('link_sessions')
-        .set({ browser_hash: browserHash, csrf_token: csrfToken, opened_at: now })
+        .set({ browser_hash: browserHash, opened_at: now })
         .where('id', '=', id)
         .where('browser_hash', 'is', null)
         .where('consumed_at', 'is', null)

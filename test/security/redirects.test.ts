@@ -539,8 +539,11 @@ forEachBackend('security: OAuth and redirect safety', (backend) => {
     ] as const) {
       await one.get(l.redirect_url);
       const page = await one.get(`${base}/link`);
-      const token = (await t.runtime.store.links.byTokenHash(hashSecret(l.link_token)))!.csrf_token!;
-      assert.ok(token.length >= 32, 'a long random token');
+      const token = csrfOf(page.text)!;
+      assert.ok(token.length >= 32, 'a long unguessable token');
+      const row = (await t.runtime.store.links.byTokenHash(hashSecret(l.link_token)))!;
+      assert.equal(row.csrf_token, null, 'no form token was stored by a GET');
+      assert.equal(row.browser_hash, null, 'nothing bound by a GET');
       const forms = [...page.text.matchAll(/<form\b([^>]*)>([\s\S]*?)<\/form>/g)];
       assert.ok(forms.length >= 2);
       for (const [, attrs, inner] of forms) {
@@ -572,6 +575,46 @@ forEachBackend('security: OAuth and redirect safety', (backend) => {
       // The rightful POST works.
       const ok = await one.post(`${base}/link/${actions[0]}`, { csrf: token, api_key: 'k-0123456789abcdef' });
       assert.equal(ok.status, 303);
+    }
+  });
+
+  test('issue #20 B: link-preview bots and mail scanners (any number of GETs, with or without cookies) bind, mint and consume nothing; the person still connects', async () => {
+    for (const ac of [oauthAc, keyAc]) {
+      const l = await link({ auth_config_id: ac, user_id: `bot-target-${ac}`, callback_url: CALLBACK });
+      const before = await dumpDatabase(t);
+      const bots = [createCookieClient(), createCookieClient(), createCookieClient()];
+      for (let round = 0; round < 3; round++) {
+        for (const bot of bots) {
+          const opened = await bot.get(l.redirect_url);
+          assert.equal(opened.status, 303);
+          const page = await bot.get(`${base}/link`);
+          assert.equal(page.status, 200, 'every bot sees the page');
+          const followed = await bot.follow(l.redirect_url);
+          assert.equal(followed.last?.status, 200);
+        }
+        // A scanner that keeps no cookies.
+        assert.equal((await fetch(l.redirect_url, { redirect: 'follow' })).status, 404, 'without the cookie /link has nothing to show');
+        assert.equal((await fetch(l.redirect_url, { method: 'HEAD', redirect: 'manual' })).status, 303);
+      }
+      assert.equal(dumpDiff(before, await dumpDatabase(t)), '', 'GETs wrote nothing');
+      // The person, opening it after all of them, acts and connects.
+      const person = createCookieClient();
+      await person.get(l.redirect_url);
+      const page = await person.get(`${base}/link`);
+      let done: CookieResponse;
+      if (ac === keyAc) done = await person.post(`${base}/link/submit`, { csrf: csrfOf(page.text)!, api_key: 'k-0123456789abcdef' });
+      else {
+        const go = await person.post(`${base}/link/authorize`, { csrf: csrfOf(page.text)! });
+        done = await person.get(await driveOidcInteraction(person, go.location!, { login: 'alice', consent: 'accept' }));
+      }
+      assert.equal(new URL(done.location!).searchParams.get('status'), 'success');
+      // The bots, coming back after the person acted, get "opened elsewhere" or "already used", and nothing changes.
+      const after = await dumpDatabase(t);
+      for (const bot of bots) {
+        assert.equal((await bot.get(l.redirect_url)).status, 409);
+        assert.equal((await bot.get(`${base}/link`)).status, 409);
+      }
+      assert.equal(dumpDiff(after, await dumpDatabase(t)), '');
     }
   });
 
@@ -634,37 +677,65 @@ describe('security: hosted page cookies and headers, https public URL behind a p
     return res.body as { link_token: string; redirect_url: string };
   }
 
-  test('https public URL: the link cookie is HttpOnly, Secure, SameSite=Lax, Path=/; cleared on Path=/ when the flow ends', async () => {
+  /** Every attribute of a Set-Cookie line, lowercased, with its value. */
+  const attrs = (line: string) =>
+    new Map(
+      line
+        .split(';')
+        .slice(1)
+        .map((a) => [a.split('=')[0].trim().toLowerCase(), a.split('=')[1]?.trim() ?? '']),
+    );
+
+  test('https public URL (issue #20 B): the cookie is __Host-authlink_link, HttpOnly, Secure, SameSite=Lax, Path=/, host-only, on open and on binding; cleared the same way', async () => {
     const l = await githubLink(t);
     const open = await send(t, { method: 'GET', url: new URL(l.redirect_url).pathname });
     assert.equal(open.statusCode, 303);
-    const cookie = String(open.headers['set-cookie']);
-    assert.match(cookie, /^authlink_link=[^;]+;/);
-    for (const attr of [/; HttpOnly/i, /; Secure/i, /; SameSite=Lax/i, /; Path=\//i]) assert.match(cookie, attr);
-    assert.doesNotMatch(cookie, /; Domain=/i, 'host-only');
-    const jar = cookie.split(';')[0];
+    const pending = String(open.headers['set-cookie']);
+    const jar = pending.split(';')[0];
     const page = await send(t, { method: 'GET', url: '/link', headers: { cookie: jar } });
+    assert.equal(page.statusCode, 200);
     const csrf = /name="csrf" value="([^"]+)"/.exec(page.body)![1];
-    const cancel = await send(t, {
+    // The first action binds the link: a new cookie, same attributes.
+    const act = await send(t, {
       method: 'POST',
-      url: '/link/cancel',
+      url: '/link/authorize',
       headers: { cookie: jar, 'content-type': 'application/x-www-form-urlencoded' },
       payload: `csrf=${csrf}`,
     });
+    assert.equal(act.statusCode, 303);
+    const bound = String(act.headers['set-cookie']);
+    assert.notEqual(bound.split(';')[0], jar);
+    for (const cookie of [pending, bound]) {
+      assert.match(cookie, /^__Host-authlink_link=[^;]+;/);
+      const a = attrs(cookie);
+      assert.deepEqual([a.has('httponly'), a.has('secure'), a.get('samesite'), a.get('path'), a.has('domain')], [true, true, 'Lax', '/', false], cookie);
+    }
+    // Cleared when the flow ends: same name, Secure and Path=/, or a browser would keep it.
+    const page2 = await send(t, { method: 'GET', url: '/link', headers: { cookie: bound.split(';')[0] } });
+    const cancel = await send(t, {
+      method: 'POST',
+      url: '/link/cancel',
+      headers: { cookie: bound.split(';')[0], 'content-type': 'application/x-www-form-urlencoded' },
+      payload: `csrf=${/name="csrf" value="([^"]+)"/.exec(page2.body)![1]}`,
+    });
     assert.equal(cancel.statusCode, 303);
     const cleared = String(cancel.headers['set-cookie']);
-    assert.match(cleared, /^authlink_link=;/);
-    assert.match(cleared, /; Path=\//i);
+    assert.match(cleared, /^__Host-authlink_link=;/);
+    const c = attrs(cleared);
+    assert.deepEqual([c.has('secure'), c.get('path'), c.has('domain')], [true, '/', false]);
     assert.match(cleared, /Expires=Thu, 01 Jan 1970/i);
+    // The old name is not read: a plain authlink_link cookie holding the bound value gets nothing.
+    const plain = await send(t, { method: 'GET', url: '/link', headers: { cookie: `authlink_link=${bound.split(';')[0].split('=')[1]}` } });
+    assert.equal(plain.statusCode, 404);
   });
 
-  test('http public URL: HttpOnly and SameSite=Lax, not Secure (a browser would drop it)', async () => {
+  test('http public URL (local development): authlink_link, HttpOnly and SameSite=Lax, not Secure and no __Host- prefix (a browser would drop either)', async () => {
     const l = await githubLink(httpApp);
     const open = await send(httpApp, { method: 'GET', url: new URL(l.redirect_url).pathname });
     const cookie = String(open.headers['set-cookie']);
-    assert.match(cookie, /; HttpOnly/i);
-    assert.match(cookie, /; SameSite=Lax/i);
-    assert.doesNotMatch(cookie, /; Secure/i);
+    assert.match(cookie, /^authlink_link=[^;]+;/);
+    const a = attrs(cookie);
+    assert.deepEqual([a.has('httponly'), a.has('secure'), a.get('samesite'), a.get('path')], [true, false, 'Lax', '/']);
   });
 
   test('Host and X-Forwarded-* (even with AUTHLINK_TRUST_PROXY=1) change neither the links nor the redirect URI nor any redirect', async () => {

@@ -78,3 +78,22 @@ test('ids and secrets have their prefixes and enough randomness', () => {
   assert.ok(!constantTimeEqual('abc', 'abd'));
   assert.ok(!constantTimeEqual('abc', 'abcd'));
 });
+
+test('key ring MACs: checkable later without storage, bound to purpose and data, still valid after a rotation', () => {
+  const old = createKeyRing(parseKeys(`old:${k2.toString('base64')}`));
+  const tag = old.mac('hosted link opened', 'ls_abc');
+  assert.match(tag, /^[A-Za-z0-9_-]{43}$/);
+  assert.ok(old.verifyMac('hosted link opened', 'ls_abc', tag));
+  const rotated = createKeyRing(parseKeys(`new:${k1.toString('base64')},old:${k2.toString('base64')}`));
+  assert.ok(rotated.verifyMac('hosted link opened', 'ls_abc', tag), 'a MAC made before a rotation still checks');
+  assert.notEqual(rotated.mac('hosted link opened', 'ls_abc'), tag, 'new MACs use the new key');
+  for (const [purpose, data, t] of [
+    ['another purpose', 'ls_abc', tag],
+    ['hosted link opened', 'ls_abd', tag],
+    ['hosted link opened', 'ls_abc', `${tag.slice(0, -1)}${tag.endsWith('A') ? 'B' : 'A'}`],
+    ['hosted link opened', 'ls_abc', tag.slice(0, 42)],
+    ['hosted link opened', 'ls_abc', ''],
+  ])
+    assert.equal(rotated.verifyMac(purpose, data, t), false, `${purpose} ${data} ${t}`);
+  assert.equal(createKeyRing(parseKeys(k1.toString('base64'))).verifyMac('hosted link opened', 'ls_abc', tag), false, 'another ring');
+});
