@@ -30,6 +30,8 @@ export const ERRORS = {
   ConnectionFieldsMissing: { code: 706, slug: 'ConnectedAccount_MissingConnectionFields', status: 422 },
   RevocationUnsupported: { code: 707, slug: 'ConnectedAccount_RevocationNotSupported', status: 400 },
   ProviderError: { code: 708, slug: 'ConnectedAccount_ProviderError', status: 502 },
+  AuthSessionNotFound: { code: 709, slug: 'ConnectedAccount_AuthSessionNotFound', status: 404 },
+  AuthSessionUserMismatch: { code: 710, slug: 'ConnectedAccount_AuthSessionUserMismatch', status: 403 },
   ProxyEndpointNotAllowed: { code: 811, slug: 'ToolProxy_EndpointNotAllowed', status: 400 },
   ProxyParameterNotAllowed: { code: 812, slug: 'ToolProxy_ParameterNotAllowed', status: 400 },
   ProxyTargetForbidden: { code: 813, slug: 'ToolProxy_TargetAddressForbidden', status: 403 },

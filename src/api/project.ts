@@ -11,6 +11,12 @@ const Settings = Type.Object({
     Type.Array(Type.String({ maxLength: 2048 }), { maxItems: 100, description: 'Exact callback URLs allowed; empty = any http(s) URL' }),
   ),
   allow_credential_reveal: Type.Optional(Type.Boolean({ description: 'GET /connected_accounts/{id} returns secrets in clear (each reveal is audited)' })),
+  verify_callback_identity: Type.Optional(
+    Type.Boolean({
+      description:
+        'A completed connection stays INITIATED; the callback URL gets a single-use session_uri, redeemed with POST /connected_accounts/complete_auth and the user id. Links then need a callback_url',
+    }),
+  ),
 });
 
 export function registerProjectRoutes(api: ApiApp, services: Services, opts: RouteOptions): void {

@@ -38,14 +38,18 @@ export function registerLinkRoutes(app: FastifyInstance, services: Services): vo
     if (typeof result === 'string') return stopPage(reply, result);
     reply.clearCookie(COOKIE, cookieOptions);
     if (result.callbackUrl) {
-      const params: OutcomeParams = { status: result.kind, connected_account_id: result.accountId, error: result.error };
+      // A verified completion tells the app nothing but the session_uri to redeem.
+      const params: OutcomeParams =
+        result.kind === 'verify' ? { session_uri: result.sessionUri } : { status: result.kind, connected_account_id: result.accountId, error: result.error };
       reply.headers(securityHeaders(contentSecurityPolicy({ formActions: [] })));
       return reply.redirect(outcomeUrl(result.callbackUrl, params), 303);
     }
+    // ('verify' always has a callback URL: hosted-flow fails it otherwise.)
+    const kind = result.kind === 'verify' ? 'success' : result.kind;
     return page(
       reply,
-      result.kind === 'success' ? 200 : 400,
-      renderResult({ kind: result.kind, projectName: result.projectName, toolkitName: result.toolkitName, message: result.message }),
+      kind === 'success' ? 200 : 400,
+      renderResult({ kind, projectName: result.projectName, toolkitName: result.toolkitName, message: result.message }),
     );
   }
 

@@ -11,7 +11,7 @@
 // so a second submit, a replayed state or a concurrent double callback
 // changes nothing.
 import { createHmac } from 'node:crypto';
-import { constantTimeEqual, hashSecret, newSecret } from '../crypto/tokens.ts';
+import { constantTimeEqual, hashSecret, newId, newSecret } from '../crypto/tokens.ts';
 import { changeWithEvents } from './transitions.ts';
 import type { CredentialFieldVm } from '../link/views/credential-form.ts';
 import type { KeyRing } from '../crypto/keyring.ts';
@@ -40,9 +40,12 @@ export interface FlowContext {
 }
 
 export interface Outcome {
-  kind: 'success' | 'failed';
+  // 'verify': connected, but the project verifies who connected: the app
+  // gets a single-use session_uri to redeem (POST .../complete_auth).
+  kind: 'success' | 'failed' | 'verify';
   accountId: string;
   callbackUrl: string | null;
+  sessionUri?: string;
   error?: string;
   message?: string;
   projectName: string;
@@ -95,6 +98,9 @@ const PENDING_MAC = 'hosted link opened';
 export function csrfFor(cookie: string): string {
   return createHmac('sha256', cookie).update('authlink csrf').digest('base64url');
 }
+
+/** How long the app has to redeem a session_uri (callback identity verification). */
+export const VERIFY_TTL_SECONDS = 10 * 60;
 
 export function createHostedFlow(deps: {
   store: Store;
@@ -168,6 +174,7 @@ export function createHostedFlow(deps: {
   }
 
   async function activate(ctx: FlowContext, creds: Record<string, unknown>, extra: Partial<AccountRow>): Promise<Outcome> {
+    if (ctx.project.settings.verify_callback_identity) return holdForVerification(ctx, creds, extra);
     const updated = await changeWithEvents(
       store,
       deps.now(),
@@ -187,6 +194,48 @@ export function createHostedFlow(deps: {
       ['connected_account.active'],
     );
     return updated ? outcome(ctx, 'success') : outcome(ctx, 'failed', { error: 'account_changed', message: 'The account changed while connecting' });
+  }
+
+  /**
+   * Callback identity verification (issue #20 E): the credential is stored
+   * but the account stays INITIATED; the app's server activates it with the
+   * single-use session_uri and the user id it expects (complete-auth.ts).
+   * The link is kept alive (its expiry moved) until the session_uri expires,
+   * after which the sweeper ends the account EXPIRED.
+   */
+  async function holdForVerification(ctx: FlowContext, creds: Record<string, unknown>, extra: Partial<AccountRow>): Promise<Outcome> {
+    if (!ctx.link.callback_url) {
+      // Only when the setting was turned on after this link was made without a callback URL.
+      return fail(ctx, 'verification_unavailable', 'This project verifies who connected, but the link has no callback URL to return to');
+    }
+    const now = deps.now();
+    const ts = now.toISOString();
+    const sessionUri = newSecret('su');
+    const expiresAt = new Date(now.getTime() + VERIFY_TTL_SECONDS * 1000).toISOString();
+    const held = await store.transaction(async (tx) => {
+      const row = await tx.accounts.update(
+        ctx.account.project_id,
+        ctx.account.id,
+        { ...extra, credentials_enc: sealCredentials(keyRing, ctx.account, creds), updated_at: ts },
+        ['INITIATED'],
+      );
+      if (!row) return false;
+      await tx.verifications.insert({
+        id: newId('cv'),
+        project_id: row.project_id,
+        connected_account_id: row.id,
+        link_session_id: ctx.link.id,
+        session_uri_hash: hashSecret(sessionUri),
+        expires_at: expiresAt,
+        used_at: null,
+        created_at: ts,
+      });
+      await tx.links.extendExpiry(ctx.link.id, expiresAt);
+      return true;
+    });
+    return held
+      ? outcome(ctx, 'verify', { sessionUri })
+      : outcome(ctx, 'failed', { error: 'account_changed', message: 'The account changed while connecting' });
   }
 
   return {

@@ -149,6 +149,10 @@ export function linkSessionsRepo(db: Kysely<DB>, dialect: Dialect) {
         .where('consumed_at', 'is', null)
         .execute();
     },
+    /** A consumed link whose account waits for the app's verification lives as long as that (so the sweeper leaves it alone). */
+    async extendExpiry(id: string, expiresAt: string): Promise<void> {
+      await db.updateTable('link_sessions').set({ expires_at: expiresAt }).where('id', '=', id).where('expires_at', '<', expiresAt).execute();
+    },
     /** Single use: exactly one caller gets the row back, whatever the concurrency. */
     async consume(id: string, now: string): Promise<LinkSessionRow | undefined> {
       return db

@@ -87,6 +87,17 @@ export interface LinkSessionsTable {
   oauth_client_id?: string | null;
 }
 
+export interface CallbackVerificationsTable {
+  id: string;
+  project_id: string;
+  connected_account_id: string;
+  link_session_id: string;
+  session_uri_hash: string; // SHA-256 of the session_uri handed to the app
+  expires_at: string;
+  used_at: string | null; // set once, atomically, when redeemed (or refused)
+  created_at: string;
+}
+
 export interface AuditLogTable {
   id: string;
   project_id: string;
@@ -113,6 +124,7 @@ export interface DB {
   auth_configs: AuthConfigsTable;
   connected_accounts: ConnectedAccountsTable;
   link_sessions: LinkSessionsTable;
+  callback_verifications: CallbackVerificationsTable;
   audit_log: AuditLogTable;
   tool_router_sessions: ToolRouterSessionsTable;
   webhook_endpoints: WebhookEndpointsTable;

@@ -110,6 +110,12 @@ test('project settings and callback allowlist from the CLI', async () => {
   const ttl = await json(['projects', 'settings', '--project', body.project_id, '--link-ttl', '120', '--allow-reveal', 'true']);
   assert.deepEqual(ttl.body.settings, { callback_url_allowlist: ['https://app.example.com/cb'], link_ttl_seconds: 120, allow_credential_reveal: true });
   assert.equal((await json(['projects', 'settings', '--project', body.project_id, '--link-ttl', '5'])).code, 1);
+  // Issue #20 E: callback identity verification, on and off.
+  const verify = await json(['projects', 'settings', '--project', body.project_id, '--verify-callback-identity', 'true']);
+  assert.equal(verify.body.settings.verify_callback_identity, true);
+  assert.equal((await json(['projects', 'settings', '--project', body.project_id, '--verify-callback-identity', 'yes'])).code, 1);
+  const off = await json(['projects', 'settings', '--project', body.project_id, '--verify-callback-identity', 'false']);
+  assert.equal(off.body.settings.verify_callback_identity, false);
 });
 
 test('encryption status and rotate move every value to the new active key', async () => {
