@@ -183,14 +183,24 @@ forEachBackend('OAuth2 link flow', (backend) => {
     assert.equal(row?.user_id, 'hank');
   });
 
-  test('forms without the CSRF token are refused', async () => {
+  test('forms without the CSRF token are refused: no redirect, no state, nothing bound, the provider never reached', async () => {
     const link = await createLink(w.t, { auth_config_id: w.authConfigId, user_id: 'ivy' });
     const client = createCookieClient();
-    await openLink(client, w.t, link.redirect_url);
-    const res = await client.post(`${w.t.config.publicUrl}/link/authorize`, { csrf: 'nope' });
-    assert.equal(res.status, 403);
-    assert.equal(w.op.counts.authorization, w.op.counts.authorization, 'no redirect happened');
-    assert.equal(res.location, undefined);
+    const { csrf } = await openLink(client, w.t, link.redirect_url);
+    const authorizations = w.op.counts.authorization;
+    for (const form of [{ csrf: 'nope' }, {}, { csrf: `${csrf}x` }] as Array<Record<string, string>>) {
+      const res = await client.post(`${w.t.config.publicUrl}/link/authorize`, form);
+      assert.equal(res.status, 403, JSON.stringify(form));
+      assert.equal(res.location, undefined, 'no redirect happened');
+      assert.match(res.text, /did not come from this page/);
+    }
+    const row = (await w.t.runtime.store.links.byTokenHash(hashSecret(link.link_token)))!;
+    assert.deepEqual([row.oauth_state_hash, row.browser_hash, row.consumed_at], [null, null, null]);
+    assert.equal(w.op.counts.authorization, authorizations, 'the provider was never reached');
+    // The same browser with the real token is still served: the refusals used nothing up.
+    const go = await client.post(`${w.t.config.publicUrl}/link/authorize`, { csrf });
+    assert.equal(go.status, 303);
+    assert.ok(go.location?.startsWith(w.op.authorizationUrl));
   });
 
   test('no callback_url: a result page; the account is readable', async () => {

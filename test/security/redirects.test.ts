@@ -21,6 +21,7 @@ import { hashSecret } from '../../src/crypto/tokens.ts';
 import { escapeHtml } from '../../src/link/views/escape.ts';
 import type { ToolkitDef } from '../../src/toolkits/types.ts';
 import { dumpDatabase, dumpDiff, send } from './support.ts';
+import { QueryRecorder } from '../helpers/query-recorder.ts';
 
 const APP = 'https://app.example.com';
 const CALLBACK = `${APP}/connected?tab=integrations`;
@@ -144,7 +145,7 @@ forEachBackend('security: OAuth and redirect safety', (backend) => {
     const creds = (await t.runtime.store.accounts.get(t.projectId, l.connected_account_id))!.credentials_enc;
     // Replayed later, by the same browser: "already used" (the cookie was cleared, so the state alone identifies nothing).
     const replay = await client.get(back);
-    assert.ok(replay.status === 404 || replay.status === 409, `replay: ${replay.status}`);
+    assert.equal(replay.status, 404, 'no cookie holds that state any more');
     assert.equal(tap.bodies.length - exchanges, 1, 'the code was not exchanged again');
     assert.equal((await t.runtime.store.accounts.get(t.projectId, l.connected_account_id))!.credentials_enc, creds, 'the account did not change');
 
@@ -569,7 +570,7 @@ forEachBackend('security: OAuth and redirect safety', (backend) => {
           assert.equal(res.location, undefined);
         }
         const get = await one.get(`${base}/link/${action}?csrf=${token}`);
-        assert.ok(get.status >= 400 && get.status < 500, `GET /link/${action}: ${get.status}`);
+        assert.equal(get.status, 404, `GET /link/${action}: ${get.status}`);
       }
       assert.equal(dumpDiff(before, await dumpDatabase(t)), '', 'refused forms changed nothing');
       // The rightful POST works.
@@ -639,6 +640,69 @@ forEachBackend('security: OAuth and redirect safety', (backend) => {
       assert.ok(!r.url.includes(l.link_token) || r.url === l.redirect_url, `the token is in ${r.url}`);
     }
     for (const r of seen.filter((x) => /text\/html/.test(x.headers.get('content-type') ?? ''))) assert.equal(r.headers.get('referrer-policy'), 'no-referrer');
+  });
+});
+
+forEachBackend('security: hosted-page cookies of the wrong shape (issue #20 F)', (backend) => {
+  const recorder = new QueryRecorder();
+  let t: TestApp;
+  before(async () => {
+    t = await startTestApp(backend, { storePlugin: recorder, env: { LOG_LEVEL: 'warn' } });
+  });
+  after(() => t.close());
+
+  test('are refused with exactly 404 before any store query, on every hosted-page route (once a 400 on PostgreSQL and a 404 on SQLite)', async () => {
+    const id = `ls_${'a'.repeat(12)}`;
+    const secret = `bs_${'b'.repeat(32)}`;
+    const mac = `op_${'c'.repeat(43)}`;
+    const cookies = [
+      '%00',
+      `${id}.%00`,
+      `${id}%00.${secret}`,
+      `ls_aaaaaaaaaaa%00.${secret}`,
+      `${id}.bs_${'b'.repeat(31)}%00`,
+      `${id}.${secret}%00`,
+      `${id}.${'b'.repeat(35)}`,
+      `${id}.${secret}x`,
+      `${id}.bs_${'b'.repeat(31)}`,
+      `ls_${'a'.repeat(11)}.${secret}`,
+      `ls_${'A'.repeat(12)}.${secret}`,
+      `${id}.op_${'c'.repeat(42)}`,
+      `${id}.${mac}.${mac}`,
+      `${id}..${secret}`,
+      `${id}.${secret}%20`,
+      `${id}.${secret.replace('b', '%2F')}`,
+      `${id}.bs_${'é'.repeat(32)}`,
+      `${id}`,
+      `x${id}.${secret}`,
+      `lt_${'d'.repeat(32)}`,
+      "' OR 1=1 --",
+    ];
+    const routes: Array<{ method: 'GET' | 'POST'; url: string }> = [
+      { method: 'GET', url: '/link' },
+      { method: 'POST', url: '/link/authorize' },
+      { method: 'POST', url: '/link/submit' },
+      { method: 'POST', url: '/link/cancel' },
+      { method: 'GET', url: '/api/v3.1/toolkits/auth/callback?state=some-state-value&code=c' },
+    ];
+    for (const cookie of cookies) {
+      for (const { method, url } of routes) {
+        recorder.reset();
+        const res = await t.app.inject({
+          method,
+          url,
+          headers: { cookie: `authlink_link=${cookie}`, ...(method === 'POST' ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) },
+          ...(method === 'POST' ? { payload: 'csrf=x' } : {}),
+        });
+        const label = `${method} ${url} cookie=${JSON.stringify(cookie)}`;
+        assert.equal(res.statusCode, 404, `${label}: ${res.statusCode}`);
+        assert.equal(recorder.nodes.length, 0, `${label}: ${recorder.nodes.length} store queries`);
+      }
+    }
+    // The check is not vacuous: a cookie of the right shape is looked up.
+    recorder.reset();
+    assert.equal((await t.app.inject({ method: 'GET', url: '/link', headers: { cookie: `authlink_link=${id}.${secret}` } })).statusCode, 404);
+    assert.ok(recorder.nodes.length > 0, 'a well-formed cookie reaches the store');
   });
 });
 
