@@ -73,11 +73,11 @@ export interface LinkSessionsTable {
   token_hash: string;
   callback_url: string | null;
   expires_at: string;
-  browser_hash: string | null; // hash of the cookie secret bound on first open
-  csrf_token: string | null;
+  browser_hash: string | null; // hash of the cookie secret, bound on the first POST from the page
+  csrf_token: string | null; // unused since issue #20 B (form tokens are derived from the cookie); always null
   oauth_state_hash: string | null;
   pkce_verifier_enc: string | null;
-  opened_at: string | null;
+  opened_at: string | null; // when the link was bound (first action), despite the name
   consumed_at: string | null;
   created_at: string;
   // Set when the OAuth authorization starts (absent, i.e. null, on insert):
