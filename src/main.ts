@@ -16,6 +16,7 @@ const USAGE = `authlink <command> [options]   (every command takes --json)
   projects create --name N                create a project and its first API key
   projects list
   projects settings --project ID [--link-ttl SECONDS] [--allow-reveal true|false]
+                    [--verify-callback-identity true|false]
   projects callbacks list|add|remove --project ID [--url URL]
   keys create --project ID [--name N]     create an API key (shown once)
   keys list --project ID
@@ -35,6 +36,7 @@ export async function main(argv: string[], env: Record<string, string | undefine
       url: { type: 'string' },
       'link-ttl': { type: 'string' },
       'allow-reveal': { type: 'string' },
+      'verify-callback-identity': { type: 'string' },
       'batch-size': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },

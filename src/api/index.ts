@@ -8,6 +8,7 @@ import { registerAuthConfigRoutes } from './auth-configs.ts';
 import { registerProjectRoutes } from './project.ts';
 import { registerWebhookRoutes } from './webhooks.ts';
 import { registerLinkRoute } from './connected-accounts-link.ts';
+import { registerCompleteAuthRoute } from './connected-accounts-complete-auth.ts';
 import { registerConnectedAccountRoutes, registerLegacyCreateRoute } from './connected-accounts.ts';
 
 /** Every /api route; registered once under /api/v3.1 and once under /api/v3. */
@@ -17,6 +18,7 @@ export function registerApiRoutes(api: ApiApp, services: Services, opts: RouteOp
   registerToolkitRoutes(api, services, opts);
   registerAuthConfigRoutes(api, services, opts);
   registerLinkRoute(api, services, opts);
+  registerCompleteAuthRoute(api, services, opts);
   registerLegacyCreateRoute(api, services, opts);
   registerConnectedAccountRoutes(api, services, opts);
   registerProxyRoute(api, services.proxy, opts);

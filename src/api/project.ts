@@ -16,6 +16,12 @@ const Settings = Type.Object({
         'GET /connected_accounts/{id} returns secrets in clear (each reveal is audited). Read-only here: only the operator changes it (`authlink projects settings --allow-reveal`); a PATCH carrying it is refused',
     }),
   ),
+  verify_callback_identity: Type.Optional(
+    Type.Boolean({
+      description:
+        'A completed connection stays INITIATED; the callback URL gets a single-use session_uri, redeemed with POST /connected_accounts/complete_auth and the user id. Links then need a callback_url',
+    }),
+  ),
 });
 
 export function registerProjectRoutes(api: ApiApp, services: Services, opts: RouteOptions): void {

@@ -55,6 +55,11 @@ export async function projectsCommand(runtime: Runtime, args: string[], opts: Op
         if (reveal !== 'true' && reveal !== 'false') return out.fail('--allow-reveal must be true or false');
         patch.allow_credential_reveal = reveal === 'true';
       }
+      const verify = str(opts['verify-callback-identity']);
+      if (verify !== undefined) {
+        if (verify !== 'true' && verify !== 'false') return out.fail('--verify-callback-identity must be true or false');
+        patch.verify_callback_identity = verify === 'true';
+      }
       return saveSettings(runtime, project.id, patch, out);
     }
     case 'callbacks': {

@@ -3,7 +3,7 @@
 import type { FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
 import type { LogLevel } from '../config.ts';
 
-const SECRET_QUERY = /([?&](?:code|state|token|link_token|access_token|refresh_token|api_key|client_secret|password)=)[^&#]*/gi;
+const SECRET_QUERY = /([?&](?:code|state|token|link_token|session_uri|access_token|refresh_token|api_key|client_secret|password)=)[^&#]*/gi;
 const SECRET_PATH = /\/(lt_|ak_)[A-Za-z0-9_-]+/g;
 
 export function redactUrl(url: string): string {
@@ -21,6 +21,7 @@ export const REDACT_PATHS = [
   '*.api_key',
   '*.password',
   '*.token',
+  '*.session_uri',
   '*.apiKey',
 ];
 

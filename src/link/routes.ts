@@ -1,10 +1,11 @@
-// The hosted connect page: /link/<token> (first open), /link (the page),
-// its three form posts, and the OAuth redirect URI operators register with
-// providers: <AUTHLINK_PUBLIC_URL>/api/v3.1/toolkits/auth/callback.
+// The hosted connect page: /link/<token> (open), /link (the page), its three
+// form posts, and the OAuth redirect URI operators register with providers:
+// <AUTHLINK_PUBLIC_URL>/api/v3.1/toolkits/auth/callback. GETs change nothing;
+// the first POST binds the link to its browser (see hosted-flow.ts).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Services } from '../services/index.ts';
-import { LINK_COOKIE, type FlowContext, type Outcome, type Stop } from '../services/hosted-flow.ts';
-import { outcomeUrl } from '../services/callback-url.ts';
+import { linkCookieName, type FlowContext, type Outcome, type Stop } from '../services/hosted-flow.ts';
+import { outcomeUrl, type OutcomeParams } from '../services/callback-url.ts';
 import { oauthProviderFor } from '../services/oauth-provider.ts';
 import { renderConsent, renderCredentialForm, renderResult } from './views/pages.ts';
 import { contentSecurityPolicy, securityHeaders } from './views/csp.ts';
@@ -21,6 +22,8 @@ const STOP_MESSAGE: Record<Stop, string | undefined> = {
 export function registerLinkRoutes(app: FastifyInstance, services: Services): void {
   const flow = services.hostedFlow;
   const secureCookie = services.config.publicUrl.startsWith('https://');
+  const COOKIE = linkCookieName(services.config.publicUrl);
+  const cookieOptions = { httpOnly: true, sameSite: 'lax', secure: secureCookie, path: '/' } as const;
 
   function page(reply: FastifyReply, status: number, html: string, formActions: string[] = []) {
     reply.headers(securityHeaders(contentSecurityPolicy({ formActions })));
@@ -33,32 +36,53 @@ export function registerLinkRoutes(app: FastifyInstance, services: Services): vo
 
   function finish(reply: FastifyReply, result: Outcome | Stop) {
     if (typeof result === 'string') return stopPage(reply, result);
-    reply.clearCookie(LINK_COOKIE, { path: '/' });
+    reply.clearCookie(COOKIE, cookieOptions);
     if (result.callbackUrl) {
-      const params: Record<string, string> = { status: result.kind, connected_account_id: result.accountId };
-      if (result.error) params.error = result.error;
+      // A verified completion tells the app nothing but the session_uri to redeem.
+      const params: OutcomeParams =
+        result.kind === 'verify' ? { session_uri: result.sessionUri } : { status: result.kind, connected_account_id: result.accountId, error: result.error };
       reply.headers(securityHeaders(contentSecurityPolicy({ formActions: [] })));
       return reply.redirect(outcomeUrl(result.callbackUrl, params), 303);
     }
+    // ('verify' always has a callback URL: hosted-flow fails it otherwise.)
+    const kind = result.kind === 'verify' ? 'success' : result.kind;
     return page(
       reply,
-      result.kind === 'success' ? 200 : 400,
-      renderResult({ kind: result.kind, projectName: result.projectName, toolkitName: result.toolkitName, message: result.message }),
+      kind === 'success' ? 200 : 400,
+      renderResult({ kind, projectName: result.projectName, toolkitName: result.toolkitName, message: result.message }),
     );
   }
 
   /** The page's context from the cookie, or the stop page already sent. */
-  async function contextOrStop(req: FastifyRequest, reply: FastifyReply, checkCsrf: boolean): Promise<FlowContext | undefined> {
-    const ctx = await flow.fromCookie(req.cookies[LINK_COOKIE]);
+  async function pageContext(req: FastifyRequest, reply: FastifyReply): Promise<FlowContext | undefined> {
+    const ctx = await flow.fromCookie(req.cookies[COOKIE], false);
+    if (typeof ctx !== 'string') return ctx;
+    await stopPage(reply, ctx);
+    return undefined;
+  }
+
+  /**
+   * A form post: the context, its form token checked, and the link bound to
+   * this browser if it was not yet (the person acted). Otherwise the refusal
+   * page, already sent.
+   */
+  async function actingContext(req: FastifyRequest, reply: FastifyReply): Promise<FlowContext | undefined> {
+    const ctx = await flow.fromCookie(req.cookies[COOKIE], true);
     if (typeof ctx === 'string') {
       await stopPage(reply, ctx);
       return undefined;
     }
-    if (checkCsrf && !flow.checkCsrf(ctx, (req.body as Record<string, unknown> | undefined)?.csrf)) {
+    if (!flow.checkCsrf(ctx, (req.body as Record<string, unknown> | undefined)?.csrf)) {
       await page(reply, 403, renderResult({ kind: 'invalid', message: 'This form expired or did not come from this page. Go back and try again.' }));
       return undefined;
     }
-    return ctx;
+    const bound = await flow.bind(ctx);
+    if (typeof bound === 'string') {
+      await stopPage(reply, bound);
+      return undefined;
+    }
+    if (!ctx.bound) reply.setCookie(COOKIE, bound.cookie, { ...cookieOptions, maxAge: 24 * 3600 });
+    return bound;
   }
 
   function formActionsFor(ctx: FlowContext, extra: string[] = []): string[] {
@@ -72,7 +96,7 @@ export function registerLinkRoutes(app: FastifyInstance, services: Services): vo
       userId: ctx.account.user_id,
       alias: ctx.account.alias,
       accountType: ctx.account.account_type as 'PRIVATE' | 'SHARED',
-      csrfToken: ctx.link.csrf_token ?? '',
+      csrfToken: flow.csrfFor(ctx.cookie),
       cancelAction: '/link/cancel',
     };
     if (ctx.resolved.scheme.mode === 'OAUTH2') {
@@ -93,22 +117,22 @@ export function registerLinkRoutes(app: FastifyInstance, services: Services): vo
     return STYLESHEET;
   });
 
-  // First open: trade the token in the URL for a cookie, then drop the token from the URL.
+  // Open: trade the token in the URL for a cookie (nothing is written), then drop the token from the URL.
   app.get<{ Params: { token: string } }>('/link/:token', { schema: { hide: true } }, async (req, reply) => {
-    const opened = await flow.open(req.params.token, req.cookies[LINK_COOKIE]);
+    const opened = await flow.open(req.params.token, req.cookies[COOKIE]);
     if ('stop' in opened) return stopPage(reply, opened.stop);
-    reply.setCookie(LINK_COOKIE, opened.cookie, { httpOnly: true, sameSite: 'lax', secure: secureCookie, path: '/', maxAge: 24 * 3600 });
+    if (opened.cookie) reply.setCookie(COOKIE, opened.cookie, { ...cookieOptions, maxAge: 24 * 3600 });
     reply.header('referrer-policy', 'no-referrer').header('cache-control', 'no-store');
     return reply.redirect('/link', 303);
   });
 
   app.get('/link', { schema: { hide: true } }, async (req, reply) => {
-    const ctx = await contextOrStop(req, reply, false);
+    const ctx = await pageContext(req, reply);
     if (ctx) return showPage(reply, ctx);
   });
 
   app.post('/link/authorize', { schema: { hide: true } }, async (req, reply) => {
-    const ctx = await contextOrStop(req, reply, true);
+    const ctx = await actingContext(req, reply);
     if (!ctx) return;
     if (ctx.resolved.scheme.mode !== 'OAUTH2') return showPage(reply, ctx, undefined, 400);
     const url = await flow.startOAuth(ctx);
@@ -117,7 +141,7 @@ export function registerLinkRoutes(app: FastifyInstance, services: Services): vo
   });
 
   app.post('/link/submit', { schema: { hide: true } }, async (req, reply) => {
-    const ctx = await contextOrStop(req, reply, true);
+    const ctx = await actingContext(req, reply);
     if (!ctx) return;
     if (ctx.resolved.scheme.mode === 'OAUTH2') return showPage(reply, ctx, undefined, 400);
     const result = await flow.submitCredentials(ctx, (req.body ?? {}) as Record<string, unknown>);
@@ -126,13 +150,13 @@ export function registerLinkRoutes(app: FastifyInstance, services: Services): vo
   });
 
   app.post('/link/cancel', { schema: { hide: true } }, async (req, reply) => {
-    const ctx = await contextOrStop(req, reply, true);
+    const ctx = await actingContext(req, reply);
     if (ctx) return finish(reply, await flow.cancel(ctx));
   });
 
   // Registered outside the API plugin: the provider's redirect carries no API key.
   app.get('/api/v3.1/toolkits/auth/callback', { schema: { hide: true } }, async (req, reply) => {
     const url = new URL(req.url, flow.redirectUri);
-    return finish(reply, await flow.finishOAuth(url, req.cookies[LINK_COOKIE]));
+    return finish(reply, await flow.finishOAuth(url, req.cookies[COOKIE]));
   });
 }

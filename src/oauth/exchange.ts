@@ -70,12 +70,14 @@ export async function exchangeCode(input: ExchangeCodeInput): Promise<TokenSet> 
 }
 
 /**
- * oauth4webapi's validateAuthResponse checks state (before looking at `error`,
- * so a forged denial is a state failure) and turns error=... into an
- * AuthorizationResponseError. The RFC 9207 `iss` parameter is removed first:
- * our issuer is a stand-in (see transport.ts) so it could only cause false
- * rejections; the state, bound server-side to one provider, is what ties the
- * callback to this flow.
+ * oauth4webapi's validateAuthResponse checks `iss` and state (before looking
+ * at `error`, so a forged denial is a state failure) and turns error=... into
+ * an AuthorizationResponseError. RFC 9207 `iss`: with a toolkit issuer it must
+ * be present and equal (mix-up defence, RFC 9700 4.4.2); without one our
+ * issuer is a stand-in (see transport.ts), so `iss` is removed rather than
+ * compared with it (Google, for one, sends `iss` without advertising it). The
+ * state, bound server-side to one link, auth config and client, is what ties
+ * the callback to this flow either way.
  */
 function validateCallback(
   as: oauth.AuthorizationServer,
@@ -85,7 +87,7 @@ function validateCallback(
   secrets: ReadonlyArray<string | undefined>,
 ): URLSearchParams {
   const params = new URLSearchParams(callbackUrl.searchParams);
-  params.delete('iss');
+  if (!as.authorization_response_iss_parameter_supported) params.delete('iss');
   let validated: URLSearchParams;
   try {
     validated = oauth.validateAuthResponse(as, client, params, expectedState);
@@ -94,11 +96,12 @@ function validateCallback(
       throw providerSaidNo('authorization', e.error, e.error_description, undefined, secrets);
     }
     if (e instanceof oauth.OperationProcessingError && e.code === oauth.INVALID_RESPONSE) {
-      const why =
-        params.get('state') === null
-          ? 'has no state parameter'
-          : params.has('response')
-            ? 'is a JARM response, which is not supported'
+      const why = params.has('response')
+        ? 'is a JARM response, which is not supported'
+        : /"iss"/.test(e.message)
+          ? `iss does not name the expected issuer ${as.issuer} (mix-up defence)`
+          : params.get('state') === null
+            ? 'has no state parameter'
             : 'state does not match this flow';
       throw new OAuthClientError('unexpected_body', `authorization callback ${why}`);
     }

@@ -10,6 +10,7 @@ export function oauthProviderFromSettings(settings: OAuth2Settings, fillUrl: (te
     tokenUrl: fillUrl(settings.token_url),
     revocationUrl: settings.revocation_url === undefined ? undefined : fillUrl(settings.revocation_url),
     userinfoUrl: settings.userinfo_url === undefined ? undefined : fillUrl(settings.userinfo_url),
+    issuer: settings.issuer === undefined ? undefined : fillUrl(settings.issuer),
     scopeSeparator: settings.scope_separator,
     scopeParam: settings.scope_param,
     authorizeParams: settings.authorize_params,

@@ -10,6 +10,13 @@ export const INSECURE_URL_MESSAGE = 'OAuth provider URLs must be https; set AUTH
 const DEFAULT_TIMEOUT_MS = 30_000;
 
 /**
+ * The most authlink reads of a token, refresh, revocation (or any other)
+ * response from a provider, after decompression. Real token responses are a
+ * few KB; a hostile or broken provider must not make authlink buffer more.
+ */
+export const MAX_OAUTH_RESPONSE_BYTES = 256 * 1024;
+
+/**
  * Refuses a provider whose URLs are not https (unless allowInsecure) before any
  * request is made. oauth4webapi would refuse too, but only per endpoint, at
  * request time, with a message that doesn't tell an operator what to do.
@@ -45,14 +52,18 @@ function parseUrl(value: string): URL | undefined {
 }
 
 /**
- * oauth4webapi wants authorization server metadata. Plain OAuth2 providers have
- * no discoverable issuer, so the token URL's origin stands in for one. It is
- * never compared against anything: the callback's `iss` and any id_token are
- * taken out of oauth4webapi's hands (see exchange.ts / token-response.ts).
+ * oauth4webapi wants authorization server metadata. A toolkit that declares
+ * its RFC 9207 issuer gets it here, marked as sent on every authorization
+ * response, so oauth4webapi's validateAuthResponse refuses a callback whose
+ * `iss` is missing or different. Otherwise the token URL's origin stands in
+ * and is never compared against anything: the callback's `iss` is dropped
+ * (exchange.ts) and id_tokens are taken out of oauth4webapi's hands
+ * (token-response.ts).
  */
 export function authorizationServer(provider: OAuthProvider): oauth.AuthorizationServer {
   return {
-    issuer: new URL(provider.tokenUrl).origin,
+    issuer: provider.issuer ?? new URL(provider.tokenUrl).origin,
+    ...(provider.issuer !== undefined ? { authorization_response_iss_parameter_supported: true } : {}),
     authorization_endpoint: provider.authorizationUrl,
     token_endpoint: provider.tokenUrl,
     ...(provider.revocationUrl !== undefined ? { revocation_endpoint: provider.revocationUrl } : {}),
@@ -103,13 +114,59 @@ export function requestOptions(
     signal: () => AbortSignal.timeout(timeoutMs),
     [oauth.allowInsecureRequests]: t.allowInsecure,
     [oauth.customFetch]: async (url, init) => {
+      let response: Response;
       try {
-        return await doFetch(url, init as RequestInit);
+        response = await doFetch(url, init as RequestInit);
       } catch (e) {
         throw transportError(operation, url, e, timeoutMs, secrets);
       }
+      // Read here, under the cap, so neither oauth4webapi nor token-response.ts
+      // ever reads an unbounded body.
+      return cappedResponse(response, MAX_OAUTH_RESPONSE_BYTES, operation, url, timeoutMs, secrets);
     },
   };
+}
+
+const NULL_BODY_STATUS = new Set([101, 204, 205, 304]);
+
+/** The response with its body read into memory, refused past `limit` bytes (declared or actual, after decompression). */
+async function cappedResponse(
+  response: Response,
+  limit: number,
+  operation: string,
+  url: string,
+  timeoutMs: number,
+  secrets: ReadonlyArray<string | undefined>,
+): Promise<Response> {
+  const tooLarge = () => new OAuthClientError('unexpected_body', `${operation}: provider response is larger than ${limit} bytes`, { status: response.status });
+  const declared = Number(response.headers.get('content-length') ?? 0);
+  if (declared > limit) {
+    await response.body?.cancel().catch(() => {});
+    throw tooLarge();
+  }
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  if (response.body) {
+    const reader = response.body.getReader();
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        total += value.byteLength;
+        if (total > limit) {
+          await reader.cancel().catch(() => {});
+          throw tooLarge();
+        }
+        chunks.push(value);
+      }
+    } catch (e) {
+      if (e instanceof OAuthClientError) throw e;
+      // The request's timeout also covers the body; a reset mid-body lands here too.
+      throw transportError(operation, url, e, timeoutMs, secrets);
+    }
+  }
+  const body = NULL_BODY_STATUS.has(response.status) ? null : Buffer.concat(chunks);
+  return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
 }
 
 export function transportError(

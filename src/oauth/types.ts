@@ -11,6 +11,7 @@ export interface OAuthProvider {
   tokenUrl: string;
   revocationUrl?: string;
   userinfoUrl?: string;
+  issuer?: string; // RFC 9207: when set, the callback's `iss` must equal it
   scopeSeparator: string; // usually " "; joins scopes on the authorize URL
   scopeParam?: string; // default "scope" (Slack user scopes: "user_scope")
   authorizeParams?: Record<string, string>;

@@ -35,9 +35,22 @@ export function checkCallbackUrl(raw: string, allowlist: string[] | undefined, f
   return url.toString() === raw ? raw : url.toString();
 }
 
-/** callback_url with the caller's own query kept and the outcome appended. */
-export function outcomeUrl(callbackUrl: string, params: Record<string, string>): string {
+/**
+ * The query parameters that report a hosted-page outcome to the app. They are
+ * authlink's alone: whatever the app put under these names in its callback URL
+ * is removed before ours are added, on every path (success, failure, deferred
+ * verification), so a pre-set `error` or `status` can never reach the app.
+ */
+export const OUTCOME_PARAMS = ['status', 'connected_account_id', 'error', 'session_uri'] as const;
+export type OutcomeParams = Partial<Record<(typeof OUTCOME_PARAMS)[number], string>>;
+
+/** callback_url with the caller's own query kept, every outcome name removed, and the outcome appended. */
+export function outcomeUrl(callbackUrl: string, params: OutcomeParams): string {
   const url = new URL(callbackUrl);
-  for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
+  for (const name of OUTCOME_PARAMS) url.searchParams.delete(name);
+  for (const name of OUTCOME_PARAMS) {
+    const value = params[name];
+    if (value !== undefined) url.searchParams.append(name, value);
+  }
   return url.toString();
 }

@@ -1,8 +1,17 @@
-// The hosted connect page's domain logic (no HTTP types): open a link, bind it
-// to the browser, start OAuth, finish OAuth, accept a credential form, cancel.
-// Every completion consumes the link session atomically first, so a second
-// submit, a replayed state or a concurrent double callback changes nothing.
-import { constantTimeEqual, hashSecret, newSecret } from '../crypto/tokens.ts';
+// The hosted connect page's domain logic (no HTTP types): open a link, show
+// it, bind it to the browser of the person who acts first, start OAuth,
+// finish OAuth, accept a credential form, cancel.
+//
+// A GET never changes anything (issue #20 B): opening a link only trades the
+// token for a "pending" cookie the server can check without storing it, so
+// link-preview bots and mail scanners that fetch it consume nothing. The
+// first POST from the page (consent, form, cancel) binds the link to that
+// browser with one conditional UPDATE; from then on only that browser's
+// cookie works. Every completion then consumes the link session atomically,
+// so a second submit, a replayed state or a concurrent double callback
+// changes nothing.
+import { createHmac } from 'node:crypto';
+import { constantTimeEqual, hashSecret, newId, newSecret } from '../crypto/tokens.ts';
 import { changeWithEvents } from './transitions.ts';
 import type { CredentialFieldVm } from '../link/views/credential-form.ts';
 import type { KeyRing } from '../crypto/keyring.ts';
@@ -21,6 +30,9 @@ import { OAuthClientError } from '../oauth/errors.ts';
 export type Stop = 'invalid' | 'used' | 'expired' | 'elsewhere';
 
 export interface FlowContext {
+  /** The browser's cookie value: pending (opened, nobody acted yet) or bound to this browser. */
+  cookie: string;
+  bound: boolean;
   link: LinkSessionRow;
   account: AccountRow;
   project: Project;
@@ -28,9 +40,12 @@ export interface FlowContext {
 }
 
 export interface Outcome {
-  kind: 'success' | 'failed';
+  // 'verify': connected, but the project verifies who connected: the app
+  // gets a single-use session_uri to redeem (POST .../complete_auth).
+  kind: 'success' | 'failed' | 'verify';
   accountId: string;
   callbackUrl: string | null;
+  sessionUri?: string;
   error?: string;
   message?: string;
   projectName: string;
@@ -40,21 +55,52 @@ export interface Outcome {
 /** A field of the credential form, as the view renders it. */
 export type FormField = CredentialFieldVm;
 
-export const LINK_COOKIE = 'authlink_link';
+/**
+ * The cookie's name. `__Host-` pins it to this host and path `/` (no Domain,
+ * no subdomain can set or shadow it), but browsers only accept such a cookie
+ * with `Secure`, i.e. over https: with an http public URL (local development)
+ * the cookie is plain `authlink_link`, without `Secure`.
+ */
+export function linkCookieName(publicUrl: string): string {
+  return publicUrl.startsWith('https://') ? '__Host-authlink_link' : 'authlink_link';
+}
 
-// `<link session id>.<browser secret>`, as set by open(); anything else is
-// refused before it reaches the store.
-const BROWSER_COOKIE = /^(ls_[a-z0-9]{12})\.(bs_[A-Za-z0-9_-]{32})$/;
+// `<link session id>.bs_<browser secret>` once a browser acted (the secret's
+// hash is stored), or `<link session id>.op_<mac>` while the link is only
+// opened (the mac, keyed by the key ring, proves the token was presented;
+// nothing is stored). Anything else is refused before it reaches the store.
+const BROWSER_COOKIE = /^(ls_[a-z0-9]{12})\.(?:(bs_[A-Za-z0-9_-]{32})|op_([A-Za-z0-9_-]{43}))$/;
 
-function parseBrowserCookie(cookie: string | undefined): { linkId: string; secret: string } | undefined {
+interface ParsedCookie {
+  linkId: string;
+  secret?: string; // bound
+  mac?: string; // pending
+}
+
+function parseBrowserCookie(cookie: string | undefined): ParsedCookie | undefined {
   const m = cookie ? BROWSER_COOKIE.exec(cookie) : null;
-  return m ? { linkId: m[1], secret: m[2] } : undefined;
+  if (!m) return undefined;
+  return m[2] ? { linkId: m[1], secret: m[2] } : { linkId: m[1], mac: m[3] };
 }
 
-/** True when the (parsed) cookie is the one this link session was bound to on first open. */
-function heldBy(link: LinkSessionRow, parsed: { linkId: string; secret: string } | undefined): boolean {
-  return !!parsed && parsed.linkId === link.id && !!link.browser_hash && constantTimeEqual(hashSecret(parsed.secret), link.browser_hash);
+/** True when the (parsed) cookie is the one this link session was bound to when its browser first acted. */
+function heldBy(link: LinkSessionRow, parsed: ParsedCookie | undefined): boolean {
+  return !!parsed?.secret && parsed.linkId === link.id && !!link.browser_hash && constantTimeEqual(hashSecret(parsed.secret), link.browser_hash);
 }
+
+const PENDING_MAC = 'hosted link opened';
+
+/**
+ * The form token of a page: an HMAC keyed by the browser's cookie, so only a
+ * page rendered for that cookie has it (a cross-site form cannot), and the
+ * store holds nothing a GET would have to write.
+ */
+export function csrfFor(cookie: string): string {
+  return createHmac('sha256', cookie).update('authlink csrf').digest('base64url');
+}
+
+/** How long the app has to redeem a session_uri (callback identity verification). */
+export const VERIFY_TTL_SECONDS = 10 * 60;
 
 export function createHostedFlow(deps: {
   store: Store;
@@ -94,12 +140,12 @@ export function createHostedFlow(deps: {
     );
   }
 
-  async function context(link: LinkSessionRow): Promise<FlowContext | Stop> {
+  async function context(link: LinkSessionRow, cookie: string, bound: boolean): Promise<FlowContext | Stop> {
     const [account, project] = await Promise.all([store.accounts.get(link.project_id, link.connected_account_id), store.projects.get(link.project_id)]);
     if (!account || !project || account.status !== 'INITIATED') return 'used';
     const authRow = await store.authConfigs.get(link.project_id, account.auth_config_id);
     if (authRow?.status !== 'ENABLED') return 'invalid';
-    return { link, account, project, resolved: deps.authConfigs.resolveRow(authRow) };
+    return { cookie, bound, link, account, project, resolved: deps.authConfigs.resolveRow(authRow) };
   }
 
   function outcome(ctx: FlowContext, kind: Outcome['kind'], extra: Partial<Outcome> = {}): Outcome {
@@ -128,6 +174,7 @@ export function createHostedFlow(deps: {
   }
 
   async function activate(ctx: FlowContext, creds: Record<string, unknown>, extra: Partial<AccountRow>): Promise<Outcome> {
+    if (ctx.project.settings.verify_callback_identity) return holdForVerification(ctx, creds, extra);
     const updated = await changeWithEvents(
       store,
       deps.now(),
@@ -149,37 +196,109 @@ export function createHostedFlow(deps: {
     return updated ? outcome(ctx, 'success') : outcome(ctx, 'failed', { error: 'account_changed', message: 'The account changed while connecting' });
   }
 
+  /**
+   * Callback identity verification (issue #20 E): the credential is stored
+   * but the account stays INITIATED; the app's server activates it with the
+   * single-use session_uri and the user id it expects (complete-auth.ts).
+   * The link is kept alive (its expiry moved) until the session_uri expires,
+   * after which the sweeper ends the account EXPIRED.
+   */
+  async function holdForVerification(ctx: FlowContext, creds: Record<string, unknown>, extra: Partial<AccountRow>): Promise<Outcome> {
+    if (!ctx.link.callback_url) {
+      // Only when the setting was turned on after this link was made without a callback URL.
+      return fail(ctx, 'verification_unavailable', 'This project verifies who connected, but the link has no callback URL to return to');
+    }
+    const now = deps.now();
+    const ts = now.toISOString();
+    const sessionUri = newSecret('su');
+    const expiresAt = new Date(now.getTime() + VERIFY_TTL_SECONDS * 1000).toISOString();
+    const held = await store.transaction(async (tx) => {
+      const row = await tx.accounts.update(
+        ctx.account.project_id,
+        ctx.account.id,
+        { ...extra, credentials_enc: sealCredentials(keyRing, ctx.account, creds), updated_at: ts },
+        ['INITIATED'],
+      );
+      if (!row) return false;
+      await tx.verifications.insert({
+        id: newId('cv'),
+        project_id: row.project_id,
+        connected_account_id: row.id,
+        link_session_id: ctx.link.id,
+        session_uri_hash: hashSecret(sessionUri),
+        expires_at: expiresAt,
+        used_at: null,
+        created_at: ts,
+      });
+      await tx.links.extendExpiry(ctx.link.id, expiresAt);
+      return true;
+    });
+    return held
+      ? outcome(ctx, 'verify', { sessionUri })
+      : outcome(ctx, 'failed', { error: 'account_changed', message: 'The account changed while connecting' });
+  }
+
   return {
     redirectUri,
 
-    /** First open of /link/<token>: binds the session to this browser. Returns the cookie value. */
-    async open(token: string, existingCookie: string | undefined): Promise<{ cookie: string } | { stop: Stop }> {
-      const nowIso = deps.now().toISOString();
+    /**
+     * GET /link/<token>: reads only. Returns the cookie to set (a pending one
+     * while nobody acted; none when this browser already holds the bound one),
+     * or why the link cannot be used here.
+     */
+    async open(token: string, existingCookie: string | undefined): Promise<{ cookie?: string } | { stop: Stop }> {
       const link = await store.links.byTokenHash(hashSecret(token));
-      const stop = stopFor(link, nowIso);
-      if (stop === 'expired') await expireAccount(link!);
+      const stop = stopFor(link, deps.now().toISOString());
       if (stop) return { stop };
       if (link!.browser_hash) {
-        // Reopened in the same browser: keep going; from another browser: refuse.
-        return heldBy(link!, parseBrowserCookie(existingCookie)) ? { cookie: existingCookie! } : { stop: 'elsewhere' };
+        // Someone acted: that browser may come back; any other gets "opened elsewhere".
+        return heldBy(link!, parseBrowserCookie(existingCookie)) ? {} : { stop: 'elsewhere' };
       }
-      const secret = newSecret('bs');
-      const bound = await store.links.bindBrowser(link!.id, hashSecret(secret), newSecret('csrf'), nowIso);
-      return bound ? { cookie: `${link!.id}.${secret}` } : { stop: 'elsewhere' };
+      return { cookie: `${link!.id}.op_${keyRing.mac(PENDING_MAC, link!.id)}` };
     },
 
-    /** The link session this browser's cookie points at, with everything needed to render or complete it. */
-    async fromCookie(cookie: string | undefined): Promise<FlowContext | Stop> {
+    /**
+     * The link session this browser's cookie points at, with everything needed
+     * to render or complete it. `acting` (a POST) may end an expired link's
+     * account; a GET (`acting` false) changes nothing.
+     */
+    async fromCookie(cookie: string | undefined, acting: boolean): Promise<FlowContext | Stop> {
       const parsed = parseBrowserCookie(cookie);
-      const link = parsed && (await store.links.byId(parsed.linkId));
-      if (!link || !heldBy(link, parsed)) return 'invalid';
+      if (!parsed) return 'invalid';
+      if (parsed.mac && !keyRing.verifyMac(PENDING_MAC, parsed.linkId, parsed.mac)) return 'invalid';
+      const link = await store.links.byId(parsed.linkId);
+      if (!link) return 'invalid';
+      if (parsed.secret && !heldBy(link, parsed)) return 'invalid';
       const stop = stopFor(link, deps.now().toISOString());
-      if (stop === 'expired') await expireAccount(link);
-      return stop ?? context(link);
+      if (stop === 'expired' && acting) await expireAccount(link);
+      if (stop) return stop;
+      // Opened here, but another browser acted first.
+      if (parsed.mac && link.browser_hash) return 'elsewhere';
+      return context(link, cookie!, !!parsed.secret);
     },
+
+    csrfFor,
 
     checkCsrf(ctx: FlowContext, token: unknown): boolean {
-      return typeof token === 'string' && !!ctx.link.csrf_token && constantTimeEqual(token, ctx.link.csrf_token);
+      return typeof token === 'string' && constantTimeEqual(token, csrfFor(ctx.cookie));
+    },
+
+    /**
+     * The person acted (a POST with a valid form token): a pending link is bound
+     * to this browser now, once, whatever the concurrency. Returns the context
+     * to go on with (holding the new cookie to set), or "opened elsewhere"
+     * when another browser acted first.
+     */
+    async bind(ctx: FlowContext): Promise<FlowContext | Stop> {
+      if (ctx.bound) return ctx;
+      const secret = newSecret('bs');
+      const link = await store.links.bindBrowser(ctx.link.id, hashSecret(secret), deps.now().toISOString());
+      if (!link) {
+        // Another browser acted first (whatever it did since), or the link just ran out.
+        const current = await store.links.byId(ctx.link.id);
+        return current?.browser_hash ? 'elsewhere' : (stopFor(current, deps.now().toISOString()) ?? 'elsewhere');
+      }
+      return { ...ctx, link, cookie: `${link.id}.${secret}`, bound: true };
     },
 
     /** The credential form of a non-OAuth scheme, non-secret fields pre-filled from connection data. */
@@ -199,12 +318,18 @@ export function createHostedFlow(deps: {
     /** Consent accepted: remember a fresh state (and PKCE verifier) and send the browser to the provider. */
     async startOAuth(ctx: FlowContext): Promise<string> {
       const provider = oauthProviderFor(ctx.resolved, JSON.parse(ctx.account.data));
+      const client = oauthClientFor(ctx.resolved);
       const state = newState();
       const pkce = provider.pkce ? await newPkce() : undefined;
-      await store.links.setOAuthState(ctx.link.id, hashSecret(state), pkce ? keyRing.encrypt(pkce.verifier, verifierAad(ctx.link)) : null);
+      await store.links.setOAuthState(ctx.link.id, {
+        stateHash: hashSecret(state),
+        verifierEnc: pkce ? keyRing.encrypt(pkce.verifier, verifierAad(ctx.link)) : null,
+        authConfigId: ctx.account.auth_config_id,
+        clientId: client.clientId,
+      });
       return buildAuthorizeUrl({
         provider,
-        client: oauthClientFor(ctx.resolved),
+        client,
         redirectUri,
         scopes: ctx.resolved.scopes,
         state,
@@ -214,23 +339,31 @@ export function createHostedFlow(deps: {
 
     /** The provider sent the browser back. State must match this browser's session; then single use. */
     async finishOAuth(callbackUrl: URL, cookie: string | undefined): Promise<Outcome | Stop> {
+      // Only a browser that acted holds a bound cookie; the shape is checked before any lookup.
+      const parsed = parseBrowserCookie(cookie);
       const state = callbackUrl.searchParams.get('state');
-      if (!state) return 'invalid';
+      if (!parsed?.secret || !state) return 'invalid';
       const link = await store.links.byStateHash(hashSecret(state));
       // State is bound to the browser that started the flow (RFC 9700 §4.7).
-      if (!link || !heldBy(link, parseBrowserCookie(cookie))) return 'invalid';
+      if (!link || !heldBy(link, parsed)) return 'invalid';
       const nowIso = deps.now().toISOString();
       const stop = stopFor(link, nowIso);
       if (stop === 'expired') await expireAccount(link);
       if (stop) return stop;
-      const ctx = await context(link);
+      const ctx = await context(link, cookie!, true);
       if (typeof ctx === 'string') return ctx;
       if (!(await store.links.consume(link.id, nowIso))) return 'used';
       const provider = oauthProviderFor(ctx.resolved, JSON.parse(ctx.account.data));
+      const client = oauthClientFor(ctx.resolved);
+      // Mix-up defence (RFC 9700 4.4): the code goes only to the auth config
+      // and client the authorization was started with.
+      if (link.oauth_auth_config_id !== ctx.account.auth_config_id || link.oauth_client_id !== client.clientId) {
+        return fail(ctx, 'auth_config_changed', 'The auth config or its OAuth client changed while the user was connecting');
+      }
       try {
         const tokens = await exchangeCode({
           provider,
-          client: oauthClientFor(ctx.resolved),
+          client,
           redirectUri,
           callbackUrl,
           expectedState: state,

@@ -5,6 +5,7 @@ import { createApiKeyService } from './api-keys.ts';
 import { createAuthConfigService } from './auth-configs.ts';
 import { createLinkService } from './links.ts';
 import { createHostedFlow } from './hosted-flow.ts';
+import { createCompleteAuthService } from './complete-auth.ts';
 import { createRefresher } from './refresh.ts';
 import { createAccountService } from './accounts.ts';
 import { createCredentialSource } from './credential-source.ts';
@@ -27,6 +28,7 @@ export function createServices(deps: ServiceDeps) {
   const authConfigs = createAuthConfigService({ store, keyRing, catalog, managedAuth, now, tools: deps.tools });
   const links = createLinkService({ store, keyRing, authConfigs, publicUrl: config.publicUrl, defaultTtlSeconds: config.linkTtlSeconds, now });
   const hostedFlow = createHostedFlow({ store, keyRing, authConfigs, publicUrl: config.publicUrl, ...oauth, now });
+  const completeAuth = createCompleteAuthService({ store, now });
   const refresher = createRefresher({
     store,
     keyRing,
@@ -72,6 +74,7 @@ export function createServices(deps: ServiceDeps) {
     authConfigs,
     links,
     hostedFlow,
+    completeAuth,
     refresher,
     accounts,
     credentials,

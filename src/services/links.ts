@@ -153,6 +153,12 @@ export function createLinkService(deps: {
   return {
     async create(projectId: string, input: LinkInput): Promise<LinkResult> {
       const { project, account, callbackUrl, now } = await prepare(projectId, input);
+      if (!callbackUrl && project.settings.verify_callback_identity) {
+        // The session_uri that verifies the user can only reach the app through its callback URL.
+        throw new ApiError('ValidationFailed', 'callback_url is required: this project verifies who connected (verify_callback_identity)', {
+          errors: ['callback_url: required when the project setting verify_callback_identity is on'],
+        });
+      }
       const ttl = Math.min(project.settings.link_ttl_seconds ?? deps.defaultTtlSeconds, MAX_LINK_TTL_SECONDS);
       const expiresAt = new Date(now.getTime() + ttl * 1000).toISOString();
       const token = newSecret('lt');

@@ -11,6 +11,7 @@ import * as m002 from './migrations/002_tool_router_sessions.ts';
 import * as m003 from './migrations/003_webhooks.ts';
 import * as m004 from './migrations/004_list_indexes.ts';
 import * as m005 from './migrations/005_tool_access.ts';
+import * as m006 from './migrations/006_hosted_flow_hardening.ts';
 import * as m008 from './migrations/008_audit_details.ts';
 import * as m010 from './migrations/010_tool_router_enabled.ts';
 
@@ -38,6 +39,7 @@ const migrations: Record<string, Migration> = {
   '003_webhooks': m003,
   '004_list_indexes': m004,
   '005_tool_access': m005,
+  '006_hosted_flow_hardening': m006,
   '008_audit_details': m008,
   '010_tool_router_enabled': m010,
 };

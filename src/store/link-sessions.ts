@@ -123,11 +123,11 @@ export function linkSessionsRepo(db: Kysely<DB>, dialect: Dialect) {
     async byStateHash(hash: string): Promise<LinkSessionRow | undefined> {
       return db.selectFrom('link_sessions').selectAll().where('oauth_state_hash', '=', hash).executeTakeFirst();
     },
-    /** Binds the link to the first browser that opens it; later opens from elsewhere get nothing. */
-    async bindBrowser(id: string, browserHash: string, csrfToken: string, now: string): Promise<LinkSessionRow | undefined> {
+    /** Binds the link to the browser of the first person who acts on it; any later binding gets nothing. */
+    async bindBrowser(id: string, browserHash: string, now: string): Promise<LinkSessionRow | undefined> {
       return db
         .updateTable('link_sessions')
-        .set({ browser_hash: browserHash, csrf_token: csrfToken, opened_at: now })
+        .set({ browser_hash: browserHash, opened_at: now })
         .where('id', '=', id)
         .where('browser_hash', 'is', null)
         .where('consumed_at', 'is', null)
@@ -135,13 +135,23 @@ export function linkSessionsRepo(db: Kysely<DB>, dialect: Dialect) {
         .returningAll()
         .executeTakeFirst();
     },
-    async setOAuthState(id: string, stateHash: string, verifierEnc: string | null): Promise<void> {
+    /** A new authorization attempt: its state, PKCE verifier, and the auth config and client that started it. */
+    async setOAuthState(id: string, started: { stateHash: string; verifierEnc: string | null; authConfigId: string; clientId: string }): Promise<void> {
       await db
         .updateTable('link_sessions')
-        .set({ oauth_state_hash: stateHash, pkce_verifier_enc: verifierEnc })
+        .set({
+          oauth_state_hash: started.stateHash,
+          pkce_verifier_enc: started.verifierEnc,
+          oauth_auth_config_id: started.authConfigId,
+          oauth_client_id: started.clientId,
+        })
         .where('id', '=', id)
         .where('consumed_at', 'is', null)
         .execute();
+    },
+    /** A consumed link whose account waits for the app's verification lives as long as that (so the sweeper leaves it alone). */
+    async extendExpiry(id: string, expiresAt: string): Promise<void> {
+      await db.updateTable('link_sessions').set({ expires_at: expiresAt }).where('id', '=', id).where('expires_at', '<', expiresAt).execute();
     },
     /** Single use: exactly one caller gets the row back, whatever the concurrency. */
     async consume(id: string, now: string): Promise<LinkSessionRow | undefined> {

@@ -5,6 +5,8 @@ export interface ProjectSettings {
   link_ttl_seconds?: number;
   callback_url_allowlist?: string[];
   allow_credential_reveal?: boolean;
+  /** Completions wait for POST /connected_accounts/complete_auth with the link's user id (issue #20 E). */
+  verify_callback_identity?: boolean;
 }
 
 export interface Project {

@@ -75,12 +75,28 @@ export interface LinkSessionsTable {
   token_hash: string;
   callback_url: string | null;
   expires_at: string;
-  browser_hash: string | null; // hash of the cookie secret bound on first open
-  csrf_token: string | null;
+  browser_hash: string | null; // hash of the cookie secret, bound on the first POST from the page
+  csrf_token: string | null; // unused since issue #20 B (form tokens are derived from the cookie); always null
   oauth_state_hash: string | null;
   pkce_verifier_enc: string | null;
-  opened_at: string | null;
+  opened_at: string | null; // when the link was bound (first action), despite the name
   consumed_at: string | null;
+  created_at: string;
+  // Set when the OAuth authorization starts (absent, i.e. null, on insert):
+  // the callback is refused if the account's auth config or its client id
+  // is no longer the one that started it.
+  oauth_auth_config_id?: string | null;
+  oauth_client_id?: string | null;
+}
+
+export interface CallbackVerificationsTable {
+  id: string;
+  project_id: string;
+  connected_account_id: string;
+  link_session_id: string;
+  session_uri_hash: string; // SHA-256 of the session_uri handed to the app
+  expires_at: string;
+  used_at: string | null; // set once, atomically, when redeemed (or refused)
   created_at: string;
 }
 
@@ -111,6 +127,7 @@ export interface DB {
   auth_configs: AuthConfigsTable;
   connected_accounts: ConnectedAccountsTable;
   link_sessions: LinkSessionsTable;
+  callback_verifications: CallbackVerificationsTable;
   audit_log: AuditLogTable;
   tool_router_sessions: ToolRouterSessionsTable;
   webhook_endpoints: WebhookEndpointsTable;

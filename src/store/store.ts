@@ -12,6 +12,7 @@ import { linkSessionsRepo } from './link-sessions.ts';
 import { auditRepo } from './audit.ts';
 import { sessionsRepo } from './sessions.ts';
 import { webhooksRepo } from './webhooks.ts';
+import { verificationsRepo } from './verifications.ts';
 
 export interface Store {
   dialect: Dialect;
@@ -20,6 +21,7 @@ export interface Store {
   authConfigs: ReturnType<typeof authConfigsRepo>;
   accounts: ReturnType<typeof accountsRepo>;
   links: ReturnType<typeof linkSessionsRepo>;
+  verifications: ReturnType<typeof verificationsRepo>;
   audit: ReturnType<typeof auditRepo>;
   sessions: ReturnType<typeof sessionsRepo>;
   webhooks: ReturnType<typeof webhooksRepo>;
@@ -36,6 +38,7 @@ export function createStore(db: Kysely<DB>, dialect: Dialect): Store {
     authConfigs: authConfigsRepo(db),
     accounts: accountsRepo(db),
     links: linkSessionsRepo(db, dialect),
+    verifications: verificationsRepo(db),
     audit: auditRepo(db),
     sessions: sessionsRepo(db),
     webhooks: webhooksRepo(db, dialect),

@@ -39,6 +39,10 @@ export interface OAuth2Settings {
   token_url: string;
   revocation_url?: string;
   userinfo_url?: string;
+  // RFC 9207 issuer identifier. When set, the provider must put exactly this
+  // in the callback's `iss` (mix-up defence, RFC 9700 4.4); when absent, `iss`
+  // is not checked (its value could not be compared with anything).
+  issuer?: string;
   default_scopes: string[];
   scope_separator: string; // usually " "
   scope_param?: string; // default "scope" (Slack user scopes: "user_scope")

@@ -80,7 +80,7 @@ function schemaProblem(e: ErrorObject): Problem | undefined {
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
-const OAUTH_URLS = ['authorization_url', 'token_url', 'revocation_url', 'userinfo_url'] as const;
+const OAUTH_URLS = ['authorization_url', 'token_url', 'revocation_url', 'userinfo_url', 'issuer'] as const;
 // After the last host placeholder there must be a fixed domain of at least two
 // labels, else a field value could pick the whole registrable domain (or an
 // internal single-label host) and send credentials there.

@@ -24,6 +24,7 @@ import {
   type PageRecorder,
 } from '../helpers/browser.ts';
 import { openCredentials } from '../../src/services/account-view.ts';
+import { hashSecret } from '../../src/crypto/tokens.ts';
 import { STYLESHEET_PATH } from '../../src/link/views/style.ts';
 
 const SUITE = 'hosted connect page in a real browser';
@@ -256,6 +257,56 @@ else
       assert.ok(!(await page.content()).includes(secret));
       // Only the POST bodies carried it, and only to authlink.
       assert.ok(rec.requests.every((r) => !r.url.includes(secret) && !r.referer?.includes(secret)));
+    });
+
+    test('issue #20 B: link-preview bots change nothing; the person who acts first owns the link; the same link forwarded to another browser gets "opened elsewhere"', async () => {
+      const link = await createLink(w.t, { auth_config_id: w.authConfigId, user_id: 'dana', callback_url: `${app.origin}/done` });
+      const linkRow = async () => (await w.t.runtime.store.links.byTokenHash(hashSecret(link.link_token)))!;
+
+      // A preview bot / mail scanner: fetches the link (following redirects, keeping cookies) three times.
+      const botContext = await newContext(browser);
+      contexts.push(botContext);
+      for (let i = 0; i < 3; i++) {
+        const res = await botContext.request.get(link.redirect_url);
+        assert.equal(res.status(), 200);
+        assert.match(await res.text(), /Local OIDC/);
+      }
+      let row = await linkRow();
+      assert.deepEqual(
+        [row.browser_hash, row.opened_at, row.consumed_at, row.csrf_token],
+        [null, null, null, null],
+        'the bot bound, minted and consumed nothing',
+      );
+
+      // The person opens it and acts: from now on the link is this browser's.
+      const person = await openBrowser();
+      await openLinkPage(person.page, link);
+      await person.page.getByRole('button', { name: 'Continue to Local OIDC' }).click();
+      await person.page.waitForURL((u) => u.origin === w.op.issuer);
+      row = await linkRow();
+      assert.ok(row.browser_hash && row.opened_at, 'bound on the first POST');
+      assert.equal(row.consumed_at, null);
+
+      // The link, forwarded (or the bot, again): "opened in another browser", nothing changes.
+      const other = await openBrowser();
+      const res = await other.page.goto(link.redirect_url);
+      assert.equal(res?.status(), 409);
+      assert.match(await other.page.locator('main').innerText(), /another browser/);
+      await snap(other.page, shot('forwarded-link-elsewhere'));
+      assert.equal((await botContext.request.get(link.redirect_url)).status(), 409);
+      assert.deepEqual(await linkRow(), row);
+
+      // The person finishes at the provider and lands in the app, connected as themselves.
+      await person.page.locator('input[name="login"]').fill('dana');
+      await person.page.locator('input[name="password"]').fill('any-password');
+      await person.page.getByRole('button', { name: 'Sign-in' }).click();
+      await person.page.getByRole('button', { name: 'Continue' }).click();
+      await person.page.waitForURL((u) => u.origin === app.origin);
+      assert.equal(new URL(person.page.url()).searchParams.get('status'), 'success');
+      const account = await w.t.runtime.store.accounts.get(w.t.projectId, link.connected_account_id);
+      assert.equal(account?.status, 'ACTIVE');
+      assert.equal(account?.user_id, 'dana');
+      await assertCleanPage(person.rec, link.link_token, { providerOrigin: w.op.issuer });
     });
 
     test('cancel on the consent screen -> app callback with status=failed&error=cancelled; account FAILED', async () => {

@@ -123,6 +123,12 @@ test('project settings and callback allowlist from the CLI', async () => {
     { action: 'project.settings_changed', by: null, via: 'cli', keys: ['allow_credential_reveal', 'link_ttl_seconds'] },
     { action: 'project.settings_changed', by: null, via: 'cli', keys: ['callback_url_allowlist'] },
   ]);
+  // Issue #20 E: callback identity verification, on and off.
+  const verify = await json(['projects', 'settings', '--project', body.project_id, '--verify-callback-identity', 'true']);
+  assert.equal(verify.body.settings.verify_callback_identity, true);
+  assert.equal((await json(['projects', 'settings', '--project', body.project_id, '--verify-callback-identity', 'yes'])).code, 1);
+  const off = await json(['projects', 'settings', '--project', body.project_id, '--verify-callback-identity', 'false']);
+  assert.equal(off.body.settings.verify_callback_identity, false);
 });
 
 test('encryption status and rotate move every value to the new active key', async () => {

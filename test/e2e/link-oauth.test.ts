@@ -5,6 +5,8 @@ import assert from 'node:assert/strict';
 import { forEachBackend } from '../helpers/backends.ts';
 import { api } from '../helpers/test-app.ts';
 import { consentAndAuthorize, createCookieClient, createLink, openLink, startOAuthWorld, type OAuthWorld } from '../helpers/link-flow.ts';
+import { driveOidcInteraction } from '../helpers/cookie-fetch.ts';
+import { hashSecret } from '../../src/crypto/tokens.ts';
 import { openCredentials } from '../../src/services/account-view.ts';
 import { ENCRYPTED_FIELDS } from '../../src/crypto/fields.ts';
 
@@ -126,14 +128,22 @@ forEachBackend('OAuth2 link flow', (backend) => {
     assert.equal((await w.t.runtime.store.accounts.get(w.t.projectId, link.connected_account_id))?.status, 'ACTIVE');
   });
 
-  test('an expired link shows the expired page and the account becomes EXPIRED with a reason', async () => {
+  test('an expired link shows the expired page; a GET changes nothing, a form post ends the account EXPIRED with a reason', async () => {
     const link = await createLink(w.t, { auth_config_id: w.authConfigId, user_id: 'gina' });
+    const client = createCookieClient();
+    const { csrf } = await openLink(client, w.t, link.redirect_url);
     offsetMs = 11 * 60 * 1000;
     try {
-      const client = createCookieClient();
-      const res = await client.get(link.redirect_url);
-      assert.equal(res.status, 410);
-      assert.match(res.text, /expired/i);
+      for (const url of [link.redirect_url, `${w.t.config.publicUrl}/link`]) {
+        const res = await createCookieClient().get(url);
+        assert.equal(res.status, url === link.redirect_url ? 410 : 404, url);
+        const page = await client.get(url);
+        assert.equal(page.status, 410, url);
+        assert.match(page.text, /expired/i);
+      }
+      assert.equal((await w.t.runtime.store.accounts.get(w.t.projectId, link.connected_account_id))?.status, 'INITIATED', 'GETs changed nothing');
+      const post = await client.post(`${w.t.config.publicUrl}/link/authorize`, { csrf });
+      assert.equal(post.status, 410);
     } finally {
       offsetMs = 0;
     }
@@ -142,22 +152,55 @@ forEachBackend('OAuth2 link flow', (backend) => {
     assert.equal(row?.status_reason, 'The link expired before the user connected');
   });
 
-  test('a link opened in one browser cannot be used from another', async () => {
-    const link = await createLink(w.t, { auth_config_id: w.authConfigId, user_id: 'hank' });
-    await openLink(createCookieClient(), w.t, link.redirect_url);
-    const res = await createCookieClient().get(link.redirect_url);
-    assert.equal(res.status, 409);
-    assert.match(res.text, /another browser/);
+  test('issue #20 B: opened in two browsers, the link belongs to the first who acts; the other, and any later browser, gets "opened elsewhere"', async () => {
+    const link = await createLink(w.t, { auth_config_id: w.authConfigId, user_id: 'hank', callback_url: CALLBACK });
+    const first = createCookieClient();
+    const second = createCookieClient();
+    const a = await openLink(first, w.t, link.redirect_url);
+    const b = await openLink(second, w.t, link.redirect_url);
+    assert.equal((await w.t.runtime.store.links.byTokenHash(hashSecret(link.link_token)))?.browser_hash, null, 'opening binds nothing');
+    // The second browser acts first: the link is its own from now on.
+    const go = await second.post(`${w.t.config.publicUrl}/link/authorize`, { csrf: b.csrf });
+    assert.equal(go.status, 303);
+    assert.ok(go.location?.startsWith(w.op.authorizationUrl));
+    for (const res of [
+      await first.post(`${w.t.config.publicUrl}/link/authorize`, { csrf: a.csrf }),
+      await first.post(`${w.t.config.publicUrl}/link/cancel`, { csrf: a.csrf }),
+      await first.get(`${w.t.config.publicUrl}/link`),
+      await first.get(link.redirect_url),
+      await createCookieClient().get(link.redirect_url),
+    ]) {
+      assert.equal(res.status, 409, res.url);
+      assert.match(res.text, /another browser/);
+      assert.equal(res.location, undefined);
+    }
+    // The browser that acted still can: it reopens the link and finishes.
+    assert.equal((await second.get(link.redirect_url)).status, 303);
+    const done = await second.get(await driveOidcInteraction(second, go.location!, { login: 'hank', consent: 'accept' }));
+    assert.equal(new URL(done.location!).searchParams.get('status'), 'success');
+    const row = await w.t.runtime.store.accounts.get(w.t.projectId, link.connected_account_id);
+    assert.equal(row?.status, 'ACTIVE');
+    assert.equal(row?.user_id, 'hank');
   });
 
-  test('forms without the CSRF token are refused', async () => {
+  test('forms without the CSRF token are refused: no redirect, no state, nothing bound, the provider never reached', async () => {
     const link = await createLink(w.t, { auth_config_id: w.authConfigId, user_id: 'ivy' });
     const client = createCookieClient();
-    await openLink(client, w.t, link.redirect_url);
-    const res = await client.post(`${w.t.config.publicUrl}/link/authorize`, { csrf: 'nope' });
-    assert.equal(res.status, 403);
-    assert.equal(w.op.counts.authorization, w.op.counts.authorization, 'no redirect happened');
-    assert.equal(res.location, undefined);
+    const { csrf } = await openLink(client, w.t, link.redirect_url);
+    const authorizations = w.op.counts.authorization;
+    for (const form of [{ csrf: 'nope' }, {}, { csrf: `${csrf}x` }] as Array<Record<string, string>>) {
+      const res = await client.post(`${w.t.config.publicUrl}/link/authorize`, form);
+      assert.equal(res.status, 403, JSON.stringify(form));
+      assert.equal(res.location, undefined, 'no redirect happened');
+      assert.match(res.text, /did not come from this page/);
+    }
+    const row = (await w.t.runtime.store.links.byTokenHash(hashSecret(link.link_token)))!;
+    assert.deepEqual([row.oauth_state_hash, row.browser_hash, row.consumed_at], [null, null, null]);
+    assert.equal(w.op.counts.authorization, authorizations, 'the provider was never reached');
+    // The same browser with the real token is still served: the refusals used nothing up.
+    const go = await client.post(`${w.t.config.publicUrl}/link/authorize`, { csrf });
+    assert.equal(go.status, 303);
+    assert.ok(go.location?.startsWith(w.op.authorizationUrl));
   });
 
   test('no callback_url: a result page; the account is readable', async () => {

@@ -12,6 +12,8 @@ import { createApp, type App } from '../../src/app.ts';
 import { createProject } from '../../src/services/projects.ts';
 import type { ManagedAuth } from '../../src/services/auth-configs.ts';
 import { PG_URL, type Backend } from './backends.ts';
+import type { KyselyPlugin } from 'kysely';
+import { createStore } from '../../src/store/store.ts';
 
 export interface TestApp {
   app: App;
@@ -35,6 +37,8 @@ export interface TestAppOptions {
   /** Share a PostgreSQL schema / data dir with another TestApp (multi-process tests). */
   pgSchema?: string;
   dataDir?: string;
+  /** A Kysely plugin on the app's store (e.g. a QueryRecorder): the same database, every query seen. */
+  storePlugin?: KyselyPlugin;
 }
 
 export async function startTestApp(backend: Backend, opts: TestAppOptions = {}): Promise<TestApp> {
@@ -66,7 +70,7 @@ export async function startTestApp(backend: Backend, opts: TestAppOptions = {}):
   const build = (cfg: Config) =>
     createApp({
       config: cfg,
-      store: runtime.store,
+      store: opts.storePlugin ? createStore(runtime.database.db.withPlugin(opts.storePlugin), runtime.database.dialect) : runtime.store,
       keyRing: runtime.keyRing,
       catalog: runtime.catalog,
       tools: runtime.tools,

@@ -11,6 +11,7 @@ export interface OidcEndpoints {
   tokenUrl: string;
   revocationUrl: string;
   userinfoUrl: string;
+  issuer?: string; // oidc-provider sends RFC 9207 `iss`: the toolkit declares it, so every flow checks it
 }
 
 export function oidcToolkit(p: OidcEndpoints, over: Partial<NonNullable<ToolkitDef['auth_schemes'][0]['oauth2']>> = {}): ToolkitDef {
@@ -42,6 +43,7 @@ export function oidcToolkit(p: OidcEndpoints, over: Partial<NonNullable<ToolkitD
           token_url: p.tokenUrl,
           revocation_url: p.revocationUrl,
           userinfo_url: p.userinfoUrl,
+          ...(p.issuer ? { issuer: p.issuer } : {}),
           default_scopes: ['openid', 'offline_access', 'repo'],
           scope_separator: ' ',
           authorize_params: { prompt: 'consent' },

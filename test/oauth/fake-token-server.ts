@@ -3,6 +3,7 @@
 // oidc-provider will not reproduce (missing token_type, comma scopes, nested
 // tokens, 200-with-error bodies, ...). Not a *.test.ts file: imported by tests.
 import { createServer, type IncomingHttpHeaders } from 'node:http';
+import { gzipSync } from 'node:zlib';
 import type { AddressInfo } from 'node:net';
 
 export interface RecordedRequest {
@@ -18,6 +19,8 @@ export interface CannedAnswer {
   text?: string; // sent as is
   contentType?: string;
   hang?: boolean; // never answer (timeout tests)
+  endless?: boolean; // 200 + a chunked JSON-looking body that never ends (stops when the client goes away)
+  gzip?: boolean; // send the body gzip-compressed (content-encoding: gzip)
 }
 
 export interface FakeTokenServer {
@@ -25,6 +28,8 @@ export interface FakeTokenServer {
   tokenUrl: string;
   revocationUrl: string;
   requests: RecordedRequest[];
+  /** Bytes written by `endless` answers so far. */
+  endlessBytes(): number;
   answer(fn: (req: RecordedRequest) => CannedAnswer): void;
   close(): Promise<void>;
 }
@@ -44,10 +49,26 @@ export async function startFakeTokenServer(initial?: (req: RecordedRequest) => C
     requests.push(rec);
     const a = respond(rec);
     if (a.hang) return;
-    const body = a.json !== undefined ? JSON.stringify(a.json) : (a.text ?? '');
-    res.writeHead(a.status ?? 200, { 'content-type': a.contentType ?? (a.json !== undefined ? 'application/json' : 'text/plain') });
+    if (a.endless) {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      const chunk = Buffer.alloc(64 * 1024, 'a');
+      res.write('{"access_token":"at_1","token_type":"bearer","x":"');
+      const pump = () => {
+        while (!res.destroyed && res.write(chunk)) endless += chunk.length;
+        if (!res.destroyed) res.once('drain', pump);
+      };
+      pump();
+      return;
+    }
+    const text = a.json !== undefined ? JSON.stringify(a.json) : (a.text ?? '');
+    const body = a.gzip ? gzipSync(text) : text;
+    res.writeHead(a.status ?? 200, {
+      'content-type': a.contentType ?? (a.json !== undefined ? 'application/json' : 'text/plain'),
+      ...(a.gzip ? { 'content-encoding': 'gzip' } : {}),
+    });
     res.end(body);
   });
+  let endless = 0;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
@@ -55,6 +76,7 @@ export async function startFakeTokenServer(initial?: (req: RecordedRequest) => C
     tokenUrl: `${origin}/oauth/token`,
     revocationUrl: `${origin}/oauth/revoke`,
     requests,
+    endlessBytes: () => endless,
     answer(fn) {
       respond = fn;
     },

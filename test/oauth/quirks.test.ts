@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { exchangeCode, isInvalidGrant, isTransient, OAuthClientError, refreshTokens, revokeToken, type OAuthProvider } from '../../src/oauth/index.ts';
 import { startFakeTokenServer, type CannedAnswer, type FakeTokenServer, type RecordedRequest } from './fake-token-server.ts';
 import { assertNoSecrets } from './assert-no-secrets.ts';
+import { MAX_OAUTH_RESPONSE_BYTES } from '../../src/oauth/transport.ts';
 
 const CLIENT = { clientId: 'client-123', clientSecret: 'cs_super_secret_value_0001' };
 const REDIRECT = 'http://127.0.0.1:1/api/v3.1/toolkits/auth/callback';
@@ -383,6 +384,82 @@ describe('failures', () => {
       allowInsecure: true,
     });
     assert.equal(ts.access_token, 'at_1');
+  });
+});
+
+describe('issue #20 D: provider responses are read up to a cap', () => {
+  const big = (n: number) => ({ access_token: 'at_1', token_type: 'bearer', padding: 'p'.repeat(n) });
+
+  test('a token response under the cap is read in full', async () => {
+    const ts = await exchangeWith(() => ({ json: big(MAX_OAUTH_RESPONSE_BYTES - 1000) }));
+    assert.equal(ts.access_token, 'at_1');
+  });
+
+  test('a token response over the cap (declared length, gzip-expanded, or never ending) is unexpected_body, not buffered', async () => {
+    for (const answer of [{ json: big(5 * 1024 * 1024) }, { json: big(20 * 1024 * 1024), gzip: true }, { endless: true }] as CannedAnswer[]) {
+      const started = Date.now();
+      fake.answer(() => answer);
+      const e2 = await rejection(refreshTokens({ provider: provider(), client: CLIENT, refreshToken: 'rt_cap_0001', allowInsecure: true, timeoutMs: 10_000 }));
+      assert.equal(e2.kind, 'unexpected_body', `${JSON.stringify(Object.keys(answer))}: ${e2.message}`);
+      assert.match(e2.message, new RegExp(`token refresh: provider response is larger than ${MAX_OAUTH_RESPONSE_BYTES} bytes`));
+      assert.ok(Date.now() - started < 5000, 'refused at once, not at the timeout');
+      assertNoSecrets(e2, [CLIENT.clientSecret, 'rt_cap_0001']);
+    }
+    assert.ok(fake.endlessBytes() < 16 * 1024 * 1024, `the endless body was not read on (${fake.endlessBytes()} bytes written)`);
+  });
+
+  test('the cap covers the code exchange, error bodies and revocation too', async () => {
+    const exchange = await rejection(exchangeWith(() => ({ json: big(MAX_OAUTH_RESPONSE_BYTES + 1) })));
+    assert.equal(exchange.kind, 'unexpected_body');
+    assert.match(exchange.message, /authorization code exchange: provider response is larger than/);
+    const errorBody = await rejection(exchangeWith(() => ({ status: 400, json: { error: 'invalid_grant', padding: 'p'.repeat(MAX_OAUTH_RESPONSE_BYTES) } })));
+    assert.equal(errorBody.kind, 'unexpected_body');
+    assert.equal(errorBody.status, 400);
+    fake.answer(() => ({ status: 503, text: 'x'.repeat(2 * MAX_OAUTH_RESPONSE_BYTES) }));
+    const revoke = await rejection(revokeToken({ provider: provider(), client: CLIENT, token: 'rt_revoke_cap', allowInsecure: true }));
+    assert.equal(revoke.kind, 'unexpected_body');
+    assert.match(revoke.message, /token revocation: provider response is larger than/);
+  });
+});
+
+describe('issue #20 C: RFC 9207 iss when the toolkit declares an issuer (mix-up defence)', () => {
+  const ISSUER = 'https://login.example.test/tenant';
+  const withIssuer = (params: Record<string, string> | URL) =>
+    exchangeCode({
+      provider: provider({ issuer: ISSUER }),
+      client: CLIENT,
+      redirectUri: REDIRECT,
+      callbackUrl: params instanceof URL ? params : callback(params),
+      expectedState: STATE,
+      codeVerifier: VERIFIER,
+      requestedScopes: [],
+      allowInsecure: true,
+    });
+
+  test('the declared issuer is accepted', async () => {
+    fake.answer(() => ({ json: { access_token: 'at_1', token_type: 'bearer' } }));
+    assert.equal((await withIssuer({ code: CODE, state: STATE, iss: ISSUER })).access_token, 'at_1');
+    assert.equal(fake.requests.length, 1);
+  });
+
+  test('another issuer, a missing iss or iss twice is refused before any token request, on success and error responses alike', async () => {
+    fake.answer(() => ({ json: { access_token: 'at_1', token_type: 'bearer' } }));
+    const twice = callback({ code: CODE, state: STATE, iss: ISSUER });
+    twice.searchParams.append('iss', 'https://evil.example');
+    const callbacks: Array<Record<string, string> | URL> = [
+      { code: CODE, state: STATE, iss: 'https://evil.example' },
+      { code: CODE, state: STATE, iss: `${ISSUER}/` },
+      { code: CODE, state: STATE },
+      { error: 'access_denied', state: STATE, iss: 'https://evil.example' },
+      twice,
+    ];
+    for (const cb of callbacks) {
+      const err = await rejection(withIssuer(cb));
+      assert.equal(err.kind, 'unexpected_body', JSON.stringify(cb));
+      assert.match(err.message, /iss does not name the expected issuer https:\/\/login\.example\.test\/tenant/);
+      assertNoSecrets(err, SECRETS);
+    }
+    assert.equal(fake.requests.length, 0, 'no code was sent anywhere');
   });
 });
 

@@ -10,6 +10,8 @@ import { promisify } from 'node:util';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
+import Sqlite from 'better-sqlite3';
+import { sql } from 'kysely';
 import { forEachBackend, PG_URL, type Backend } from '../helpers/backends.ts';
 import { api, startTestApp, type TestApp } from '../helpers/test-app.ts';
 import { startOidcProvider, type TestOidcProvider } from '../helpers/oidc-provider.ts';
@@ -131,29 +133,129 @@ forEachBackend('crash safety', (backend: Backend) => {
     assert.equal(row?.status_reason, 'The link expired before the user connected');
   });
 
-  test("killed right after the provider's answer: either fully ACTIVE with the tokens, or no credentials at all", async () => {
-    for (let i = 0; i < 3; i++) {
-      const child = await startChild(env);
-      const { client, back, accountId } = await toCallback(child);
-      const accessToken = `at-${randomBytes(8).toString('hex')}`;
-      tokenEp.next((res) => {
-        res
-          .writeHead(200, { 'content-type': 'application/json' })
-          .end(JSON.stringify({ access_token: accessToken, token_type: 'bearer', refresh_token: 'rt-x', expires_in: 3600, scope: 'openid' }));
-        child.proc.kill('SIGKILL');
-      });
-      await client.get(back).catch(() => undefined);
-      await child.stop('SIGKILL');
-      const row = await t.runtime.store.accounts.get(t.projectId, accountId);
-      if (row?.status === 'ACTIVE') {
-        assert.equal(openCredentials(t.runtime.keyRing, row).access_token, accessToken, 'committed in full');
-      } else {
-        assert.equal(row?.status, 'INITIATED');
-        assert.equal(row?.credentials_enc, null, 'nothing half-written');
-        await expireLinksAndSweep(accountId);
-        assert.equal((await t.runtime.store.accounts.get(t.projectId, accountId))?.status, 'EXPIRED');
-      }
+  /**
+   * Holds the activation write open: a trigger on the account's UPDATE to
+   * ACTIVE that keeps the statement running (PostgreSQL: pg_sleep; SQLite,
+   * which has no sleep: a huge cross join), and a probe that resolves once
+   * the child is inside that statement, its transaction open.
+   */
+  async function holdActivationWrite(): Promise<{ inside: () => Promise<void>; release: () => Promise<void> }> {
+    const db = t.runtime.database.db;
+    if (backend === 'postgres') {
+      await sql`create or replace function crash_hold() returns trigger language plpgsql as $$ begin perform pg_sleep(60); return new; end $$`.execute(db);
+      await sql`create trigger crash_hold after update on connected_accounts for each row when (new.status = 'ACTIVE') execute function crash_hold()`.execute(
+        db,
+      );
+      const sleeping = () =>
+        sql<{
+          pid: number;
+        }>`select pid from pg_stat_activity where wait_event = 'PgSleep' and query ilike 'update "connected_accounts"%' and datname = current_database()`.execute(
+          db,
+        );
+      return {
+        async inside() {
+          for (let i = 0; i < 400 && !(await sleeping()).rows.length; i++) await new Promise((r) => setTimeout(r, 25));
+          assert.equal((await sleeping()).rows.length, 1, 'the activation UPDATE is running');
+        },
+        async release() {
+          // The server would notice the dead client at its next read; end the orphaned transaction now.
+          for (const { pid } of (await sleeping()).rows) await sql`select pg_terminate_backend(${pid})`.execute(db);
+          await sql`drop trigger crash_hold on connected_accounts`.execute(db);
+        },
+      };
     }
+    await sql`create table crash_spin (n integer)`.execute(db);
+    await sql`with recursive c(n) as (select 1 union all select n + 1 from c where n < 3000) insert into crash_spin select n from c`.execute(db);
+    await sql`create trigger crash_hold after update of status on connected_accounts when new.status = 'ACTIVE' begin select count(*) from crash_spin a, crash_spin b, crash_spin c; end`.execute(
+      db,
+    );
+    // Another connection with no busy timeout: taking the write lock fails exactly while the child holds it.
+    const probe = new Sqlite(path.join(t.dataDir, 'authlink.db'), { timeout: 0 });
+    const writerActive = () => {
+      try {
+        probe.exec('BEGIN IMMEDIATE');
+        probe.exec('ROLLBACK');
+        return false;
+      } catch (e) {
+        if ((e as { code?: string }).code === 'SQLITE_BUSY') return true;
+        throw e;
+      }
+    };
+    return {
+      async inside() {
+        for (let i = 0; i < 400 && !writerActive(); i++) await new Promise((r) => setTimeout(r, 25));
+        assert.ok(writerActive(), 'the activation write holds the lock');
+      },
+      async release() {
+        probe.close();
+        await sql`drop trigger crash_hold`.execute(db);
+        await sql`drop table crash_spin`.execute(db);
+      },
+    };
+  }
+
+  test('killed inside the activation write: committed in full or not at all (here: not at all), nothing half-written, no event; the link cannot be replayed', async () => {
+    const hook = await api(t).post('/api/v3.1/webhook_endpoints', { url: 'https://hooks.example.com/crash', events: ['*'] });
+    assert.equal(hook.status, 201);
+    const child = await startChild(env);
+    const { client, back, accountId } = await toCallback(child);
+    const accessToken = `at-${randomBytes(8).toString('hex')}`;
+    const hold = await holdActivationWrite();
+    try {
+      const answered = new Promise<void>((resolve) =>
+        tokenEp.next((res) => {
+          res
+            .writeHead(200, { 'content-type': 'application/json' })
+            .end(JSON.stringify({ access_token: accessToken, token_type: 'bearer', refresh_token: 'rt-x', expires_in: 3600, scope: 'openid' }), () =>
+              resolve(),
+            );
+        }),
+      );
+      const pending = client.get(back).catch((e: Error) => e);
+      await answered;
+      await hold.inside();
+      await child.stop('SIGKILL');
+      await pending;
+    } finally {
+      await hold.release();
+    }
+    const row = await t.runtime.store.accounts.get(t.projectId, accountId);
+    assert.equal(row?.status, 'INITIATED', 'the UPDATE to ACTIVE was not committed');
+    assert.equal(row?.credentials_enc, null, 'nothing half-written');
+    assert.equal(row?.token_expires_at, null);
+    const events = await t.runtime.database.db.selectFrom('webhook_events').select(['type', 'payload']).execute();
+    assert.deepEqual(
+      events.filter((e) => JSON.parse(e.payload).data.connected_account.id === accountId).map((e) => e.type),
+      ['connected_account.initiated'],
+      'the outbox row went with the rolled-back change',
+    );
+    // After a restart the callback is "already used" (the link was consumed before the exchange), and the sweeper ends it.
+    const again = await startChild(env);
+    try {
+      assert.equal((await client.get(back)).status, 409);
+    } finally {
+      await again.stop();
+    }
+    await expireLinksAndSweep(accountId);
+    assert.equal((await t.runtime.store.accounts.get(t.projectId, accountId))?.status, 'EXPIRED');
+    await api(t).delete(`/api/v3.1/webhook_endpoints/${hook.body.id}`);
+  });
+
+  test('killed right after the activation committed: fully ACTIVE with the tokens', async () => {
+    const child = await startChild(env);
+    const { client, back, accountId } = await toCallback(child);
+    const accessToken = `at-${randomBytes(8).toString('hex')}`;
+    tokenEp.next((res) => {
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ access_token: accessToken, token_type: 'bearer', refresh_token: 'rt-x', expires_in: 3600, scope: 'openid' }));
+    });
+    const done = await client.get(back);
+    assert.equal(done.status, 200, 'the result page is sent after the commit');
+    await child.stop('SIGKILL');
+    const row = (await t.runtime.store.accounts.get(t.projectId, accountId))!;
+    assert.equal(row.status, 'ACTIVE');
+    assert.equal(openCredentials(t.runtime.keyRing, row).access_token, accessToken, 'committed in full');
   });
 
   test('killed during key rotation: a rerun finishes, and every value decrypts under the new ring', async () => {

@@ -642,7 +642,7 @@ forEachBackend('security: bad input on every endpoint', (backend) => {
   });
 
   test('the hosted page and the OAuth callback: garbage cookies, tokens, params and bodies -> 4xx HTML, no redirect, nothing written', async () => {
-    // A real opened link: its cookie is valid, its CSRF token is never sent below.
+    // A real link, opened and acted on once (a form with an error: bound, not consumed): its cookie is valid, its CSRF token is never sent below.
     const ac = await api(t).post('/api/v3.1/auth_configs', { toolkit: { slug: 'echoapi' }, auth_config: { type: 'use_custom_auth', authScheme: 'API_KEY' } });
     const link = await api(t).post('/api/v3.1/connected_accounts/link', {
       auth_config_id: ac.body.auth_config.id,
@@ -651,7 +651,17 @@ forEachBackend('security: bad input on every endpoint', (backend) => {
     });
     const opened = await send(t, { method: 'GET', url: new URL(link.body.redirect_url).pathname });
     assert.equal(opened.statusCode, 303);
-    const realCookie = String(opened.headers['set-cookie']).split(';')[0].split('=').slice(1).join('=');
+    const pending = String(opened.headers['set-cookie']).split(';')[0];
+    const form = await send(t, { method: 'GET', url: '/link', headers: { cookie: pending } });
+    const bound = await send(t, {
+      method: 'POST',
+      url: '/link/submit',
+      headers: { cookie: pending, 'content-type': 'application/x-www-form-urlencoded' },
+      payload: `csrf=${/name="csrf" value="([^"]+)"/.exec(form.body)![1]}`,
+    });
+    assert.equal(bound.statusCode, 400, 'the form again (api_key missing), now bound to this browser');
+    const realCookie = String(bound.headers['set-cookie']).split(';')[0].split('=').slice(1).join('=');
+    assert.match(realCookie, /^ls_[a-z0-9]{12}\.bs_/);
     const linkId = realCookie.split('.')[0];
     const cookieArb = fc.oneof(
       fc.constant(realCookie),
@@ -659,6 +669,8 @@ forEachBackend('security: bad input on every endpoint', (backend) => {
       hostileText(0, 200).map((s) => `${enc(linkId)}.${enc(s)}`),
       hostileText(0, 200).map(enc),
       fc.constant(`ls_${'a'.repeat(12)}.${'b'.repeat(32)}`),
+      fc.constant(`${linkId}.op_${'c'.repeat(43)}`),
+      fc.constant(pending.split('=').slice(1).join('=')),
       fc.constant('%00.%00'),
     );
     const routeArb = fc.constantFrom('token', 'page', 'authorize', 'submit', 'cancel', 'callback', 'unknown');

@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { forEachBackend } from '../helpers/backends.ts';
 import { api, startTestApp, type TestApp } from '../helpers/test-app.ts';
 import { apiKeyToolkit, writeToolkitsDir } from '../helpers/toolkits.ts';
-import { assertEnvelope, send, startQuietUpstream } from './support.ts';
+import { assertEnvelope, dumpDatabase, dumpDiff, send, startQuietUpstream } from './support.ts';
 
 forEachBackend('security: races', (backend) => {
   let t: TestApp;
@@ -18,6 +18,7 @@ forEachBackend('security: races', (backend) => {
   before(async () => {
     upstream = await startQuietUpstream();
     t = await startTestApp(backend, {
+      listen: true,
       env: {
         AUTHLINK_TOOLKITS_DIR: writeToolkitsDir([apiKeyToolkit(upstream.url)]),
         AUTHLINK_PROXY_ALLOW_PRIVATE: '127.0.0.1',
@@ -226,37 +227,104 @@ forEachBackend('security: races', (backend) => {
     assert.equal((await api(t).get(`/api/v3.1/connected_accounts/${id}`)).status, 404);
   });
 
-  test('one link opened by 10 browsers at once: exactly one gets the page, the others are refused', async () => {
-    const link = await api(t).post('/api/v3.1/connected_accounts/link', { auth_config_id: acId, user_id: 'open-race' });
+  /**
+   * Makes a race real on any backend: each call of `repo[method]` waits until
+   * `n` calls have arrived (or 5 s passed), then all run at once. Every caller
+   * has done its reads by then, so the store's own condition is the only
+   * thing that can keep a second one out (on SQLite, requests otherwise
+   * rarely interleave). Returns how many arrived, and a restore function.
+   */
+  function holdUntilAll<K extends string>(repo: Record<K, (...args: never[]) => Promise<unknown>>, method: K, n: number) {
+    const original = repo[method];
+    let arrived = 0;
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const timer = setTimeout(release, 5000);
+    repo[method] = (async (...args: never[]) => {
+      if (++arrived === n) release();
+      await gate;
+      return original.apply(repo, args);
+    }) as never;
+    return {
+      arrived: () => arrived,
+      restore() {
+        clearTimeout(timer);
+        repo[method] = original;
+      },
+    };
+  }
+
+  /** A request over a real socket, with the cookie jar of one browser (a single cookie). */
+  async function http(method: 'GET' | 'POST', path: string, cookie?: string, form?: Record<string, string>) {
+    const res = await fetch(`${t.config.publicUrl}${path}`, {
+      method,
+      redirect: 'manual',
+      headers: { ...(cookie ? { cookie } : {}), ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) },
+      body: form ? new URLSearchParams(form).toString() : undefined,
+    });
+    const set = res.headers.getSetCookie()[0]?.split(';')[0];
+    return { status: res.status, location: res.headers.get('location'), cookie: set || cookie, text: await res.text() };
+  }
+  const csrfIn = (html: string) => /name="csrf" value="([^"]+)"/.exec(html)![1];
+
+  test('issue #20 B: one link opened by 10 browsers at once binds nothing; the 10 act at once: exactly one gets it, the others "opened elsewhere"', async () => {
+    const link = await api(t).post('/api/v3.1/connected_accounts/link', {
+      auth_config_id: acId,
+      user_id: 'open-race',
+      callback_url: 'https://app.example.com/done',
+    });
     const path = new URL(link.body.redirect_url).pathname;
-    const opens = await Promise.all(Array.from({ length: 10 }, () => send(t, { method: 'GET', url: path })));
-    assert.deepEqual(opens.map((r) => r.statusCode).sort(), [303, ...Array(9).fill(409)]);
-    assert.equal(opens.filter((r) => r.headers['set-cookie']).length, 1, 'one browser holds the session');
+    const before = await dumpDatabase(t);
+    const opens = await Promise.all(Array.from({ length: 10 }, () => http('GET', path)));
+    assert.deepEqual(
+      opens.map((r) => r.status),
+      Array(10).fill(303),
+    );
+    const pages = await Promise.all(opens.map((o) => http('GET', '/link', o.cookie)));
+    assert.deepEqual(
+      pages.map((r) => r.status),
+      Array(10).fill(200),
+    );
+    assert.equal(dumpDiff(before, await dumpDatabase(t)), '', 'opening wrote nothing');
+    const held = holdUntilAll(t.runtime.store.links, 'bindBrowser', 10);
+    let acts: Awaited<ReturnType<typeof http>>[];
+    try {
+      acts = await Promise.all(pages.map((p, i) => http('POST', '/link/cancel', opens[i].cookie, { csrf: csrfIn(p.text) })));
+    } finally {
+      held.restore();
+    }
+    assert.equal(held.arrived(), 10, 'all ten tried to bind at once');
+    assert.deepEqual(acts.map((r) => r.status).sort(), [303, ...Array(9).fill(409)]);
+    for (const r of acts.filter((x) => x.status === 409)) assert.match(r.text, /another browser/);
+    assert.equal((await t.runtime.store.accounts.get(t.projectId, link.body.connected_account_id))?.status, 'FAILED', 'cancelled once, by the winner');
   });
 
-  test('the credential form submitted 8 times at once: one account, one success, the rest "already used"', async () => {
+  test('the credential form submitted 8 times at once over real sockets: one consumption, one account, one success, the rest "already used"', async () => {
     const link = await api(t).post('/api/v3.1/connected_accounts/link', {
       auth_config_id: acId,
       user_id: 'submit-race',
       callback_url: 'https://app.example.com/done',
     });
-    const opened = await send(t, { method: 'GET', url: new URL(link.body.redirect_url).pathname });
-    const cookie = String(opened.headers['set-cookie']).split(';')[0];
-    const page = await send(t, { method: 'GET', url: '/link', headers: { cookie } });
-    const csrf = /name="csrf" value="([^"]+)"/.exec(page.body)![1];
-    const submits = await Promise.all(
-      Array.from({ length: 8 }, (_, i) =>
-        send(t, {
-          method: 'POST',
-          url: '/link/submit',
-          headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
-          payload: new URLSearchParams({ csrf, api_key: `race-key-${i}-0123456789` }).toString(),
-        }),
-      ),
-    );
-    assert.deepEqual(submits.map((r) => r.statusCode).sort(), [303, ...Array(7).fill(409)]);
-    const winner = submits.find((r) => r.statusCode === 303)!;
-    assert.equal(new URL(String(winner.headers.location)).searchParams.get('status'), 'success');
+    const opened = await http('GET', new URL(link.body.redirect_url).pathname);
+    const page = await http('GET', '/link', opened.cookie);
+    // Acting once binds the link to this browser (a form with errors: nothing consumed).
+    const bound = await http('POST', '/link/submit', opened.cookie, { csrf: csrfIn(page.text) });
+    assert.equal(bound.status, 400);
+    assert.notEqual(bound.cookie, opened.cookie);
+    const csrf = csrfIn(bound.text);
+    const held = holdUntilAll(t.runtime.store.links, 'consume', 8);
+    let submits: Awaited<ReturnType<typeof http>>[];
+    try {
+      submits = await Promise.all(
+        Array.from({ length: 8 }, (_, i) => http('POST', '/link/submit', bound.cookie, { csrf, api_key: `race-key-${i}-0123456789` })),
+      );
+    } finally {
+      held.restore();
+    }
+    assert.equal(held.arrived(), 8, 'all eight reached the consumption at once');
+    assert.deepEqual(submits.map((r) => r.status).sort(), [303, ...Array(7).fill(409)]);
+    const winner = submits.find((r) => r.status === 303)!;
+    assert.equal(new URL(winner.location!).searchParams.get('status'), 'success');
     const row = (await t.runtime.store.accounts.get(t.projectId, link.body.connected_account_id))!;
     assert.equal(row.status, 'ACTIVE');
     const events = await t.runtime.database.db.selectFrom('webhook_events').select('payload').where('type', '=', 'connected_account.active').execute();

@@ -21,6 +21,7 @@ import { hashSecret } from '../../src/crypto/tokens.ts';
 import { escapeHtml } from '../../src/link/views/escape.ts';
 import type { ToolkitDef } from '../../src/toolkits/types.ts';
 import { dumpDatabase, dumpDiff, send } from './support.ts';
+import { QueryRecorder } from '../helpers/query-recorder.ts';
 
 const APP = 'https://app.example.com';
 const CALLBACK = `${APP}/connected?tab=integrations`;
@@ -144,7 +145,7 @@ forEachBackend('security: OAuth and redirect safety', (backend) => {
     const creds = (await t.runtime.store.accounts.get(t.projectId, l.connected_account_id))!.credentials_enc;
     // Replayed later, by the same browser: "already used" (the cookie was cleared, so the state alone identifies nothing).
     const replay = await client.get(back);
-    assert.ok(replay.status === 404 || replay.status === 409, `replay: ${replay.status}`);
+    assert.equal(replay.status, 404, 'no cookie holds that state any more');
     assert.equal(tap.bodies.length - exchanges, 1, 'the code was not exchanged again');
     assert.equal((await t.runtime.store.accounts.get(t.projectId, l.connected_account_id))!.credentials_enc, creds, 'the account did not change');
 
@@ -185,6 +186,59 @@ forEachBackend('security: OAuth and redirect safety', (backend) => {
     assert.equal(tokenRequest.get('redirect_uri'), `${base}/api/v3.1/toolkits/auth/callback`);
     // The provider requires PKCE here: the flow only succeeded because the pair matched.
     assert.equal((await t.runtime.store.accounts.get(t.projectId, l.connected_account_id))?.status, 'ACTIVE');
+  });
+
+  test('mix-up defence (issue #20 C): a callback whose iss is another issuer, missing or doubled is refused before any token request', async () => {
+    for (const [what, change] of [
+      ['another issuer', (u: URL) => u.searchParams.set('iss', 'https://evil.example')],
+      ['no iss', (u: URL) => u.searchParams.delete('iss')],
+      ['iss twice', (u: URL) => u.searchParams.append('iss', 'https://evil.example')],
+    ] as const) {
+      const l = await link({ auth_config_id: oauthAc, user_id: `mixup-${what}`, callback_url: CALLBACK });
+      const client = createCookieClient();
+      const { back } = await toCallback(client, l.redirect_url);
+      const url = new URL(back);
+      assert.equal(url.searchParams.get('iss'), op.issuer, 'the provider sends its issuer');
+      change(url);
+      const sent = tap.bodies.length;
+      const res = await client.get(url.href);
+      assert.equal(res.status, 303, `${what}: ${res.text.slice(0, 200)}`);
+      const final = new URL(res.location!);
+      assert.equal(final.searchParams.get('status'), 'failed', what);
+      assert.equal(final.searchParams.get('error'), 'unexpected_body', what);
+      assert.equal(tap.bodies.length, sent, `${what}: the code was sent to no token endpoint`);
+      const row = (await t.runtime.store.accounts.get(t.projectId, l.connected_account_id))!;
+      assert.equal(row.status, 'FAILED', what);
+      assert.match(row.status_reason!, /iss does not name the expected issuer/, what);
+      assert.equal(row.credentials_enc, null);
+    }
+  });
+
+  test("mix-up defence (issue #20 C): a callback is refused when the link's auth config client changed after the authorization started", async () => {
+    const l = await link({ auth_config_id: oauthAc, user_id: 'mixup-client', callback_url: CALLBACK });
+    const client = createCookieClient();
+    const { back } = await toCallback(client, l.redirect_url);
+    const patch = (clientId: string) =>
+      api(t).patch(`/api/v3.1/auth_configs/${oauthAc}`, { credentials: { client_id: clientId, client_secret: op.clientSecret } });
+    assert.equal((await patch('another-client-id')).status, 200);
+    try {
+      const sent = tap.bodies.length;
+      const res = await client.get(back);
+      assert.equal(res.status, 303, res.text.slice(0, 200));
+      const final = new URL(res.location!);
+      assert.equal(final.searchParams.get('status'), 'failed');
+      assert.equal(final.searchParams.get('error'), 'auth_config_changed');
+      assert.equal(tap.bodies.length, sent, 'the code was not exchanged with the new client');
+      const row = (await t.runtime.store.accounts.get(t.projectId, l.connected_account_id))!;
+      assert.equal(row.status, 'FAILED');
+      assert.equal(row.status_reason, 'The auth config or its OAuth client changed while the user was connecting');
+    } finally {
+      assert.equal((await patch(op.clientId)).status, 200);
+    }
+    // Unchanged settings still connect.
+    const ok = await link({ auth_config_id: oauthAc, user_id: 'mixup-client-ok' });
+    const b2 = createCookieClient();
+    assert.equal((await b2.get((await toCallback(b2, ok.redirect_url)).back)).status, 200);
   });
 
   const REFUSED_URLS = [
@@ -275,22 +329,52 @@ forEachBackend('security: OAuth and redirect safety', (backend) => {
     }
   });
 
-  test("the outcome parameters are authlink's: a callback_url cannot pre-set status or the account id", async () => {
-    const l = await link({
-      auth_config_id: keyAc,
-      user_id: 'preset-user',
-      callback_url: `${APP}/cb?status=success&connected_account_id=ca_forged&error=none&keep=1`,
-    });
-    const client = createCookieClient();
-    await client.get(l.redirect_url);
-    const page = await client.get(`${base}/link`);
-    const done = await client.post(`${base}/link/cancel`, { csrf: csrfOf(page.text)! });
-    const final = new URL(done.location!);
-    assert.equal(final.origin + final.pathname, `${APP}/cb`);
-    assert.deepEqual(final.searchParams.getAll('status'), ['failed']);
-    assert.deepEqual(final.searchParams.getAll('connected_account_id'), [l.connected_account_id]);
-    assert.deepEqual(final.searchParams.getAll('error'), ['cancelled']);
-    assert.equal(final.searchParams.get('keep'), '1', "the app's own parameters are kept");
+  test("the outcome parameters are authlink's (finding 8): a callback_url cannot pre-set status, the account id, error or session_uri, on success or failure, through any place that takes one", async () => {
+    const preset = `${APP}/cb?status=success&connected_account_id=ca_forged&error=access_denied&session_uri=forged&keep=1`;
+    /** Every place a callback URL comes from, each making one API-key link with `preset`. */
+    const sources: Record<string, (user: string) => Promise<{ redirect_url: string; connected_account_id: string }>> = {
+      link: (user) => link({ auth_config_id: keyAc, user_id: user, callback_url: preset }),
+      legacy: async (user) => {
+        const res = await api(t).post('/api/v3.1/connected_accounts', { auth_config: { id: keyAc }, connection: { user_id: user, callback_url: preset } });
+        assert.equal(res.status, 201, res.text);
+        return { redirect_url: res.body.redirect_url, connected_account_id: res.body.id };
+      },
+      sessionDefault: async (user) => {
+        const s = await api(t).post('/api/v3.1/tool_router/session', {
+          user_id: user,
+          auth_configs: { echoapi: keyAc },
+          manage_connections: { callback_url: preset },
+        });
+        assert.equal(s.status, 201, s.text);
+        const res = await api(t).post(`/api/v3.1/tool_router/session/${s.body.session_id}/link`, { toolkit: 'echoapi' });
+        assert.equal(res.status, 201, res.text);
+        return res.body;
+      },
+      sessionLink: async (user) => {
+        const s = await api(t).post('/api/v3.1/tool_router/session', { user_id: user, auth_configs: { echoapi: keyAc } });
+        const res = await api(t).post(`/api/v3.1/tool_router/session/${s.body.session_id}/link`, { toolkit: 'echoapi', callback_url: preset });
+        assert.equal(res.status, 201, res.text);
+        return res.body;
+      },
+    };
+    for (const [where, make] of Object.entries(sources)) {
+      for (const path of ['submit', 'cancel'] as const) {
+        const l = await make(`preset-${where}-${path}`);
+        const client = createCookieClient();
+        await client.get(l.redirect_url);
+        const page = await client.get(`${base}/link`);
+        const done = await client.post(`${base}/link/${path}`, { csrf: csrfOf(page.text)!, api_key: 'k-0123456789abcdef' });
+        assert.equal(done.status, 303, `${where} ${path}: ${done.text.slice(0, 200)}`);
+        const final = new URL(done.location!);
+        assert.equal(final.origin + final.pathname, `${APP}/cb`);
+        const expected =
+          path === 'submit'
+            ? { keep: ['1'], status: ['success'], connected_account_id: [l.connected_account_id], error: [], session_uri: [] }
+            : { keep: ['1'], status: ['failed'], connected_account_id: [l.connected_account_id], error: ['cancelled'], session_uri: [] };
+        for (const [name, values] of Object.entries(expected))
+          assert.deepEqual(final.searchParams.getAll(name), values, `${where} ${path}: ${name} in ${final.search}`);
+      }
+    }
   });
 
   test('no parameter or form field of the hosted page or the callback sends the browser anywhere but /link, the provider or the registered callback', async () => {
@@ -456,8 +540,11 @@ forEachBackend('security: OAuth and redirect safety', (backend) => {
     ] as const) {
       await one.get(l.redirect_url);
       const page = await one.get(`${base}/link`);
-      const token = (await t.runtime.store.links.byTokenHash(hashSecret(l.link_token)))!.csrf_token!;
-      assert.ok(token.length >= 32, 'a long random token');
+      const token = csrfOf(page.text)!;
+      assert.ok(token.length >= 32, 'a long unguessable token');
+      const row = (await t.runtime.store.links.byTokenHash(hashSecret(l.link_token)))!;
+      assert.equal(row.csrf_token, null, 'no form token was stored by a GET');
+      assert.equal(row.browser_hash, null, 'nothing bound by a GET');
       const forms = [...page.text.matchAll(/<form\b([^>]*)>([\s\S]*?)<\/form>/g)];
       assert.ok(forms.length >= 2);
       for (const [, attrs, inner] of forms) {
@@ -483,12 +570,52 @@ forEachBackend('security: OAuth and redirect safety', (backend) => {
           assert.equal(res.location, undefined);
         }
         const get = await one.get(`${base}/link/${action}?csrf=${token}`);
-        assert.ok(get.status >= 400 && get.status < 500, `GET /link/${action}: ${get.status}`);
+        assert.equal(get.status, 404, `GET /link/${action}: ${get.status}`);
       }
       assert.equal(dumpDiff(before, await dumpDatabase(t)), '', 'refused forms changed nothing');
       // The rightful POST works.
       const ok = await one.post(`${base}/link/${actions[0]}`, { csrf: token, api_key: 'k-0123456789abcdef' });
       assert.equal(ok.status, 303);
+    }
+  });
+
+  test('issue #20 B: link-preview bots and mail scanners (any number of GETs, with or without cookies) bind, mint and consume nothing; the person still connects', async () => {
+    for (const ac of [oauthAc, keyAc]) {
+      const l = await link({ auth_config_id: ac, user_id: `bot-target-${ac}`, callback_url: CALLBACK });
+      const before = await dumpDatabase(t);
+      const bots = [createCookieClient(), createCookieClient(), createCookieClient()];
+      for (let round = 0; round < 3; round++) {
+        for (const bot of bots) {
+          const opened = await bot.get(l.redirect_url);
+          assert.equal(opened.status, 303);
+          const page = await bot.get(`${base}/link`);
+          assert.equal(page.status, 200, 'every bot sees the page');
+          const followed = await bot.follow(l.redirect_url);
+          assert.equal(followed.last?.status, 200);
+        }
+        // A scanner that keeps no cookies.
+        assert.equal((await fetch(l.redirect_url, { redirect: 'follow' })).status, 404, 'without the cookie /link has nothing to show');
+        assert.equal((await fetch(l.redirect_url, { method: 'HEAD', redirect: 'manual' })).status, 303);
+      }
+      assert.equal(dumpDiff(before, await dumpDatabase(t)), '', 'GETs wrote nothing');
+      // The person, opening it after all of them, acts and connects.
+      const person = createCookieClient();
+      await person.get(l.redirect_url);
+      const page = await person.get(`${base}/link`);
+      let done: CookieResponse;
+      if (ac === keyAc) done = await person.post(`${base}/link/submit`, { csrf: csrfOf(page.text)!, api_key: 'k-0123456789abcdef' });
+      else {
+        const go = await person.post(`${base}/link/authorize`, { csrf: csrfOf(page.text)! });
+        done = await person.get(await driveOidcInteraction(person, go.location!, { login: 'alice', consent: 'accept' }));
+      }
+      assert.equal(new URL(done.location!).searchParams.get('status'), 'success');
+      // The bots, coming back after the person acted, get "opened elsewhere" or "already used", and nothing changes.
+      const after = await dumpDatabase(t);
+      for (const bot of bots) {
+        assert.equal((await bot.get(l.redirect_url)).status, 409);
+        assert.equal((await bot.get(`${base}/link`)).status, 409);
+      }
+      assert.equal(dumpDiff(after, await dumpDatabase(t)), '');
     }
   });
 
@@ -513,6 +640,69 @@ forEachBackend('security: OAuth and redirect safety', (backend) => {
       assert.ok(!r.url.includes(l.link_token) || r.url === l.redirect_url, `the token is in ${r.url}`);
     }
     for (const r of seen.filter((x) => /text\/html/.test(x.headers.get('content-type') ?? ''))) assert.equal(r.headers.get('referrer-policy'), 'no-referrer');
+  });
+});
+
+forEachBackend('security: hosted-page cookies of the wrong shape (issue #20 F)', (backend) => {
+  const recorder = new QueryRecorder();
+  let t: TestApp;
+  before(async () => {
+    t = await startTestApp(backend, { storePlugin: recorder, env: { LOG_LEVEL: 'warn' } });
+  });
+  after(() => t.close());
+
+  test('are refused with exactly 404 before any store query, on every hosted-page route (once a 400 on PostgreSQL and a 404 on SQLite)', async () => {
+    const id = `ls_${'a'.repeat(12)}`;
+    const secret = `bs_${'b'.repeat(32)}`;
+    const mac = `op_${'c'.repeat(43)}`;
+    const cookies = [
+      '%00',
+      `${id}.%00`,
+      `${id}%00.${secret}`,
+      `ls_aaaaaaaaaaa%00.${secret}`,
+      `${id}.bs_${'b'.repeat(31)}%00`,
+      `${id}.${secret}%00`,
+      `${id}.${'b'.repeat(35)}`,
+      `${id}.${secret}x`,
+      `${id}.bs_${'b'.repeat(31)}`,
+      `ls_${'a'.repeat(11)}.${secret}`,
+      `ls_${'A'.repeat(12)}.${secret}`,
+      `${id}.op_${'c'.repeat(42)}`,
+      `${id}.${mac}.${mac}`,
+      `${id}..${secret}`,
+      `${id}.${secret}%20`,
+      `${id}.${secret.replace('b', '%2F')}`,
+      `${id}.bs_${'é'.repeat(32)}`,
+      `${id}`,
+      `x${id}.${secret}`,
+      `lt_${'d'.repeat(32)}`,
+      "' OR 1=1 --",
+    ];
+    const routes: Array<{ method: 'GET' | 'POST'; url: string }> = [
+      { method: 'GET', url: '/link' },
+      { method: 'POST', url: '/link/authorize' },
+      { method: 'POST', url: '/link/submit' },
+      { method: 'POST', url: '/link/cancel' },
+      { method: 'GET', url: '/api/v3.1/toolkits/auth/callback?state=some-state-value&code=c' },
+    ];
+    for (const cookie of cookies) {
+      for (const { method, url } of routes) {
+        recorder.reset();
+        const res = await t.app.inject({
+          method,
+          url,
+          headers: { cookie: `authlink_link=${cookie}`, ...(method === 'POST' ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) },
+          ...(method === 'POST' ? { payload: 'csrf=x' } : {}),
+        });
+        const label = `${method} ${url} cookie=${JSON.stringify(cookie)}`;
+        assert.equal(res.statusCode, 404, `${label}: ${res.statusCode}`);
+        assert.equal(recorder.nodes.length, 0, `${label}: ${recorder.nodes.length} store queries`);
+      }
+    }
+    // The check is not vacuous: a cookie of the right shape is looked up.
+    recorder.reset();
+    assert.equal((await t.app.inject({ method: 'GET', url: '/link', headers: { cookie: `authlink_link=${id}.${secret}` } })).statusCode, 404);
+    assert.ok(recorder.nodes.length > 0, 'a well-formed cookie reaches the store');
   });
 });
 
@@ -551,37 +741,65 @@ describe('security: hosted page cookies and headers, https public URL behind a p
     return res.body as { link_token: string; redirect_url: string };
   }
 
-  test('https public URL: the link cookie is HttpOnly, Secure, SameSite=Lax, Path=/; cleared on Path=/ when the flow ends', async () => {
+  /** Every attribute of a Set-Cookie line, lowercased, with its value. */
+  const attrs = (line: string) =>
+    new Map(
+      line
+        .split(';')
+        .slice(1)
+        .map((a) => [a.split('=')[0].trim().toLowerCase(), a.split('=')[1]?.trim() ?? '']),
+    );
+
+  test('https public URL (issue #20 B): the cookie is __Host-authlink_link, HttpOnly, Secure, SameSite=Lax, Path=/, host-only, on open and on binding; cleared the same way', async () => {
     const l = await githubLink(t);
     const open = await send(t, { method: 'GET', url: new URL(l.redirect_url).pathname });
     assert.equal(open.statusCode, 303);
-    const cookie = String(open.headers['set-cookie']);
-    assert.match(cookie, /^authlink_link=[^;]+;/);
-    for (const attr of [/; HttpOnly/i, /; Secure/i, /; SameSite=Lax/i, /; Path=\//i]) assert.match(cookie, attr);
-    assert.doesNotMatch(cookie, /; Domain=/i, 'host-only');
-    const jar = cookie.split(';')[0];
+    const pending = String(open.headers['set-cookie']);
+    const jar = pending.split(';')[0];
     const page = await send(t, { method: 'GET', url: '/link', headers: { cookie: jar } });
+    assert.equal(page.statusCode, 200);
     const csrf = /name="csrf" value="([^"]+)"/.exec(page.body)![1];
-    const cancel = await send(t, {
+    // The first action binds the link: a new cookie, same attributes.
+    const act = await send(t, {
       method: 'POST',
-      url: '/link/cancel',
+      url: '/link/authorize',
       headers: { cookie: jar, 'content-type': 'application/x-www-form-urlencoded' },
       payload: `csrf=${csrf}`,
     });
+    assert.equal(act.statusCode, 303);
+    const bound = String(act.headers['set-cookie']);
+    assert.notEqual(bound.split(';')[0], jar);
+    for (const cookie of [pending, bound]) {
+      assert.match(cookie, /^__Host-authlink_link=[^;]+;/);
+      const a = attrs(cookie);
+      assert.deepEqual([a.has('httponly'), a.has('secure'), a.get('samesite'), a.get('path'), a.has('domain')], [true, true, 'Lax', '/', false], cookie);
+    }
+    // Cleared when the flow ends: same name, Secure and Path=/, or a browser would keep it.
+    const page2 = await send(t, { method: 'GET', url: '/link', headers: { cookie: bound.split(';')[0] } });
+    const cancel = await send(t, {
+      method: 'POST',
+      url: '/link/cancel',
+      headers: { cookie: bound.split(';')[0], 'content-type': 'application/x-www-form-urlencoded' },
+      payload: `csrf=${/name="csrf" value="([^"]+)"/.exec(page2.body)![1]}`,
+    });
     assert.equal(cancel.statusCode, 303);
     const cleared = String(cancel.headers['set-cookie']);
-    assert.match(cleared, /^authlink_link=;/);
-    assert.match(cleared, /; Path=\//i);
+    assert.match(cleared, /^__Host-authlink_link=;/);
+    const c = attrs(cleared);
+    assert.deepEqual([c.has('secure'), c.get('path'), c.has('domain')], [true, '/', false]);
     assert.match(cleared, /Expires=Thu, 01 Jan 1970/i);
+    // The old name is not read: a plain authlink_link cookie holding the bound value gets nothing.
+    const plain = await send(t, { method: 'GET', url: '/link', headers: { cookie: `authlink_link=${bound.split(';')[0].split('=')[1]}` } });
+    assert.equal(plain.statusCode, 404);
   });
 
-  test('http public URL: HttpOnly and SameSite=Lax, not Secure (a browser would drop it)', async () => {
+  test('http public URL (local development): authlink_link, HttpOnly and SameSite=Lax, not Secure and no __Host- prefix (a browser would drop either)', async () => {
     const l = await githubLink(httpApp);
     const open = await send(httpApp, { method: 'GET', url: new URL(l.redirect_url).pathname });
     const cookie = String(open.headers['set-cookie']);
-    assert.match(cookie, /; HttpOnly/i);
-    assert.match(cookie, /; SameSite=Lax/i);
-    assert.doesNotMatch(cookie, /; Secure/i);
+    assert.match(cookie, /^authlink_link=[^;]+;/);
+    const a = attrs(cookie);
+    assert.deepEqual([a.has('httponly'), a.has('secure'), a.get('samesite'), a.get('path')], [true, false, 'Lax', '/']);
   });
 
   test('Host and X-Forwarded-* (even with AUTHLINK_TRUST_PROXY=1) change neither the links nor the redirect URI nor any redirect', async () => {

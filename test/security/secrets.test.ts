@@ -137,10 +137,12 @@ forEachBackend('security: secrets never in clear', (backend) => {
     );
     const b = browser();
     const opened = await b.get(link.body.redirect_url);
-    const cookie = opened.headers.getSetCookie()[0].split(';')[0].split('=')[1];
-    secret('browser binding secret', cookie.split('.')[1], (s) => s.what === `GET ${link.body.redirect_url}`);
+    const pending = opened.headers.getSetCookie()[0].split(';')[0].split('=')[1];
+    secret('opened-link cookie mac', pending.split('.')[1], (s) => s.what === `GET ${link.body.redirect_url}`);
     const page = await b.get(`${base}/link`);
     const go = await b.post(`${base}/link/authorize`, { csrf: /name="csrf" value="([^"]+)"/.exec(page.text)![1] });
+    const cookie = go.headers.getSetCookie()[0].split(';')[0].split('=')[1];
+    secret('browser binding secret', cookie.split('.')[1], (s) => s.what === `POST ${base}/link/authorize`);
     const state = new URL(go.location!).searchParams.get('state')!;
     secret('OAuth state', state, (s) => s.what === `POST ${base}/link/authorize`);
     const ls = (await t.runtime.store.links.byStateHash(hashSecret(state)))!;

@@ -118,8 +118,8 @@ forEachBackend('store contract', (backend) => {
       consumed_at: null,
       created_at: now,
     });
-    assert.ok(await store().links.bindBrowser('ls_contract01', 'b1', 'c1', now));
-    assert.equal(await store().links.bindBrowser('ls_contract01', 'b2', 'c2', now), undefined, 'second browser cannot bind');
+    assert.ok(await store().links.bindBrowser('ls_contract01', 'b1', now));
+    assert.equal(await store().links.bindBrowser('ls_contract01', 'b2', now), undefined, 'second browser cannot bind');
     const results = await Promise.all(Array.from({ length: 8 }, () => store().links.consume('ls_contract01', new Date().toISOString())));
     assert.equal(results.filter(Boolean).length, 1);
   });

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { createCipheriv, randomBytes } from 'node:crypto';
 import { createKeyRing, keyIdFor, parseKeys } from '../../src/crypto/keyring.ts';
 import { constantTimeEqual, hashSecret, newId, newSecret } from '../../src/crypto/tokens.ts';
 
@@ -31,6 +31,24 @@ test('a tampered ciphertext fails to decrypt', () => {
   assert.throws(() => ring.decrypt(parts.join(':'), 'aad'), /failed authentication/);
 });
 
+test('issue #20 D: a ciphertext whose GCM tag is not 16 bytes is refused, even when the short tag is genuine', () => {
+  // A valid envelope of the empty string with its tag truncated to 4, 8 or 12
+  // bytes: GCM short tags are prefixes of the full one, so a decipher that
+  // accepts any tag length takes them, and a 4-byte tag is 2^32 tries to forge.
+  const ring = createKeyRing(parseKeys(`k:${k1.toString('base64')}`));
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', k1, iv);
+  cipher.setAAD(Buffer.from('aad'));
+  const body = Buffer.concat([cipher.update(''), cipher.final()]);
+  const tag = cipher.getAuthTag();
+  const envelope = (t: Buffer) => `v1:k:${iv.toString('base64url')}:${Buffer.concat([body, t]).toString('base64url')}`;
+  assert.equal(ring.decrypt(envelope(tag), 'aad'), '', 'the full tag decrypts');
+  for (const n of [4, 8, 12, 15]) assert.throws(() => ring.decrypt(envelope(tag.subarray(0, n)), 'aad'), /failed authentication|too short/, `${n}-byte tag`);
+  // A 16-byte tag of another message of the same length is refused too (authentication, not length).
+  const other = ring.encrypt('', 'other-aad').split(':')[3];
+  assert.throws(() => ring.decrypt(`v1:k:${iv.toString('base64url')}:${other}`, 'aad'), /failed authentication/);
+});
+
 test('key ring: first key is active, older keys still decrypt, unknown key id is a clear error', () => {
   const old = createKeyRing(parseKeys(`old:${k2.toString('base64')}`));
   const env = old.encrypt('v', 'aad');
@@ -59,4 +77,23 @@ test('ids and secrets have their prefixes and enough randomness', () => {
   assert.ok(constantTimeEqual('abc', 'abc'));
   assert.ok(!constantTimeEqual('abc', 'abd'));
   assert.ok(!constantTimeEqual('abc', 'abcd'));
+});
+
+test('key ring MACs: checkable later without storage, bound to purpose and data, still valid after a rotation', () => {
+  const old = createKeyRing(parseKeys(`old:${k2.toString('base64')}`));
+  const tag = old.mac('hosted link opened', 'ls_abc');
+  assert.match(tag, /^[A-Za-z0-9_-]{43}$/);
+  assert.ok(old.verifyMac('hosted link opened', 'ls_abc', tag));
+  const rotated = createKeyRing(parseKeys(`new:${k1.toString('base64')},old:${k2.toString('base64')}`));
+  assert.ok(rotated.verifyMac('hosted link opened', 'ls_abc', tag), 'a MAC made before a rotation still checks');
+  assert.notEqual(rotated.mac('hosted link opened', 'ls_abc'), tag, 'new MACs use the new key');
+  for (const [purpose, data, t] of [
+    ['another purpose', 'ls_abc', tag],
+    ['hosted link opened', 'ls_abd', tag],
+    ['hosted link opened', 'ls_abc', `${tag.slice(0, -1)}${tag.endsWith('A') ? 'B' : 'A'}`],
+    ['hosted link opened', 'ls_abc', tag.slice(0, 42)],
+    ['hosted link opened', 'ls_abc', ''],
+  ])
+    assert.equal(rotated.verifyMac(purpose, data, t), false, `${purpose} ${data} ${t}`);
+  assert.equal(createKeyRing(parseKeys(k1.toString('base64'))).verifyMac('hosted link opened', 'ls_abc', tag), false, 'another ring');
 });
