@@ -10,6 +10,7 @@ import { hashSecret } from '../crypto/tokens.ts';
 import type { Store } from '../store/store.ts';
 import type { AccountRow } from '../store/accounts.ts';
 import { emitAccountEvent } from '../webhooks/events.ts';
+import { requireUserId } from './user-ids.ts';
 
 export interface CompleteAuthResult {
   connected_account_id: string;
@@ -19,9 +20,8 @@ export interface CompleteAuthResult {
 export function createCompleteAuthService(deps: { store: Store; now: () => Date }) {
   return {
     async complete(projectId: string, input: { session_uri: string; user_id: string }): Promise<CompleteAuthResult> {
-      // User ids are compared as everywhere else: surrounding whitespace trimmed, nothing else.
-      const userId = input.user_id.trim();
-      if (!userId) throw new ApiError('ValidationFailed', 'user_id must not be empty', { errors: ['user_id: must not be empty'] });
+      // User ids are compared as everywhere else (src/services/user-ids.ts).
+      const userId = requireUserId(input.user_id);
       const now = deps.now();
       const ts = now.toISOString();
       const outcome = await deps.store.transaction(async (tx): Promise<{ row: AccountRow; matched: boolean } | undefined> => {
