@@ -13,6 +13,7 @@ import type { Catalog } from './toolkits/catalog.ts';
 import { requestIdFor } from './http/request-id.ts';
 import { logRequest, loggerOptions } from './http/log.ts';
 import { clientErrorHandler, frameworkErrors, installErrorHandling } from './http/error-handler.ts';
+import { serverLimits } from './http/server-limits.ts';
 import { apiKeyHook } from './http/api-auth.ts';
 import { optionalBodyHook, validatorCompiler } from './http/validation.ts';
 import { createServices, type Services } from './services/index.ts';
@@ -43,6 +44,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     trustProxy: config.trustProxy,
     frameworkErrors,
     clientErrorHandler,
+    ...serverLimits(config),
     // One log line per request, written by logRequest.
     logController: new LogController({ disableRequestLogging: true }),
   }).withTypeProvider<TypeBoxTypeProvider>();
