@@ -49,7 +49,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     logController: new LogController({ disableRequestLogging: true }),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
-  const services = createServices({ ...deps, now: deps.now ?? (() => new Date()), fetch: deps.fetch ?? fetch });
+  const services = createServices({ ...deps, now: deps.now ?? (() => new Date()), fetch: deps.fetch ?? fetch, log: app.log });
   app.decorate('services', services);
   // Background work and upstream connection pools end with the app.
   app.addHook('onClose', async () => {

@@ -45,6 +45,9 @@ export interface Config {
   webhookRetryDelaysMs: number[]; // delay before each retry; attempts = length + 1
   webhookSecretOverlapSeconds: number;
   webhookPollMs: number;
+  /** Deliveries of one project in flight at once, per process. */
+  webhookMaxInFlightPerProject: number;
+  webhookMaxEndpointsPerProject: number;
 }
 
 export class ConfigError extends Error {
@@ -54,6 +57,8 @@ export class ConfigError extends Error {
 }
 
 export const MAX_LINK_TTL_SECONDS = 24 * 3600;
+/** Webhook deliveries in flight at once in one process, all projects together. */
+export const WEBHOOK_MAX_IN_FLIGHT = 256;
 
 type Env = Record<string, string | undefined>;
 
@@ -178,6 +183,8 @@ export function parseConfig(env: Env, cwd = process.cwd()): Config {
     ),
     webhookSecretOverlapSeconds: int(env, 'AUTHLINK_WEBHOOK_SECRET_OVERLAP_SECONDS', 86_400, 0, 30 * 86_400, problems),
     webhookPollMs: int(env, 'AUTHLINK_WEBHOOK_POLL_MS', 1000, 10, 60_000, problems),
+    webhookMaxInFlightPerProject: int(env, 'AUTHLINK_WEBHOOK_MAX_IN_FLIGHT_PER_PROJECT', 8, 1, WEBHOOK_MAX_IN_FLIGHT, problems),
+    webhookMaxEndpointsPerProject: int(env, 'AUTHLINK_WEBHOOK_MAX_ENDPOINTS_PER_PROJECT', 20, 1, 1000, problems),
   };
   if (config.headersTimeoutMs > config.requestTimeoutMs) {
     problems.push(
