@@ -14,6 +14,7 @@ import type { ToolCatalog } from './tools/catalog.ts';
 import { requestIdFor } from './http/request-id.ts';
 import { logRequest, loggerOptions } from './http/log.ts';
 import { clientErrorHandler, frameworkErrors, installErrorHandling } from './http/error-handler.ts';
+import { serverLimits } from './http/server-limits.ts';
 import { apiKeyHook } from './http/api-auth.ts';
 import { jsonDepthHook, optionalBodyHook, validatorCompiler } from './http/validation.ts';
 import { createServices, type Services } from './services/index.ts';
@@ -45,11 +46,12 @@ export async function createApp(deps: AppDeps): Promise<App> {
     trustProxy: config.trustProxy,
     frameworkErrors,
     clientErrorHandler,
+    ...serverLimits(config),
     // One log line per request, written by logRequest.
     logController: new LogController({ disableRequestLogging: true }),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
-  const services = createServices({ ...deps, now: deps.now ?? (() => new Date()), fetch: deps.fetch ?? fetch });
+  const services = createServices({ ...deps, now: deps.now ?? (() => new Date()), fetch: deps.fetch ?? fetch, log: app.log });
   app.decorate('services', services);
   // Background work and upstream connection pools end with the app.
   app.addHook('onClose', async () => {

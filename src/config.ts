@@ -25,6 +25,15 @@ export interface Config {
   allowInsecureOAuth: boolean;
   managedAuthFile?: string;
   bodyLimitBytes: number;
+  /** Whole request (headers + body) must arrive within this; else 408. */
+  requestTimeoutMs: number;
+  /** Request headers must arrive within this (<= requestTimeoutMs); else 408. */
+  headersTimeoutMs: number;
+  /** Idle time between requests on a kept-alive connection. */
+  keepAliveTimeoutMs: number;
+  /** A socket with no traffic either way for this long is closed (covers clients that stop reading). */
+  connectionTimeoutMs: number;
+  maxConnections: number;
   trustProxy: boolean;
   refreshSkewSeconds: number;
   sweepIntervalSeconds: number;
@@ -38,6 +47,9 @@ export interface Config {
   webhookRetryDelaysMs: number[]; // delay before each retry; attempts = length + 1
   webhookSecretOverlapSeconds: number;
   webhookPollMs: number;
+  /** Deliveries of one project in flight at once, per process. */
+  webhookMaxInFlightPerProject: number;
+  webhookMaxEndpointsPerProject: number;
 }
 
 export class ConfigError extends Error {
@@ -47,6 +59,8 @@ export class ConfigError extends Error {
 }
 
 export const MAX_LINK_TTL_SECONDS = 24 * 3600;
+/** Webhook deliveries in flight at once in one process, all projects together. */
+export const WEBHOOK_MAX_IN_FLIGHT = 256;
 
 type Env = Record<string, string | undefined>;
 
@@ -131,6 +145,7 @@ export function parseConfig(env: Env, cwd = process.cwd()): Config {
     );
   }
 
+  const proxyTimeoutMs = int(env, 'AUTHLINK_PROXY_TIMEOUT_MS', 30_000, 100, 600_000, problems);
   const config: Config = {
     host,
     port,
@@ -149,11 +164,16 @@ export function parseConfig(env: Env, cwd = process.cwd()): Config {
     allowInsecureOAuth: flag(env, 'AUTHLINK_ALLOW_INSECURE_OAUTH', problems),
     managedAuthFile: env.AUTHLINK_MANAGED_AUTH_FILE ? path.resolve(cwd, env.AUTHLINK_MANAGED_AUTH_FILE) : undefined,
     bodyLimitBytes: int(env, 'AUTHLINK_BODY_LIMIT_BYTES', 1024 * 1024, 1024, 100 * 1024 * 1024, problems),
+    requestTimeoutMs: int(env, 'AUTHLINK_REQUEST_TIMEOUT_MS', 30_000, 500, 600_000, problems),
+    headersTimeoutMs: int(env, 'AUTHLINK_HEADERS_TIMEOUT_MS', 10_000, 500, 600_000, problems),
+    keepAliveTimeoutMs: int(env, 'AUTHLINK_KEEP_ALIVE_TIMEOUT_MS', 72_000, 1000, 600_000, problems),
+    connectionTimeoutMs: int(env, 'AUTHLINK_CONNECTION_TIMEOUT_MS', Math.max(120_000, 2 * proxyTimeoutMs + 30_000), 1000, 3_600_000, problems),
+    maxConnections: int(env, 'AUTHLINK_MAX_CONNECTIONS', 10_000, 1, 1_000_000, problems),
     trustProxy: flag(env, 'AUTHLINK_TRUST_PROXY', problems),
     refreshSkewSeconds: int(env, 'AUTHLINK_REFRESH_SKEW_SECONDS', 60, 0, 3600, problems),
     sweepIntervalSeconds: int(env, 'AUTHLINK_SWEEP_INTERVAL_SECONDS', 30, 1, 3600, problems),
     sweepRefreshHorizonSeconds: int(env, 'AUTHLINK_SWEEP_REFRESH_HORIZON_SECONDS', 300, 0, 86400, problems),
-    proxyTimeoutMs: int(env, 'AUTHLINK_PROXY_TIMEOUT_MS', 30_000, 100, 600_000, problems),
+    proxyTimeoutMs,
     proxyMaxResponseBytes: int(env, 'AUTHLINK_PROXY_MAX_RESPONSE_BYTES', 10 * 1024 * 1024, 1024, 1024 * 1024 * 1024, problems),
     proxyAllowPrivate: allowPrivate(env, 'AUTHLINK_PROXY_ALLOW_PRIVATE', problems),
     webhookAllowPrivate: allowPrivate(env, 'AUTHLINK_WEBHOOK_ALLOW_PRIVATE', problems),
@@ -166,7 +186,20 @@ export function parseConfig(env: Env, cwd = process.cwd()): Config {
     ),
     webhookSecretOverlapSeconds: int(env, 'AUTHLINK_WEBHOOK_SECRET_OVERLAP_SECONDS', 86_400, 0, 30 * 86_400, problems),
     webhookPollMs: int(env, 'AUTHLINK_WEBHOOK_POLL_MS', 1000, 10, 60_000, problems),
+    webhookMaxInFlightPerProject: int(env, 'AUTHLINK_WEBHOOK_MAX_IN_FLIGHT_PER_PROJECT', 8, 1, WEBHOOK_MAX_IN_FLIGHT, problems),
+    webhookMaxEndpointsPerProject: int(env, 'AUTHLINK_WEBHOOK_MAX_ENDPOINTS_PER_PROJECT', 20, 1, 1000, problems),
   };
+  if (config.headersTimeoutMs > config.requestTimeoutMs) {
+    problems.push(
+      `AUTHLINK_HEADERS_TIMEOUT_MS (${config.headersTimeoutMs}) must not be longer than AUTHLINK_REQUEST_TIMEOUT_MS (${config.requestTimeoutMs}): the headers are part of the request`,
+    );
+  }
+  // A socket is silent while its request waits for a provider (up to two proxy attempts).
+  if (config.connectionTimeoutMs <= 2 * config.proxyTimeoutMs) {
+    problems.push(
+      `AUTHLINK_CONNECTION_TIMEOUT_MS (${config.connectionTimeoutMs}) must be longer than twice AUTHLINK_PROXY_TIMEOUT_MS (${config.proxyTimeoutMs}), or proxied calls are cut while they wait for the provider`,
+    );
+  }
   if (problems.length) throw new ConfigError(problems);
   return config;
 }

@@ -41,6 +41,7 @@ export const ERRORS = {
   ProxyResponseTooLarge: { code: 816, slug: 'ToolProxy_ResponseTooLarge', status: 502 },
   WebhookEndpointNotFound: { code: 801, slug: 'WebhookEndpoint_NotFound', status: 404 },
   WebhookDeliveryNotFound: { code: 802, slug: 'WebhookDelivery_NotFound', status: 404 },
+  WebhookEndpointLimitReached: { code: 803, slug: 'WebhookEndpoint_LimitReached', status: 422 },
   MultipleSharedAccounts: { code: 4347, slug: 'ToolRouterV2_MultipleSharedAccountsPerToolkit', status: 400 },
   NotImplemented: { code: 501, slug: 'Request_NotImplemented', status: 501 },
   ToolNotFound: { code: 1201, slug: 'Tool_NotFound', status: 404 },

@@ -63,7 +63,7 @@ export function registerWebhookRoutes(api: ApiApp, services: Services, opts: Rou
           description: Type.Optional(Type.String({ maxLength: 500 })),
           enabled: Type.Optional(Type.Boolean()),
         }),
-        response: { 201: Endpoint, ...errors() },
+        response: { 201: Endpoint, ...errors(422) },
       },
     },
     async (req, reply) => {

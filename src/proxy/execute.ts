@@ -10,15 +10,17 @@
 // - One deadline per upstream attempt (connect + headers + body) and one cap
 //   on the body (before and after decompression).
 // - An upstream 401 on an OAUTH2 account: one forced refresh, one retry.
-// - Error messages name at most the upstream host: no path, query or value.
+// - Error messages name at most the upstream host: no path, query or value,
+//   and nothing that happened before the request went out beyond "could not
+//   reach" (see transportFailure).
 import type { Dispatcher } from 'undici';
 import { ApiError } from '../errors.ts';
 import { applyCredentials } from '../toolkits/apply.ts';
 import { fillUrlTemplate, TemplateError, type TemplateVars } from '../toolkits/template.ts';
 import { type ProxyError, proxyError } from './errors.ts';
-import { createUpstreamPool, type PoolTuning, type UpstreamPool } from './pool.ts';
+import { createUpstreamPool, type PoolTuning, type UpstreamPool, watchSent } from './pool.ts';
 import { ACCEPT_ENCODING, bodyData, decodeContent, readCapped, responseHeaders, tooLarge } from './response.ts';
-import { addressPolicy, appendQuery, assertLiteralHostAllowed, ForbiddenAddressError, PRIVATE_TARGET_FIX, resolveTarget } from './ssrf.ts';
+import { addressPolicy, appendQuery, assertLiteralHostAllowed, resolveTarget } from './ssrf.ts';
 import { PROXY_METHODS, type CredentialSource, type ProxyInput, type ProxyOptions, type ProxyResult, type UsableAccount } from './types.ts';
 
 export interface Proxy {
@@ -270,31 +272,34 @@ export function createProxy(deps: ProxyDeps): Proxy {
     return { url, headers: headers.toObject(), body };
   }
 
-  function transportFailure(e: unknown, host: string, timedOut: boolean): ApiError {
+  /**
+   * The caller's error for a failed attempt. Before the request went out
+   * (DNS, the address check, TCP, TLS) every failure is one "could not
+   * reach": which of them it was would tell a caller the operator's view of
+   * the network (what a name resolves to there, what its egress lets
+   * through). After it, the provider's behaviour is told: a timeout, an
+   * invalid or too large answer. The reason stays on the error as its cause,
+   * for the server log.
+   */
+  function transportFailure(e: unknown, host: string, timedOut: boolean, sent: boolean): ApiError {
     if (e instanceof ApiError) return e;
     const cause = (e as { cause?: unknown } | undefined)?.cause;
-    const forbidden = e instanceof ForbiddenAddressError ? e : cause instanceof ForbiddenAddressError ? cause : undefined;
-    if (forbidden) return proxyError('target', forbidden.message, { suggestedFix: PRIVATE_TARGET_FIX });
     const code = errorCode(e) ?? errorCode(cause) ?? (e as Error | undefined)?.name ?? 'unknown error';
     let err: ProxyError;
-    if (timedOut || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
+    if (code === 'UND_ERR_INVALID_ARG' || code === 'UND_ERR_NOT_SUPPORTED') {
+      err = proxyError('parameter', 'The request could not be sent: a header or the body is not valid HTTP');
+    } else if (!sent) {
+      err = proxyError('upstream', `Could not reach the provider (${host})`, { suggestedFix: 'Retry later' });
+    } else if (timedOut || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
       err = proxyError('timeout', `The provider (${host}) did not answer within ${timeoutMs}ms`, {
         suggestedFix: 'Retry later; the operator can raise AUTHLINK_PROXY_TIMEOUT_MS',
       });
-    } else if (code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'ETIMEDOUT') {
-      err = proxyError('timeout', `Could not connect to the provider (${host}) in time`, { suggestedFix: 'Retry later' });
     } else if (code === 'UND_ERR_RES_EXCEEDED_MAX_SIZE') {
       err = tooLarge(maxResponseBytes);
-    } else if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_NODATA' || code === 'EAI_NONAME') {
-      err = proxyError('upstream', `Could not resolve the provider's host ${host} (${code})`);
-    } else if (/CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY|HOSTNAME/i.test(code)) {
-      err = proxyError('upstream', `TLS with the provider (${host}) failed (${code})`);
     } else if (code.startsWith('HPE_') || code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH' || code === 'UND_ERR_INFO') {
       err = proxyError('upstream', `The provider (${host}) sent an invalid HTTP response (${code})`);
-    } else if (code === 'UND_ERR_INVALID_ARG' || code === 'UND_ERR_NOT_SUPPORTED') {
-      err = proxyError('parameter', 'The request could not be sent: a header or the body is not valid HTTP');
     } else {
-      err = proxyError('upstream', `Could not reach the provider (${host}) (${code})`, { suggestedFix: 'Retry later' });
+      err = proxyError('upstream', `Could not reach the provider (${host})`, { suggestedFix: 'Retry later' });
     }
     // For the server log only (the envelope shows the message).
     Object.defineProperty(err, 'cause', { value: e, enumerable: false });
@@ -304,12 +309,13 @@ export function createProxy(deps: ProxyDeps): Proxy {
   async function attempt(method: string, p: Prepared): Promise<Upstream> {
     const controller = new AbortController();
     let timedOut = false;
+    let sent = false;
     const timer = setTimeout(() => {
       timedOut = true;
       controller.abort();
     }, timeoutMs);
     try {
-      const res = await dispatcher.request({
+      const res = await watchSent(dispatcher, () => (sent = true)).request({
         origin: p.url.origin,
         path: p.url.pathname + p.url.search,
         method: method as Dispatcher.HttpMethod,
@@ -330,7 +336,7 @@ export function createProxy(deps: ProxyDeps): Proxy {
       await new Promise<void>((resolve) => setImmediate(resolve));
       return { status: res.statusCode, headers: res.headers, raw };
     } catch (e) {
-      throw transportFailure(e, p.url.host, timedOut);
+      throw transportFailure(e, p.url.host, timedOut, sent);
     } finally {
       clearTimeout(timer);
     }

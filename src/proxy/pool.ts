@@ -5,6 +5,8 @@
 // IP-literal origins never reach a lookup: whoever dispatches through this
 // pool must check them first (execute.ts does, with assertLiteralHostAllowed).
 import { Agent, type Dispatcher } from 'undici';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { addressPolicy, guardedLookup, type Resolver } from './ssrf.ts';
 import type { ProxyOptions } from './types.ts';
 
@@ -52,4 +54,44 @@ export function createUpstreamPool(options: ProxyOptions, tuning: PoolTuning = {
       if (outcome === 'timeout') await agent.destroy();
     },
   };
+}
+
+/**
+ * `dispatcher`, calling `onSent` when a request starts going out on a
+ * connected socket: after the DNS lookup, the address check, TCP and TLS.
+ * A failure before that says something about the network (a name that does
+ * not resolve, an address refused, a port closed), one after it about the
+ * receiver, so callers can word the two differently.
+ */
+export function watchSent(dispatcher: Dispatcher, onSent: () => void): Dispatcher {
+  return dispatcher.compose((dispatch) => (opts, handler) => dispatch(opts, new SentWatch(handler, onSent)));
+}
+
+type Controller = Dispatcher.DispatchController;
+
+/** Passes every callback on; tells onSent at the start of the request. */
+class SentWatch implements Dispatcher.DispatchHandler {
+  constructor(
+    private readonly inner: Dispatcher.DispatchHandler,
+    private readonly onSent: () => void,
+  ) {}
+  onRequestStart(controller: Controller, context: unknown): void {
+    this.onSent();
+    this.inner.onRequestStart?.(controller, context);
+  }
+  onRequestUpgrade(controller: Controller, statusCode: number, headers: IncomingHttpHeaders, socket: Duplex): void {
+    this.inner.onRequestUpgrade?.(controller, statusCode, headers, socket);
+  }
+  onResponseStart(controller: Controller, statusCode: number, headers: IncomingHttpHeaders, statusMessage?: string): void {
+    this.inner.onResponseStart?.(controller, statusCode, headers, statusMessage);
+  }
+  onResponseData(controller: Controller, chunk: Buffer): void {
+    this.inner.onResponseData?.(controller, chunk);
+  }
+  onResponseEnd(controller: Controller, trailers: IncomingHttpHeaders): void {
+    this.inner.onResponseEnd?.(controller, trailers);
+  }
+  onResponseError(controller: Controller, error: Error): void {
+    this.inner.onResponseError?.(controller, error);
+  }
 }

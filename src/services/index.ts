@@ -10,7 +10,8 @@ import { createRefresher } from './refresh.ts';
 import { createAccountService } from './accounts.ts';
 import { createCredentialSource } from './credential-source.ts';
 import { createWebhookEndpoints } from '../webhooks/endpoints.ts';
-import { createWebhookWorker } from '../webhooks/worker.ts';
+import { createWebhookWorker, type WorkerLog } from '../webhooks/worker.ts';
+import { WEBHOOK_MAX_IN_FLIGHT } from '../config.ts';
 import { createSessionService } from './sessions.ts';
 import { createProxy } from '../proxy/execute.ts';
 import { createToolService } from '../tools/service.ts';
@@ -18,6 +19,8 @@ import { createToolService } from '../tools/service.ts';
 export interface ServiceDeps extends AppDeps {
   now: () => Date;
   fetch: typeof fetch;
+  /** The app's logger: background work reports to the operator through it. */
+  log?: WorkerLog;
 }
 
 export function createServices(deps: ServiceDeps) {
@@ -45,17 +48,22 @@ export function createServices(deps: ServiceDeps) {
     now,
     allowPrivateNetworks: config.webhookAllowPrivate,
     secretOverlapSeconds: config.webhookSecretOverlapSeconds,
+    maxPerProject: config.webhookMaxEndpointsPerProject,
   });
   const webhookWorker = createWebhookWorker({
     store,
     keyRing,
     now,
+    log: deps.log,
     options: {
       timeoutMs: config.webhookTimeoutMs,
       allowPrivateNetworks: config.webhookAllowPrivate,
       retryDelaysMs: config.webhookRetryDelaysMs,
+      // An attempt starts right after its lease and ends by its deadline; the rest is margin for the store.
       leaseMs: config.webhookTimeoutMs + 30_000,
       batchSize: 50,
+      maxInFlight: WEBHOOK_MAX_IN_FLIGHT,
+      maxInFlightPerProject: config.webhookMaxInFlightPerProject,
     },
   });
   const proxy = createProxy({

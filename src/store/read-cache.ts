@@ -115,6 +115,7 @@ function wrap(inner: Store, caches: Caches, written: Set<string> | undefined): S
       ...webhooks,
       enabledEndpoints: (projectId) => load('endpoints', projectId, () => webhooks.enabledEndpoints(projectId)) as ReturnType<typeof webhooks.enabledEndpoints>,
       insertEndpoint: (row) => write('endpoints', row.project_id, () => webhooks.insertEndpoint(row)),
+      insertEndpointWithin: (row, max) => write('endpoints', row.project_id, () => webhooks.insertEndpointWithin(row, max)),
       updateEndpoint: (projectId, id, patch) => write('endpoints', projectId, () => webhooks.updateEndpoint(projectId, id, patch)),
     },
     async transaction(fn) {

@@ -18,6 +18,28 @@ export function webhooksRepo(db: Kysely<DB>, dialect: Dialect) {
     async insertEndpoint(row: WebhookEndpointRow): Promise<void> {
       await db.insertInto('webhook_endpoints').values(row).execute();
     },
+    /**
+     * Inserts the endpoint unless its project already has `max` (not deleted)
+     * ones; false then. Creations in one project are serialized: on PostgreSQL
+     * by locking the project row (two counts would both see room), on SQLite
+     * by the one connection a transaction holds.
+     */
+    async insertEndpointWithin(row: WebhookEndpointRow, max: number): Promise<boolean> {
+      const run = async (tx: Kysely<DB>) => {
+        // NO KEY UPDATE: rows that only reference the project (FOR KEY SHARE) are not held up.
+        if (dialect === 'postgres') await tx.selectFrom('projects').select('id').where('id', '=', row.project_id).forNoKeyUpdate().execute();
+        const { n } = await tx
+          .selectFrom('webhook_endpoints')
+          .select((eb) => eb.fn.countAll().as('n'))
+          .where('project_id', '=', row.project_id)
+          .where('deleted_at', 'is', null)
+          .executeTakeFirstOrThrow();
+        if (Number(n) >= max) return false;
+        await tx.insertInto('webhook_endpoints').values(row).execute();
+        return true;
+      };
+      return db.isTransaction ? run(db) : db.transaction().execute(run);
+    },
     async getEndpoint(projectId: string, id: string): Promise<WebhookEndpointRow | undefined> {
       return db
         .selectFrom('webhook_endpoints')
@@ -90,11 +112,12 @@ export function webhooksRepo(db: Kysely<DB>, dialect: Dialect) {
       return { items, nextCursor: rows.length > limit && last ? encodeCursor({ t: last.created_at, id: last.id }) : null };
     },
     /**
-     * Leases up to `limit` due deliveries for this worker in one statement.
+     * Leases up to `limit` due deliveries for this worker in one statement,
+     * none of `skipProjects` (those the worker has enough of in flight).
      * PostgreSQL skips rows other workers are leasing right now (FOR UPDATE SKIP
      * LOCKED); SQLite has a single writer, so the statement alone is atomic.
      */
-    async leaseDue(owner: string, now: string, until: string, limit: number): Promise<WebhookDeliveryRow[]> {
+    async leaseDue(owner: string, now: string, until: string, limit: number, skipProjects: readonly string[] = []): Promise<WebhookDeliveryRow[]> {
       return db
         .updateTable('webhook_deliveries')
         .set({ lease_owner: owner, lease_until: until })
@@ -107,11 +130,22 @@ export function webhooksRepo(db: Kysely<DB>, dialect: Dialect) {
             .where((w) => w.or([w('lease_until', 'is', null), w('lease_until', '<=', now)]))
             .orderBy('next_attempt_at')
             .limit(limit);
+          if (skipProjects.length) pick = pick.where('project_id', 'not in', skipProjects);
           if (dialect === 'postgres') pick = pick.forUpdate().skipLocked();
           return pick;
         })
         .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<=', now)]))
         .returningAll()
+        .execute();
+    },
+    /** Gives leased deliveries back untouched (the worker cannot start them now): due again at once, for any worker. */
+    async releaseLeases(owner: string, ids: readonly string[]): Promise<void> {
+      if (!ids.length) return;
+      await db
+        .updateTable('webhook_deliveries')
+        .set({ lease_owner: null, lease_until: null })
+        .where('id', 'in', ids)
+        .where('lease_owner', '=', owner)
         .execute();
     },
     /** Records an attempt's outcome, only while this worker still holds the lease. */

@@ -25,6 +25,8 @@ export function createWebhookEndpoints(deps: {
   now: () => Date;
   allowPrivateNetworks: boolean | string[];
   secretOverlapSeconds: number;
+  /** Endpoints (not deleted) a project may have: each one adds a delivery to every event. */
+  maxPerProject: number;
 }) {
   const { store, keyRing } = deps;
   const policy = addressPolicy(deps.allowPrivateNetworks);
@@ -100,7 +102,12 @@ export function createWebhookEndpoints(deps: {
         deleted_at: null,
       };
       row.secret_enc = keyRing.encrypt(secret, ENCRYPTED_FIELDS.webhookSecret.aad(row));
-      await store.webhooks.insertEndpoint(row);
+      if (!(await store.webhooks.insertEndpointWithin(row, deps.maxPerProject))) {
+        throw new ApiError('WebhookEndpointLimitReached', `This project already has ${deps.maxPerProject} webhook endpoints, the most it may have`, {
+          suggestedFix:
+            'Delete an endpoint you no longer use (DELETE /api/v3.1/webhook_endpoints/{id}), or ask the operator to raise AUTHLINK_WEBHOOK_MAX_ENDPOINTS_PER_PROJECT',
+        });
+      }
       return view(row, secret);
     },
     async list(projectId: string) {

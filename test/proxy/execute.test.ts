@@ -183,9 +183,11 @@ test('private targets refused unless allowed: IP literal, and a host name resolv
   assert.match(literal.message, new RegExp(`Refusing to connect to 127\\.0\\.0\\.1:${up.port}: it is a loopback address`));
   assert.match(literal.options.suggestedFix ?? '', /AUTHLINK_PROXY_ALLOW_PRIVATE /);
 
+  // A name is refused in its DNS lookup; the caller is not told why (issue #20, see the next test), the server log is.
   const named = await rejection(() => call(proxy, { connectedAccountId: 'ca_oau', endpoint: '/protected' }));
-  assert.ok(named instanceof ProxyError && named.kind === 'target', named.message);
-  assert.match(named.message, /Refusing to connect to localhost: it resolves only to a loopback address/);
+  assert.ok(named instanceof ProxyError && named.kind === 'upstream', named.message);
+  assert.equal(named.message, `Could not reach the provider (localhost:${up.port})`);
+  assert.match(String((named as Error & { cause?: Error }).cause?.message), /Refusing to connect to localhost: it resolves only to a loopback address/);
   assert.equal(up.requests.length, before, 'upstream never called');
 
   // Allowed by IP (the lookup keeps only 127.0.0.1 of localhost's addresses) and by host name.
@@ -195,6 +197,48 @@ test('private targets refused unless allowed: IP literal, and a host name resolv
   assert.equal((await call(byName.proxy, { connectedAccountId: 'ca_oau', endpoint: '/protected' })).status, 200);
   const all = setup([hdrAccount()], { allowPrivateNetworks: true });
   assert.equal((await call(all.proxy, { connectedAccountId: 'ca_hdr' })).status, 200);
+});
+
+test('issue #20: a name resolving to a private address, a name not resolving and a closed port look the same to the caller; the cause tells them apart', async () => {
+  const kit = (slug: string, base: string) => toolkit(slug, base, 'API_KEY', [{ in: 'header', name: 'X-Api-Key', value: '{{api_key}}' }]);
+  // The operator's resolver: an internal name, and a name it does not know.
+  const resolve = async (hostname: string) => {
+    if (hostname === 'jira.corp.example') return [{ address: '10.1.2.3', family: 4 }];
+    throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' });
+  };
+  const proxy = createProxy({
+    credentials: fakeSource([
+      account('ca_priv', kit('priv', 'http://jira.corp.example/x'), { api_key: SECRET_KEY }),
+      account('ca_none', kit('none', 'http://nowhere.corp.example/x'), { api_key: SECRET_KEY }),
+      account('ca_shut', kit('shut', 'http://127.0.0.1:1/x'), { api_key: SECRET_KEY }),
+    ]),
+    options: { ...defaults, allowPrivateNetworks: ['127.0.0.1'] },
+    pool: { resolve },
+  });
+  proxies.push(proxy);
+  const expected = {
+    ca_priv: [/private address/, 'jira.corp.example'],
+    ca_none: [/ENOTFOUND/, 'nowhere.corp.example'],
+    ca_shut: [/ECONNREFUSED/, '127.0.0.1:1'],
+  } as const;
+  const seen = [];
+  for (const [id, [reason, host]] of Object.entries(expected)) {
+    const err = await rejection(() => call(proxy, { connectedAccountId: id }));
+    assert.ok(err instanceof ProxyError, err.message);
+    seen.push({ kind: err.kind, status: err.status, slug: err.slug, message: err.message.replace(host, 'HOST'), fix: err.options.suggestedFix });
+    const cause = (err as Error & { cause?: Error & { code?: string } }).cause;
+    assert.match(`${cause?.code} ${cause?.message}`, reason, 'the reason is kept for the server log');
+    assertNoSecrets(err);
+  }
+  assert.deepEqual(seen[0], {
+    kind: 'upstream',
+    status: 502,
+    slug: 'ToolProxy_UpstreamFailed',
+    message: 'Could not reach the provider (HOST)',
+    fix: 'Retry later',
+  });
+  assert.deepEqual(seen[1], seen[0]);
+  assert.deepEqual(seen[2], seen[0]);
 });
 
 test('OAuth2 401: exactly one forced refresh and one retry with the new token', async () => {
@@ -442,7 +486,7 @@ test('upstream down: a clear 502 naming the host only', async () => {
   const err = await rejection(() => call(proxy, { connectedAccountId: 'ca_down' }));
   assert.ok(err instanceof ProxyError && err.kind === 'upstream');
   assert.equal(err.status, 502);
-  assert.equal(err.message, 'Could not reach the provider (127.0.0.1:1) (ECONNREFUSED)');
+  assert.equal(err.message, 'Could not reach the provider (127.0.0.1:1)');
   assertNoSecrets(err);
 });
 

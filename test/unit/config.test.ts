@@ -39,3 +39,20 @@ test('PostgreSQL mode refuses to start without an encryption key', () => {
   assert.throws(() => parseConfig({ DATABASE_URL: 'postgres://u:p@localhost/db' }), /AUTHLINK_ENCRYPTION_KEY is required/);
   assert.equal(parseConfig({ DATABASE_URL: 'postgres://u:p@localhost/db', AUTHLINK_ENCRYPTION_KEY: 'x' }).databaseUrl, 'postgres://u:p@localhost/db');
 });
+
+test('server deadlines: headers within the request deadline; idle connections outlast two proxy attempts (issue #20)', () => {
+  const c = parseConfig({});
+  assert.deepEqual(
+    [c.requestTimeoutMs, c.headersTimeoutMs, c.keepAliveTimeoutMs, c.connectionTimeoutMs, c.maxConnections],
+    [30_000, 10_000, 72_000, 120_000, 10_000],
+  );
+  assert.equal(parseConfig({ AUTHLINK_PROXY_TIMEOUT_MS: '100000' }).connectionTimeoutMs, 230_000, 'the default follows a long proxy timeout');
+  assert.throws(
+    () => parseConfig({ AUTHLINK_REQUEST_TIMEOUT_MS: '5000', AUTHLINK_HEADERS_TIMEOUT_MS: '6000', AUTHLINK_CONNECTION_TIMEOUT_MS: '60000' }),
+    (e: unknown) =>
+      e instanceof ConfigError &&
+      e.problems.length === 2 &&
+      /AUTHLINK_HEADERS_TIMEOUT_MS \(6000\) must not be longer than AUTHLINK_REQUEST_TIMEOUT_MS \(5000\)/.test(e.message) &&
+      /AUTHLINK_CONNECTION_TIMEOUT_MS \(60000\) must be longer than twice AUTHLINK_PROXY_TIMEOUT_MS \(30000\)/.test(e.message),
+  );
+});
