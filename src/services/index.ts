@@ -13,6 +13,7 @@ import { createWebhookWorker } from '../webhooks/worker.ts';
 import { createSessionService } from './sessions.ts';
 import { createProxy } from '../proxy/execute.ts';
 import { createToolService } from '../tools/service.ts';
+import { createMetaTools } from '../mcp/meta-tools.ts';
 
 export interface ServiceDeps extends AppDeps {
   now: () => Date;
@@ -62,6 +63,7 @@ export function createServices(deps: ServiceDeps) {
   });
   const sessions = createSessionService({ store, catalog, links, proxy, managedAuth, publicUrl: config.publicUrl, now });
   const tools = createToolService({ store, catalog, tools: deps.tools, proxy, sessions, now });
+  const meta = createMetaTools({ sessions, tools, catalog });
   return {
     store,
     catalog,
@@ -78,6 +80,7 @@ export function createServices(deps: ServiceDeps) {
     proxy,
     sessions,
     tools,
+    meta,
     webhookEndpoints,
     webhookWorker,
   };
