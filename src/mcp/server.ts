@@ -8,7 +8,14 @@
 // The low-level Server is used (not McpServer) so that tool input schemas are
 // authlink's JSON Schemas exactly as they are.
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { type CallToolResult, CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import {
+  type CallToolRequest,
+  type CallToolResult,
+  CallToolRequestSchema,
+  ErrorCode,
+  ListToolsRequestSchema,
+  type Tool,
+} from '@modelcontextprotocol/sdk/types.js';
 import { ApiError } from '../errors.ts';
 import type { SessionConfig } from '../services/sessions.ts';
 import type { LoadedTool } from '../tools/catalog.ts';
@@ -87,16 +94,18 @@ export function createSessionMcpServer(ctx: SessionMcpContext): Server {
     tools: [...ctx.meta.definitions(ctx.config).map(metaTool), ...(await directTools()).map(directTool)],
   }));
 
-  server.setRequestHandler(CallToolRequestSchema, async (req) => {
-    const { name, arguments: args } = req.params;
+  // Registered with a schema that only checks the method: the Server then validates the params itself and answers
+  // -32602 (Invalid params) for bad ones, where the stock schema's parse failure would be -32603 (Internal error).
+  server.setRequestHandler(CallToolRequestSchema.pick({ method: true }).loose(), async (req) => {
+    const { name, arguments: args } = (req as unknown as CallToolRequest).params;
     if (ctx.meta.definitions(ctx.config).some((d) => d.name === name)) {
       return run(() => ctx.meta.execute(ctx.projectId, ctx.sessionId, name, args, ctx.call));
     }
     if ((await directTools()).some((t) => t.def.slug === name)) {
       return run(() => ctx.meta.executeTool(ctx.projectId, ctx.sessionId, ctx.config, { tool_slug: name, arguments: args }, ctx.call));
     }
-    // The spec's protocol error for a tool the server does not have.
-    throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${name}`);
+    // The spec's protocol error for a tool the server does not have (a plain Error with a code: McpError would prefix the message with "MCP error -32602:").
+    throw Object.assign(new Error(`Unknown tool: ${name}`), { code: ErrorCode.InvalidParams });
   });
 
   return server;
