@@ -9,9 +9,9 @@
 import type { FastifyRequest } from 'fastify';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { Type } from 'typebox';
-import { ApiError } from '../errors.ts';
+import { ApiError, envelope } from '../errors.ts';
 import { principalOf } from '../http/api-auth.ts';
-import { createSessionMcpServer } from '../mcp/server.ts';
+import { sessionMcpServers } from '../mcp/server.ts';
 import type { Services } from '../services/index.ts';
 import { errors, type ApiApp, type RouteOptions } from './types.ts';
 
@@ -59,6 +59,7 @@ function checkPost(req: FastifyRequest): void {
 export function registerMcpRoutes(api: ApiApp, services: Services, opts: RouteOptions): void {
   const url = '/tool_router/session/:session_id/mcp';
   const { sessions, meta } = services;
+  const createServer = sessionMcpServers();
 
   api.post(
     url,
@@ -83,7 +84,7 @@ export function registerMcpRoutes(api: ApiApp, services: Services, opts: RouteOp
       const sessionId = req.params.session_id;
       const { config } = await sessions.get(projectId, sessionId);
       checkPost(req);
-      const server = createSessionMcpServer({
+      const server = createServer({
         meta,
         projectId,
         sessionId,
@@ -99,7 +100,16 @@ export function registerMcpRoutes(api: ApiApp, services: Services, opts: RouteOp
       // From here the transport writes the response; Fastify's own reply headers are not sent, so the request id goes on the raw response.
       reply.hijack();
       reply.raw.setHeader('x-request-id', req.id);
-      await transport.handleRequest(req.raw, reply.raw, req.body);
+      try {
+        await transport.handleRequest(req.raw, reply.raw, req.body);
+      } catch (err) {
+        // Fastify no longer answers for a hijacked reply: answer here, without details.
+        req.log.error({ err }, 'MCP transport failed');
+        if (!reply.raw.headersSent) {
+          reply.raw.writeHead(500, { 'content-type': 'application/json; charset=utf-8' });
+          reply.raw.end(JSON.stringify(envelope(new ApiError('Internal', 'Internal server error'), req.id)));
+        } else reply.raw.destroy();
+      }
     },
   );
 

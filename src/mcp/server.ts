@@ -8,6 +8,7 @@
 // The low-level Server is used (not McpServer) so that tool input schemas are
 // authlink's JSON Schemas exactly as they are.
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
 import {
   type CallToolRequest,
   type CallToolResult,
@@ -64,8 +65,20 @@ const INSTRUCTIONS =
   'if a toolkit has no active connection, call COMPOSIO_MANAGE_CONNECTIONS and show the user the link it returns; ' +
   'then run the tools with COMPOSIO_MULTI_EXECUTE_TOOL.';
 
-export function createSessionMcpServer(ctx: SessionMcpContext): Server {
-  const server = new Server(SERVER_INFO, { capabilities: { tools: {} }, instructions: INSTRUCTIONS });
+/**
+ * Returns the per-request server builder. The SDK's Server builds its own Ajv
+ * (with formats) unless given a JSON Schema validator; compiling that on every
+ * request would cost more than the request itself, so one is shared by all
+ * the servers the builder makes (a server that only offers tools never uses
+ * it: it validates what a client answers to elicitation).
+ */
+export function sessionMcpServers(): (ctx: SessionMcpContext) => Server {
+  const jsonSchemaValidator = new AjvJsonSchemaValidator();
+  return (ctx) => createSessionMcpServer(ctx, jsonSchemaValidator);
+}
+
+function createSessionMcpServer(ctx: SessionMcpContext, jsonSchemaValidator: AjvJsonSchemaValidator): Server {
+  const server = new Server(SERVER_INFO, { capabilities: { tools: {} }, instructions: INSTRUCTIONS, jsonSchemaValidator });
   let direct: Promise<LoadedTool[]> | undefined;
   const directTools = () => {
     direct ??= ctx.meta.directTools(ctx.projectId, ctx.sessionId, ctx.config);
