@@ -162,6 +162,35 @@ forEachBackend('session MCP server, end to end', (backend) => {
     }
   });
 
+  test('multi-execute runs the calls 4 at a time, keeps their order, and one slow or failing call does not hold up the answer for the others', async () => {
+    await w.keyAccount('eve', 'echo-key-of-eve');
+    const s = await w.session({ user_id: 'eve', toolkits: { enable: ['echoapi'] } });
+    w.upstream.maxInFlight = 0;
+    w.upstream.reply = async (req) => {
+      await new Promise((r) => setTimeout(r, 100));
+      return req.path.endsWith('/items/missing') ? { status: 404, body: { message: 'No such item' } } : { status: 200, body: { path: req.path } };
+    };
+    const ids = ['a', 'b', 'missing', 'd', 'e', 'f', 'g', 'h', 'i', 'j'];
+    const client = await mcpClient(s.mcp.url, w.t.apiKey);
+    try {
+      const r = resultOf(
+        await client.callTool({
+          name: 'COMPOSIO_MULTI_EXECUTE_TOOL',
+          arguments: { tools: ids.map((id) => ({ tool_slug: 'ECHOAPI_GET_ITEM', arguments: { id } })) },
+        }),
+      );
+      assert.equal(w.upstream.maxInFlight, 4, 'at most 4 at once, and 4 used');
+      assert.deepEqual(
+        r.data.results.map((x: any) => x.response.data.path ?? x.response.error),
+        ids.map((id) => (id === 'missing' ? '404: No such item' : `/echo/items/${id}`)),
+      );
+      assert.equal(r.data.success_count, 9);
+      assert.ok(w.upstream.requests.every((x) => x.headers['x-api-key'] === 'echo-key-of-eve'));
+    } finally {
+      await client.close();
+    }
+  });
+
   test('preload.tools: the preloaded tools are direct MCP tools too, and run like a multi-execute call', async () => {
     const account = await w.keyAccount('cy', 'echo-key-of-cy');
     const s = await w.session({ user_id: 'cy', toolkits: { enable: ['echoapi'] }, preload: { tools: ['ECHOAPI_GET_WHOAMI'] } });

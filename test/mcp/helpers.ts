@@ -7,6 +7,8 @@
 // operator would.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -16,7 +18,7 @@ import { createCookieClient, consentAndAuthorize, openLink, type OAuthWorld } fr
 import { startOidcProvider, type TestOidcProvider } from '../helpers/oidc-provider.ts';
 import { api, startTestApp, type TestApp, type TestAppOptions } from '../helpers/test-app.ts';
 import { apiKeyToolkit, oidcToolkit, writeToolkitsDir } from '../helpers/toolkits.ts';
-import { startStandIn, type StandIn } from '../tools/helpers.ts';
+import { multimap, type Seen } from '../tools/helpers.ts';
 
 const tool = (slug: string, base: string, method: 'GET' | 'POST', p: string, args: Record<string, object> = {}) => ({
   slug,
@@ -54,10 +56,65 @@ export function writeToolsDir(): string {
   return dir;
 }
 
+/** The stand-in upstream: records every request; answers what `reply` says, possibly later (to see calls overlap). */
+export interface Upstream {
+  origin: string;
+  requests: Seen[];
+  reply: (req: Seen) => { status: number; body?: unknown } | Promise<{ status: number; body?: unknown }>;
+  /** Requests being answered right now, and the most there ever were at once. */
+  inFlight: number;
+  maxInFlight: number;
+  close(): Promise<void>;
+}
+
+async function startUpstream(): Promise<Upstream> {
+  const up: Upstream = {
+    origin: '',
+    requests: [],
+    reply: (req) => ({ status: 200, body: { path: req.path } }),
+    inFlight: 0,
+    maxInFlight: 0,
+    close: async () => {},
+  };
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', async () => {
+      const raw = req.url ?? '/';
+      const q = raw.indexOf('?');
+      const seen: Seen = {
+        method: req.method ?? '',
+        path: q === -1 ? raw : raw.slice(0, q),
+        query: multimap(new URLSearchParams(q === -1 ? '' : raw.slice(q + 1))),
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+      };
+      up.requests.push(seen);
+      up.inFlight++;
+      up.maxInFlight = Math.max(up.maxInFlight, up.inFlight);
+      try {
+        const r = await up.reply(seen);
+        res.writeHead(r.status, r.body === undefined ? {} : { 'content-type': 'application/json' });
+        res.end(r.body === undefined ? '' : JSON.stringify(r.body));
+      } finally {
+        up.inFlight--;
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  up.origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  up.close = () =>
+    new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    });
+  return up;
+}
+
 export interface McpWorld {
   t: TestApp;
   op: TestOidcProvider;
-  upstream: StandIn;
+  upstream: Upstream;
   /** localoidc OAuth2 auth config. */
   oauthAc: string;
   /** echoapi API_KEY auth config. */
@@ -73,8 +130,7 @@ export interface McpWorld {
 }
 
 export async function startMcpWorld(backend: Backend, opts: TestAppOptions = {}): Promise<McpWorld> {
-  const upstream = await startStandIn();
-  upstream.reply = (req) => ({ status: 200, body: { path: req.path } });
+  const upstream = await startUpstream();
   const op = await startOidcProvider({ accessTokenTtl: 600 });
   const toolkits = [
     { ...oidcToolkit(op), base_url: `${upstream.origin}/oidc` },
