@@ -191,6 +191,36 @@ forEachBackend('session MCP server, end to end', (backend) => {
     }
   });
 
+  test('an EXPIRED account, and reinitiate_all, get a new link; the newly connected account is the one used', async () => {
+    const old = await w.keyAccount('fay', 'k-fay-old');
+    await w.t.runtime.database.db.updateTable('connected_accounts').set({ status: 'EXPIRED' }).where('id', '=', old).execute();
+    const s = await w.session({ user_id: 'fay', toolkits: { enable: ['echoapi'] } });
+    const client = await mcpClient(s.mcp.url, w.t.apiKey);
+    const whoami = async () => {
+      w.upstream.requests.length = 0;
+      const r = resultOf(await client.callTool({ name: 'COMPOSIO_MULTI_EXECUTE_TOOL', arguments: { tools: [{ tool_slug: 'ECHOAPI_GET_WHOAMI' }] } }));
+      assert.equal(r.successful, true, JSON.stringify(r));
+      return w.upstream.requests[0].headers['x-api-key'];
+    };
+    const manage = async (args: Record<string, unknown>) =>
+      resultOf(await client.callTool({ name: 'COMPOSIO_MANAGE_CONNECTIONS', arguments: { toolkits: ['echoapi'], ...args } })).data.results.echoapi;
+    try {
+      const expired = await manage({});
+      assert.equal(expired.status, 'initiated');
+      await completeKeyLink(w, expired.redirect_url, 'k-fay-new');
+      assert.equal(await whoami(), 'k-fay-new');
+      const active = await manage({});
+      assert.equal(active.status, 'active');
+      const again = await manage({ reinitiate_all: true });
+      assert.equal(again.status, 'initiated', 'reinitiate_all links even a connected toolkit');
+      assert.equal(await whoami(), 'k-fay-new', 'the connected account serves until the new one is done');
+      await completeKeyLink(w, again.redirect_url, 'k-fay-newest');
+      assert.equal(await whoami(), 'k-fay-newest');
+    } finally {
+      await client.close();
+    }
+  });
+
   test('preload.tools: the preloaded tools are direct MCP tools too, and run like a multi-execute call', async () => {
     const account = await w.keyAccount('cy', 'echo-key-of-cy');
     const s = await w.session({ user_id: 'cy', toolkits: { enable: ['echoapi'] }, preload: { tools: ['ECHOAPI_GET_WHOAMI'] } });
