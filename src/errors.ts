@@ -44,6 +44,8 @@ export const ERRORS = {
   WebhookEndpointLimitReached: { code: 803, slug: 'WebhookEndpoint_LimitReached', status: 422 },
   MultipleSharedAccounts: { code: 4347, slug: 'ToolRouterV2_MultipleSharedAccountsPerToolkit', status: 400 },
   NotImplemented: { code: 501, slug: 'Request_NotImplemented', status: 501 },
+  MethodNotAllowed: { code: 405, slug: 'Request_MethodNotAllowed', status: 405 },
+  NotAcceptable: { code: 406, slug: 'Request_NotAcceptable', status: 406 },
   ToolNotFound: { code: 1201, slug: 'Tool_NotFound', status: 404 },
   ToolArgumentsInvalid: { code: 1202, slug: 'Tool_InvalidArguments', status: 400 },
   ToolInputUnsupported: { code: 1203, slug: 'Tool_InputNotSupported', status: 400 },
@@ -53,6 +55,7 @@ export const ERRORS = {
   // 1803 is the code Composio's SDK turns into ComposioConnectedAccountNotFoundError.
   ToolNoConnectedAccount: { code: 1803, slug: 'Tool_ConnectedAccountNotFound', status: 404 },
   SessionToolNotEnabled: { code: 4310, slug: 'ToolRouterV2_ToolNotEnabled', status: 403 },
+  MetaToolUnsupported: { code: 4311, slug: 'ToolRouterV2_MetaToolNotSupported', status: 400 },
   SessionNotFound: { code: 4301, slug: 'ToolRouterV2_SessionNotFound', status: 404 },
   SessionConfigConflict: { code: 4302, slug: 'ToolRouterV2_ConfigVersionConflict', status: 409 },
   SessionConfigInvalid: { code: 4303, slug: 'ToolRouterV2_InvalidSessionConfig', status: 400 },

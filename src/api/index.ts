@@ -2,6 +2,7 @@ import type { Services } from '../services/index.ts';
 import type { ApiApp, RouteOptions } from './types.ts';
 import { registerToolRouterRoutes } from './tool-router.ts';
 import { registerToolRoutes } from './tools.ts';
+import { registerMcpRoutes } from './mcp.ts';
 import { registerProxyRoute } from '../proxy/route.ts';
 import { registerToolkitRoutes } from './toolkits.ts';
 import { registerAuthConfigRoutes } from './auth-configs.ts';
@@ -24,4 +25,5 @@ export function registerApiRoutes(api: ApiApp, services: Services, opts: RouteOp
   registerProxyRoute(api, services.proxy, opts);
   registerToolRouterRoutes(api, services, opts);
   registerToolRoutes(api, services, opts);
+  registerMcpRoutes(api, services, opts);
 }

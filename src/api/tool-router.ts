@@ -140,8 +140,13 @@ const Config = Type.Object({
 });
 const Session = Type.Object({
   session_id: Type.String(),
-  mcp: Type.Object({ type: StringEnum(['http']), url: Type.String() }),
-  tool_router_tools: Strings,
+  mcp: Type.Object({
+    type: StringEnum(['http']),
+    url: Type.String({ description: "The session's MCP server (Streamable HTTP); send the project API key in x-api-key" }),
+  }),
+  tool_router_tools: Type.Array(Type.String(), {
+    description: "The session's meta tools (COMPOSIO_SEARCH_TOOLS, ...), served by its MCP server and execute_meta",
+  }),
   config: Config,
   config_version: Type.Integer({ description: 'Incremented by every PATCH' }),
 });
@@ -351,11 +356,4 @@ export function registerToolRouterRoutes(api: ApiApp, services: Services, opts: 
       return result;
     },
   );
-
-  api.route({
-    method: ['GET', 'POST', 'DELETE'],
-    url: `${base}/:session_id/mcp`,
-    schema: { hide: opts.hide, tags, summary: 'MCP endpoint of the session (not implemented yet: 501)', params: Params, response: errors(404, 501) },
-    handler: async (req) => sessions.mcp(principalOf(req).projectId, (req.params as { session_id: string }).session_id),
-  });
 }

@@ -5,6 +5,7 @@
 import { Type } from 'typebox';
 import type { Services } from '../services/index.ts';
 import { principalOf } from '../http/api-auth.ts';
+import { isMetaToolSlug } from '../services/router-tools.ts';
 import { Cursor, errors, type ApiApp, type RouteOptions } from './types.ts';
 
 const tags = ['tools'];
@@ -299,6 +300,14 @@ export function registerToolRoutes(api: ApiApp, services: Services, opts: RouteO
       },
     },
     async (req, reply) => {
+      // Composio's SDK runs the meta tools it got from session.tools() through this route too.
+      if (isMetaToolSlug(req.body.tool_slug)) {
+        const r = await services.meta.execute(principalOf(req).projectId, req.params.session_id, req.body.tool_slug, req.body.arguments, {
+          logId: req.id,
+          onUnexpected: (err) => req.log.error({ err }, 'meta tool call failed'),
+        });
+        return { data: r.data, error: r.error, successful: r.successful, log_id: req.id };
+      }
       const result = await tools.sessionExecute(
         principalOf(req).projectId,
         req.params.session_id,

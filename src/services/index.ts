@@ -15,6 +15,7 @@ import { WEBHOOK_MAX_IN_FLIGHT } from '../config.ts';
 import { createSessionService } from './sessions.ts';
 import { createProxy } from '../proxy/execute.ts';
 import { createToolService } from '../tools/service.ts';
+import { createMetaTools } from '../mcp/meta-tools.ts';
 
 export interface ServiceDeps extends AppDeps {
   now: () => Date;
@@ -72,6 +73,7 @@ export function createServices(deps: ServiceDeps) {
   });
   const sessions = createSessionService({ store, catalog, links, proxy, managedAuth, publicUrl: config.publicUrl, now });
   const tools = createToolService({ store, catalog, tools: deps.tools, proxy, sessions, now });
+  const meta = createMetaTools({ sessions, tools, catalog });
   return {
     store,
     catalog,
@@ -89,6 +91,7 @@ export function createServices(deps: ServiceDeps) {
     proxy,
     sessions,
     tools,
+    meta,
     webhookEndpoints,
     webhookWorker,
   };

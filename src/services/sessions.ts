@@ -17,6 +17,7 @@ import type { AccountType, Acl, LinkResult, LinkService } from './links.ts';
 import { checkCallbackUrl } from './callback-url.ts';
 import { normalizeUserId } from './user-ids.ts';
 import { pageOf } from './pages.ts';
+import { routerToolSlugs } from './router-tools.ts';
 import { checkSessionPins, resolutionApiError, resolveAccount, toolkitEnabled, type ResolutionConfig, type ResolutionError } from './account-resolution.ts';
 
 export type Tag = 'readOnlyHint' | 'destructiveHint' | 'idempotentHint' | 'openWorldHint';
@@ -222,13 +223,16 @@ export function createSessionService(deps: {
 }) {
   const { store, catalog } = deps;
 
-  const view = (row: SessionRow): SessionView => ({
-    session_id: row.id,
-    mcp: { type: 'http', url: `${deps.publicUrl}/api/v3.1/tool_router/session/${row.id}/mcp` },
-    tool_router_tools: [],
-    config: JSON.parse(row.config) as SessionConfig,
-    config_version: row.config_version,
-  });
+  const view = (row: SessionRow): SessionView => {
+    const config = JSON.parse(row.config) as SessionConfig;
+    return {
+      session_id: row.id,
+      mcp: { type: 'http', url: `${deps.publicUrl}/api/v3.1/tool_router/session/${row.id}/mcp` },
+      tool_router_tools: routerToolSlugs(config),
+      config,
+      config_version: row.config_version,
+    };
+  };
 
   async function getRow(projectId: string, id: string): Promise<SessionRow> {
     const row = await store.sessions.get(projectId, id);
@@ -538,13 +542,6 @@ export function createSessionService(deps: {
     /** Deletes the session: every route of it answers 404 afterwards. */
     async remove(projectId: string, id: string): Promise<void> {
       if (!(await store.sessions.delete(projectId, id))) await getRow(projectId, id);
-    },
-
-    async mcp(projectId: string, id: string): Promise<never> {
-      await getRow(projectId, id);
-      throw new ApiError('NotImplemented', 'MCP transport is not implemented yet', {
-        suggestedFix: `Use the session's REST routes: GET /api/v3.1/tool_router/session/${id}/toolkits, POST .../link and POST .../proxy_execute`,
-      });
     },
   };
 }

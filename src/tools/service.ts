@@ -62,6 +62,14 @@ export interface SessionSearchInput {
   toolkits?: string[];
 }
 
+/** What a search answer tells its reader to do next: the REST routes by default, the meta tools for an agent (src/mcp/meta-tools.ts). */
+export interface SearchGuidance {
+  /** The status message of a toolkit the user has no account for. */
+  notConnected(toolkit: string): string;
+  instructions: string;
+  nextSteps: string[];
+}
+
 const uniq = <T>(xs: T[]) => [...new Set(xs)];
 const upper = (s: string) => s.trim().toUpperCase();
 
@@ -242,7 +250,7 @@ export function createToolService(deps: {
     },
 
     /** POST /tool_router/session/{id}/search: the session's tools ranked for each use case, their schemas, and whether each toolkit is connected. */
-    async sessionSearch(projectId: string, sessionId: string, input: SessionSearchInput) {
+    async sessionSearch(projectId: string, sessionId: string, input: SessionSearchInput, guidance?: SearchGuidance) {
       const config = await deps.sessions.config(projectId, sessionId);
       let offered = await sessionTools(projectId, config);
       if (input.toolkits?.length) {
@@ -278,6 +286,7 @@ export function createToolService(deps: {
               status_message: a
                 ? `Connected: ${item.slug} tools run with connected account ${a.id}`
                 : (item.error?.message ??
+                  guidance?.notConnected(item.slug) ??
                   `No active ${item.slug} connection for this user: create one with POST /api/v3.1/tool_router/session/${sessionId}/link`),
             };
           })
@@ -299,8 +308,12 @@ export function createToolService(deps: {
           current_time_utc_epoch_seconds: Math.floor(now.getTime() / 1000),
           message: 'Times are UTC; convert to the user’s time zone when it matters.',
         },
-        session: { id: sessionId, generate_id: false, instructions: `Execute tools with POST /api/v3.1/tool_router/session/${sessionId}/execute` },
-        next_steps_guidance: [
+        session: {
+          id: sessionId,
+          generate_id: false,
+          instructions: guidance?.instructions ?? `Execute tools with POST /api/v3.1/tool_router/session/${sessionId}/execute`,
+        },
+        next_steps_guidance: guidance?.nextSteps ?? [
           'Pick a tool from primary_tool_slugs and call it with arguments matching its input_schema.',
           'If has_active_connection is false for its toolkit, ask the user to connect it first (the session link route).',
         ],

@@ -36,7 +36,7 @@ forEachBackend('tool-router sessions API', (backend) => {
       const expected = {
         session_id: id,
         mcp: { type: 'http', url: `${w.t.config.publicUrl}/api/v3.1/tool_router/session/${id}/mcp` },
-        tool_router_tools: [],
+        tool_router_tools: ['COMPOSIO_SEARCH_TOOLS', 'COMPOSIO_GET_TOOL_SCHEMAS', 'COMPOSIO_MANAGE_CONNECTIONS', 'COMPOSIO_MULTI_EXECUTE_TOOL'],
         config: {
           user_id: 'alice',
           toolkits: { enabled: ['echoapi', 'github'] },
@@ -495,30 +495,6 @@ forEachBackend('tool-router sessions API', (backend) => {
       const badMethod = await api(w.t).post(url, { toolkit_slug: 'echoapi', endpoint: '/x', method: 'TRACE' });
       assert.equal(badMethod.status, 400);
     });
-  });
-
-  test('the MCP URL answers 501 in the envelope (after the session is found)', async () => {
-    const s = await w.session({ user_id: 'mcp-user' });
-    for (const method of ['GET', 'POST', 'DELETE'] as const) {
-      const res = await w.t.app.inject({
-        method,
-        url: `${base}/${s.session_id}/mcp`,
-        headers: { 'x-api-key': w.t.apiKey },
-        ...(method === 'POST' ? { payload: { jsonrpc: '2.0', id: 1, method: 'initialize' } } : {}),
-      });
-      assert.equal(res.statusCode, 501);
-      const { request_id, ...rest } = res.json().error;
-      assert.equal(request_id, res.headers['x-request-id']);
-      assert.deepEqual(rest, {
-        message: 'MCP transport is not implemented yet',
-        code: 501,
-        slug: 'Request_NotImplemented',
-        status: 501,
-        suggested_fix: `Use the session's REST routes: GET /api/v3.1/tool_router/session/${s.session_id}/toolkits, POST .../link and POST .../proxy_execute`,
-      });
-    }
-    assert.equal((await api(w.t).get(`${base}/trs_nope/mcp`)).status, 404);
-    assert.equal((await w.t.app.inject({ method: 'GET', url: `${base}/${s.session_id}/mcp` })).statusCode, 401);
   });
 
   test("isolation: project B's key gets 404 on every route of A's session, and changes nothing", async () => {

@@ -163,6 +163,9 @@ forEachBackend('session tools', (backend) => {
       a().post(`${S}/${id}/proxy_execute`, { toolkit_slug: 'github', endpoint: '/user', method: 'GET' }),
       a().post(`${S}/${id}/link`, { toolkit: 'github' }),
       a().get(`${S}/${id}/mcp`),
+      a().post(`${S}/${id}/mcp`, { jsonrpc: '2.0', id: 1, method: 'tools/list' }, { accept: 'application/json, text/event-stream' }),
+      a().post(`${S}/${id}/execute_meta`, { slug: 'COMPOSIO_SEARCH_TOOLS', arguments: { queries: [{ use_case: 'issues' }] } }),
+      a().delete(`${S}/${id}/mcp`),
       a().delete(`${S}/${id}`),
     ];
     for (const res of await Promise.all(calls)) {
