@@ -177,17 +177,17 @@ export function transportError(
   secrets: ReadonlyArray<string | undefined>,
 ): OAuthClientError {
   const origin = parseUrl(url)?.origin ?? 'the provider';
-  let why: string;
   if (e instanceof Error && (e.name === 'TimeoutError' || e.name === 'AbortError')) {
-    why = timeoutMs !== undefined ? `timed out after ${timeoutMs} ms` : 'aborted';
-  } else if (e instanceof Error) {
-    // undici: TypeError('fetch failed') with the socket error (ECONNREFUSED, ...) as cause.
-    const code = (e.cause as { code?: unknown } | undefined)?.code;
-    why = typeof code === 'string' ? `${e.message} (${code})` : e.message;
-  } else {
-    why = 'request failed';
+    return new OAuthClientError('transport', `${operation}: ${origin} ${timeoutMs !== undefined ? `timed out after ${timeoutMs} ms` : 'was aborted'}`);
   }
-  return new OAuthClientError('transport', `${operation}: could not reach ${origin}: ${redact(why, secrets)}`);
+  // Whether the name did not resolve, resolved to a refused address, refused the connection or failed TLS stays
+  // out of the message (it reaches tenants and end users, and would describe the operator's network: issue #20,
+  // finding 9); the socket error is kept as the cause for the operator's log.
+  const err = new OAuthClientError('transport', `${operation}: could not reach ${origin}`);
+  const code = e instanceof Error ? (e.cause as { code?: unknown } | undefined)?.code : undefined;
+  const detail = e instanceof Error ? `${e.message}${typeof code === 'string' ? ` (${code})` : ''}` : 'request failed';
+  Object.defineProperty(err, 'cause', { value: new Error(redact(detail, secrets)), enumerable: false });
+  return err;
 }
 
 /** Turns whatever oauth4webapi threw into an OAuthClientError with a safe message. */

@@ -316,6 +316,9 @@ describe('failures', () => {
     assert.equal(err.kind, 'transport');
     assert.ok(isTransient(err));
     assertNoSecrets(err, [CLIENT.clientSecret, 'rt_secret_0014']);
+    // Why it failed describes the operator's network: it stays in the cause (for the log), out of the message (issue #20, finding 9).
+    assert.equal(err.message, `token refresh: could not reach ${new URL(url).origin}`);
+    assert.match(String((err as Error & { cause?: Error }).cause?.message), /ECONNREFUSED/);
   });
 
   test('a hanging provider times out as a transport error', async () => {
