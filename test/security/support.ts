@@ -298,10 +298,24 @@ export async function installChangeLog(t: TestApp, ignore: Record<string, string
         .execute(db);
     }
   }
+  const mark = async (): Promise<number> => {
+    const r = await sql<{ n: number | string | null }>`select max(n) as n from security_change_log`.execute(db);
+    return Number(r.rows[0]?.n ?? 0);
+  };
   return {
-    async mark(): Promise<number> {
-      const r = await sql<{ n: number | string | null }>`select max(n) as n from security_change_log`.execute(db);
-      return Number(r.rows[0]?.n ?? 0);
+    mark,
+    /**
+     * Waits until writes a finished request left in flight (e.g. the proxy's best-effort last_used_at) have landed,
+     * so they are not counted against the next request: the log must stay still for two reads 20 ms apart (1 s at most).
+     */
+    async settle(): Promise<void> {
+      let last = await mark();
+      for (let i = 0; i < 50; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+        const now = await mark();
+        if (now === last) return;
+        last = now;
+      }
     },
     async since(mark: number): Promise<string[]> {
       const r = await sql<{
