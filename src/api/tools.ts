@@ -7,6 +7,8 @@ import type { Services } from '../services/index.ts';
 import { principalOf } from '../http/api-auth.ts';
 import { isMetaToolSlug } from '../services/router-tools.ts';
 import { Cursor, errors, type ApiApp, type RouteOptions } from './types.ts';
+import { metaToolView } from '../mcp/meta-view.ts';
+import { pageOf } from '../services/pages.ts';
 
 const tags = ['tools'];
 const Obj = Type.Record(Type.String(), Type.Unknown());
@@ -263,13 +265,19 @@ export function registerToolRoutes(api: ApiApp, services: Services, opts: RouteO
       schema: {
         hide,
         tags: sessionTags,
-        summary: 'The tools a session offers (its toolkits, tools and tags filters; its preload list when set)',
+        summary: "The tools a session hands an agent: the meta tools (as Composio's tool router), then its preloaded tools when preload.tools is set",
         params: SessionParams,
         querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })), cursor: Cursor }),
         response: { 200: ToolPage, ...errors(404) },
       },
     },
-    async (req) => tools.sessionList(principalOf(req).projectId, req.params.session_id, { limit: req.query.limit ?? 500, cursor: req.query.cursor }),
+    async (req) => {
+      const { projectId } = principalOf(req);
+      const id = req.params.session_id;
+      const config = await services.sessions.config(projectId, id);
+      const direct = await services.meta.directTools(projectId, id, config);
+      return pageOf([...services.meta.definitions(config).map(metaToolView), ...direct.map(tools.view)], req.query.limit ?? 500, req.query.cursor);
+    },
   );
 
   api.post(

@@ -217,12 +217,6 @@ export function createToolService(deps: {
     },
 
     /** The tools a session offers, paged. */
-    async sessionList(projectId: string, sessionId: string, q: { limit: number; cursor?: string }): Promise<ToolPage> {
-      const config = await deps.sessions.config(projectId, sessionId);
-      const page = pageOf(await sessionTools(projectId, config), q.limit, q.cursor);
-      return { ...page, items: page.items.map(view) };
-    },
-
     /** The tools a session offers (for the MCP server), unpaged. */
     async sessionTools(projectId: string, sessionId: string): Promise<LoadedTool[]> {
       return sessionTools(projectId, await deps.sessions.config(projectId, sessionId));

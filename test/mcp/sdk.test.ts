@@ -140,7 +140,12 @@ forEachBackend('meta tools over REST and the Composio SDKs', (backend) => {
     }
 
     const tools = (await session.tools()) as Array<{ function: { name: string } }>;
-    assert.deepEqual(tools.map((x) => x.function.name).sort(), ['ECHOAPI_GET_ITEM', 'ECHOAPI_GET_WHOAMI']);
+    assert.deepEqual(tools.map((x) => x.function.name).sort(), [
+      'COMPOSIO_GET_TOOL_SCHEMAS',
+      'COMPOSIO_MANAGE_CONNECTIONS',
+      'COMPOSIO_MULTI_EXECUTE_TOOL',
+      'COMPOSIO_SEARCH_TOOLS',
+    ]);
     const found = await session.search({ query: 'who am i' });
     assert.equal(found.results[0].primaryToolSlugs[0], 'ECHOAPI_GET_WHOAMI');
     const run = await session.execute('ECHOAPI_GET_WHOAMI', {});

@@ -89,8 +89,26 @@ forEachBackend('Composio SDKs and tools', (backend) => {
       toolkits: ['github'],
       tools: { github: ['GITHUB_GET_THE_AUTHENTICATED_USER', 'GITHUB_CREATE_AN_ISSUE'] },
     });
-    const tools = (await session.tools()) as Array<{ function: { name: string } }>;
-    assert.deepEqual(tools.map((x) => x.function.name).sort(), ['GITHUB_CREATE_AN_ISSUE', 'GITHUB_GET_THE_AUTHENTICATED_USER']);
+    // As Composio's tool router: the agent gets the meta tools, and finds and runs the session's tools through them.
+    const tools = (await session.tools()) as unknown as Array<{ function: { name: string; parameters: { type: string } } }>;
+    assert.deepEqual(tools.map((x) => x.function.name).sort(), [
+      'COMPOSIO_GET_TOOL_SCHEMAS',
+      'COMPOSIO_MANAGE_CONNECTIONS',
+      'COMPOSIO_MULTI_EXECUTE_TOOL',
+      'COMPOSIO_SEARCH_TOOLS',
+    ]);
+    assert.ok(tools.every((x) => x.function.parameters.type === 'object'));
+    const preloaded = await core.toolRouter.create('sdk-user', {
+      toolkits: ['github'],
+      tools: { github: ['GITHUB_GET_THE_AUTHENTICATED_USER', 'GITHUB_CREATE_AN_ISSUE'] },
+      preload: { tools: 'all' },
+    });
+    const direct = ((await preloaded.tools()) as Array<{ function: { name: string } }>).map((x) => x.function.name).filter((n) => !n.startsWith('COMPOSIO_'));
+    assert.deepEqual(
+      direct.sort(),
+      ['GITHUB_CREATE_AN_ISSUE', 'GITHUB_GET_THE_AUTHENTICATED_USER'],
+      'preloaded tools come next to the meta tools, within the filters',
+    );
     const found = await session.search({ query: 'who is the authenticated user' });
     assert.equal(found.success, true);
     assert.equal(found.results[0].primaryToolSlugs[0], 'GITHUB_GET_THE_AUTHENTICATED_USER');
