@@ -20,6 +20,7 @@ import { jsonDepthHook, optionalBodyHook, validatorCompiler } from './http/valid
 import { createServices, type Services } from './services/index.ts';
 import { registerApiRoutes } from './api/index.ts';
 import { registerLinkRoutes } from './link/routes.ts';
+import { registerDownloadRoute } from './api/downloads.ts';
 import { ApiError } from './errors.ts';
 import type { ManagedAuth } from './services/auth-configs.ts';
 
@@ -122,6 +123,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
   }
   app.get('/api/v3.1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   registerLinkRoutes(app, services);
+  registerDownloadRoute(app, services.downloads);
 
   return app as unknown as App;
 }

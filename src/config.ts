@@ -47,6 +47,8 @@ export interface Config {
   webhookRetryDelaysMs: number[]; // delay before each retry; attempts = length + 1
   webhookSecretOverlapSeconds: number;
   webhookPollMs: number;
+  /** How long a binary proxy answer stays downloadable (binary_data.url). */
+  downloadTtlSeconds: number;
   /** Deliveries of one project in flight at once, per process. */
   webhookMaxInFlightPerProject: number;
   webhookMaxEndpointsPerProject: number;
@@ -186,6 +188,7 @@ export function parseConfig(env: Env, cwd = process.cwd()): Config {
     ),
     webhookSecretOverlapSeconds: int(env, 'AUTHLINK_WEBHOOK_SECRET_OVERLAP_SECONDS', 86_400, 0, 30 * 86_400, problems),
     webhookPollMs: int(env, 'AUTHLINK_WEBHOOK_POLL_MS', 1000, 10, 60_000, problems),
+    downloadTtlSeconds: int(env, 'AUTHLINK_DOWNLOAD_TTL_SECONDS', 600, 30, 86_400, problems),
     webhookMaxInFlightPerProject: int(env, 'AUTHLINK_WEBHOOK_MAX_IN_FLIGHT_PER_PROJECT', 8, 1, WEBHOOK_MAX_IN_FLIGHT, problems),
     webhookMaxEndpointsPerProject: int(env, 'AUTHLINK_WEBHOOK_MAX_ENDPOINTS_PER_PROJECT', 20, 1, 1000, problems),
   };

@@ -20,6 +20,7 @@ export const ENCRYPTED_FIELDS = {
     column: 'previous_secret_enc',
     aad: (r: RowIdentity) => `webhook_endpoint:${r.project_id}:${r.id}:previous_secret`,
   },
+  download: { table: 'downloads', column: 'data_enc', aad: (r: RowIdentity) => `download:${r.project_id}:${r.id}:data` },
 } as const;
 
 export type EncryptedField = (typeof ENCRYPTED_FIELDS)[keyof typeof ENCRYPTED_FIELDS];

@@ -4,7 +4,7 @@ import type { FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify
 import type { LogLevel } from '../config.ts';
 
 const SECRET_QUERY = /([?&](?:code|state|token|link_token|session_uri|access_token|refresh_token|api_key|client_secret|password)=)[^&#]*/gi;
-const SECRET_PATH = /\/(lt_|ak_)[A-Za-z0-9_-]+/g;
+const SECRET_PATH = /\/(lt_|ak_|dl_)[A-Za-z0-9_-]+/g;
 
 export function redactUrl(url: string): string {
   return url.replace(SECRET_PATH, '/$1[redacted]').replace(SECRET_QUERY, '$1[redacted]');

@@ -21,7 +21,7 @@ import { type ProxyError, proxyError } from './errors.ts';
 import { createUpstreamPool, type PoolTuning, type UpstreamPool, watchSent } from './pool.ts';
 import { ACCEPT_ENCODING, bodyData, decodeContent, readCapped, responseHeaders, tooLarge } from './response.ts';
 import { addressPolicy, appendQuery, assertLiteralHostAllowed, resolveTarget } from './ssrf.ts';
-import { PROXY_METHODS, type CredentialSource, type ProxyInput, type ProxyOptions, type ProxyResult, type UsableAccount } from './types.ts';
+import { type BinarySink, PROXY_METHODS, type CredentialSource, type ProxyInput, type ProxyOptions, type ProxyResult, type UsableAccount } from './types.ts';
 
 export interface Proxy {
   execute(projectId: string, input: ProxyInput): Promise<ProxyResult>;
@@ -31,6 +31,8 @@ export interface Proxy {
 
 export interface ProxyDeps {
   credentials: CredentialSource;
+  /** Where binary answers go: a short-lived download URL replaces the bytes (Composio's binary_data). */
+  downloads: BinarySink;
   options: ProxyOptions;
   /** Sent when the caller sends no User-Agent (some APIs, GitHub's, refuse requests without one). */
   userAgent?: string;
@@ -342,18 +344,21 @@ export function createProxy(deps: ProxyDeps): Proxy {
     }
   }
 
-  async function toResult(method: string, up: Upstream): Promise<ProxyResult> {
+  async function toResult(projectId: string, method: string, up: Upstream): Promise<ProxyResult> {
     const h = up.headers;
     const text = (v: string | string[] | undefined) => (Array.isArray(v) ? v.join(', ') : v);
     const { body, decoded } =
       method === 'HEAD' ? { body: Buffer.alloc(0), decoded: false } : await decodeContent(up.raw, text(h['content-encoding']), maxResponseBytes);
     const undecodable = !decoded && !!text(h['content-encoding']) && method !== 'HEAD' && up.raw.length > 0;
     const { data, binary } = bodyData(body, text(h['content-type']), undecodable ? text(h['content-encoding']) : undefined);
+    const saved = binary && (await deps.downloads.save(projectId, binary.content_type, binary.bytes));
     return {
       status: up.status,
       data,
       headers: responseHeaders(h as Record<string, string | string[] | undefined>, decoded),
-      ...(binary ? { binary_data: binary } : {}),
+      ...(binary && saved
+        ? { binary_data: { url: saved.url, content_type: binary.content_type, size: binary.bytes.length, expires_at: saved.expires_at } }
+        : {}),
     };
   }
 
@@ -367,7 +372,7 @@ export function createProxy(deps: ProxyDeps): Proxy {
         if (refreshed) up = await attempt(input.method, prepare(refreshed, input));
       }
       credentials.markUsed?.(projectId, input.connectedAccountId);
-      return toResult(input.method, up);
+      return toResult(projectId, input.method, up);
     },
     close: () => pool.close(),
   };

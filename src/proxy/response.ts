@@ -5,7 +5,6 @@ import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import type { IncomingHttpHeaders } from 'node:http';
 import { proxyError } from './errors.ts';
-import type { BinaryData } from './types.ts';
 import { jsonDeeperThan, MAX_UPSTREAM_JSON_DEPTH } from '../json-depth.ts';
 
 // RFC 9110 7.6.1 connection-specific headers, plus the ones that only make
@@ -157,10 +156,15 @@ function parseJsonOr(text: string): unknown {
 
 /**
  * data for the envelope: JSON for JSON media types (text when it does not
- * parse), text for text-like ones, base64 (with binary_data) for the rest.
- * Without content-type, valid UTF-8 is treated as JSON-or-text. No body: null.
+ * parse), text for text-like ones; anything else is binary (its bytes and
+ * content type, for the caller to hand out as a download). Without
+ * content-type, valid UTF-8 is treated as JSON-or-text. No body: null.
  */
-export function bodyData(buf: Buffer, contentType: string | undefined, encodedAs?: string): { data: unknown; binary?: BinaryData } {
+export function bodyData(
+  buf: Buffer,
+  contentType: string | undefined,
+  encodedAs?: string,
+): { data: unknown; binary?: { content_type: string; bytes: Buffer } } {
   if (!buf.length) return { data: null };
   const ct = contentType ?? '';
   const mt = mediaTypeOf(ct);
@@ -175,5 +179,5 @@ export function bodyData(buf: Buffer, contentType: string | undefined, encodedAs
       }
     }
   }
-  return { data: buf.toString('base64'), binary: { content_type: ct || 'application/octet-stream', size: buf.length, encoding: 'base64' } };
+  return { data: null, binary: { content_type: ct || 'application/octet-stream', bytes: buf } };
 }

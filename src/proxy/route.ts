@@ -37,14 +37,18 @@ export const ProxyBody = Type.Object({
 
 export const ProxyResponse = Type.Object({
   status: Type.Integer({ description: "The provider's HTTP status (redirects are not followed)" }),
-  data: Type.Unknown({ description: 'Parsed JSON, or text; with binary_data, the body in base64; null when there is no body' }),
+  data: Type.Unknown({ description: 'Parsed JSON, or text; null when there is no body or it is binary (see binary_data)' }),
   headers: Type.Record(Type.String(), Type.String(), { description: 'Provider response headers, without hop-by-hop headers and set-cookie' }),
   binary_data: Type.Optional(
-    Type.Object({
-      content_type: Type.String(),
-      size: Type.Integer({ description: 'Body size in bytes' }),
-      encoding: StringEnum(['base64'], { description: 'data holds the body in this encoding' }),
-    }),
+    Type.Object(
+      {
+        url: Type.String({ description: 'Where to download the body: no API key needed, valid until expires_at (AUTHLINK_DOWNLOAD_TTL_SECONDS)' }),
+        content_type: Type.String(),
+        size: Type.Integer({ description: 'Body size in bytes' }),
+        expires_at: Type.String({ description: 'ISO 8601: the URL answers 404 afterwards' }),
+      },
+      { description: 'Present when the provider answered a binary body' },
+    ),
   ),
 });
 

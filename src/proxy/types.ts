@@ -71,19 +71,30 @@ export interface ProxyInput {
   joinUnderBase?: boolean;
 }
 
+/** Composio's binary_data: where to download a binary answer, for a while. */
 export interface BinaryData {
+  url: string;
   content_type: string;
   /** Bytes of the (decoded) body. */
   size: number;
-  /** How `data` carries the body: always 'base64'. */
-  encoding: 'base64';
+  expires_at: string;
+}
+
+export interface SavedDownload {
+  url: string;
+  expires_at: string;
+}
+
+/** Keeps a binary answer behind a short-lived download URL (src/services/downloads.ts). */
+export interface BinarySink {
+  save(projectId: string, contentType: string, bytes: Buffer): Promise<SavedDownload>;
 }
 
 /** The 200 body of POST /tools/execute/proxy. */
 export interface ProxyResult {
   /** The provider's HTTP status (3xx are returned as is, never followed). */
   status: number;
-  /** Parsed JSON, or text, or (with binary_data) the body in base64; null when there is no body. */
+  /** Parsed JSON, or text; null when there is no body or it is binary (then binary_data says where to download it). */
   data: unknown;
   /** The provider's response headers, lower-cased, without hop-by-hop ones and set-cookie. */
   headers: Record<string, string>;

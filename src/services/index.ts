@@ -16,6 +16,7 @@ import { createSessionService } from './sessions.ts';
 import { createProxy } from '../proxy/execute.ts';
 import { createToolService } from '../tools/service.ts';
 import { createMetaTools } from '../mcp/meta-tools.ts';
+import { createDownloads } from './downloads.ts';
 
 export interface ServiceDeps extends AppDeps {
   now: () => Date;
@@ -67,8 +68,10 @@ export function createServices(deps: ServiceDeps) {
       maxInFlightPerProject: config.webhookMaxInFlightPerProject,
     },
   });
+  const downloads = createDownloads({ store, keyRing, publicUrl: config.publicUrl, ttlSeconds: config.downloadTtlSeconds, now });
   const proxy = createProxy({
     credentials,
+    downloads,
     options: { timeoutMs: config.proxyTimeoutMs, maxResponseBytes: config.proxyMaxResponseBytes, allowPrivateNetworks: config.proxyAllowPrivate },
   });
   const sessions = createSessionService({ store, catalog, links, proxy, managedAuth, publicUrl: config.publicUrl, now });
@@ -92,6 +95,7 @@ export function createServices(deps: ServiceDeps) {
     sessions,
     tools,
     meta,
+    downloads,
     webhookEndpoints,
     webhookWorker,
   };

@@ -46,5 +46,6 @@ export async function sweepOnce(services: Services, batch = 100): Promise<{ expi
       failed.push(id); // the refresher recorded the outcome (backoff or EXPIRED)
     }
   }
+  await services.downloads.deleteExpired();
   return { expired, refreshed, failed };
 }

@@ -121,6 +121,17 @@ export interface ToolRouterSessionsTable {
   updated_at: string;
 }
 
+export interface DownloadsTable {
+  id: string;
+  project_id: string;
+  token_hash: string; // SHA-256 of the URL's token; the token itself is never stored
+  content_type: string;
+  size: number;
+  data_enc: string; // the bytes, base64, encrypted (ENCRYPTED_FIELDS.download)
+  expires_at: string;
+  created_at: string;
+}
+
 export interface DB {
   projects: ProjectsTable;
   api_keys: ApiKeysTable;
@@ -130,6 +141,7 @@ export interface DB {
   callback_verifications: CallbackVerificationsTable;
   audit_log: AuditLogTable;
   tool_router_sessions: ToolRouterSessionsTable;
+  downloads: DownloadsTable;
   webhook_endpoints: WebhookEndpointsTable;
   webhook_events: WebhookEventsTable;
   webhook_deliveries: WebhookDeliveriesTable;

@@ -13,6 +13,7 @@ import { auditRepo } from './audit.ts';
 import { sessionsRepo } from './sessions.ts';
 import { webhooksRepo } from './webhooks.ts';
 import { verificationsRepo } from './verifications.ts';
+import { downloadsRepo } from './downloads.ts';
 
 export interface Store {
   dialect: Dialect;
@@ -25,6 +26,7 @@ export interface Store {
   audit: ReturnType<typeof auditRepo>;
   sessions: ReturnType<typeof sessionsRepo>;
   webhooks: ReturnType<typeof webhooksRepo>;
+  downloads: ReturnType<typeof downloadsRepo>;
   ping(): Promise<void>;
   /** Runs fn inside one database transaction, with a store bound to it. */
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
@@ -42,6 +44,7 @@ export function createStore(db: Kysely<DB>, dialect: Dialect): Store {
     audit: auditRepo(db),
     sessions: sessionsRepo(db),
     webhooks: webhooksRepo(db, dialect),
+    downloads: downloadsRepo(db),
     ping: () => ping(db),
     transaction: (fn) => db.transaction().execute((trx) => fn(createStore(trx, dialect))),
   };

@@ -129,6 +129,9 @@ export async function sendTool(
     if (e instanceof ProxyError) throw invalidArguments(tool, [`arguments: ${e.message}`]);
     throw e;
   }
-  const outcome = toolOutcome(tool.def.response, answer.status, answer.data);
+  // A binary answer (a file, an image): the tool's data is where to download it, as the proxy gives it.
+  const outcome = answer.binary_data
+    ? toolOutcome(undefined, answer.status, { binary_data: answer.binary_data })
+    : toolOutcome(tool.def.response, answer.status, answer.data);
   return { ...outcome, log_id: logId };
 }

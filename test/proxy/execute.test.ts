@@ -5,7 +5,7 @@ import zlib from 'node:zlib';
 import { createProxy, type Proxy } from '../../src/proxy/execute.ts';
 import { KIND_KEYS, ProxyError } from '../../src/proxy/errors.ts';
 import type { ProxyInput, ProxyOptions, UsableAccount } from '../../src/proxy/types.ts';
-import { account, fakeSource, PNG, rejection, startUpstream, toolkit, type FakeSource, type Upstream } from './helpers.ts';
+import { account, fakeSource, memoryDownloads, PNG, rejection, startUpstream, toolkit, type FakeSource, type Upstream } from './helpers.ts';
 
 const PROJECT = 'pr_test';
 const SECRET_KEY = 'sk_live_SECRET_0123456789';
@@ -25,11 +25,15 @@ after(async () => {
 
 const defaults: ProxyOptions = { timeoutMs: 5_000, maxResponseBytes: 256 * 1024, allowPrivateNetworks: ['127.0.0.1'] };
 
-function setup(accounts: UsableAccount[], options: Partial<ProxyOptions> = {}): { proxy: Proxy; source: FakeSource } {
+function setup(
+  accounts: UsableAccount[],
+  options: Partial<ProxyOptions> = {},
+): { proxy: Proxy; source: FakeSource; downloads: ReturnType<typeof memoryDownloads> } {
   const source = fakeSource(accounts);
-  const proxy = createProxy({ credentials: source, options: { ...defaults, ...options } });
+  const downloads = memoryDownloads();
+  const proxy = createProxy({ credentials: source, downloads, options: { ...defaults, ...options } });
   proxies.push(proxy);
-  return { proxy, source };
+  return { proxy, source, downloads };
 }
 
 // Toolkits: one per apply style. The base paths make joins visible.
@@ -207,6 +211,7 @@ test('issue #20: a name resolving to a private address, a name not resolving and
     throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' });
   };
   const proxy = createProxy({
+    downloads: memoryDownloads(),
     credentials: fakeSource([
       account('ca_priv', kit('priv', 'http://jira.corp.example/x'), { api_key: SECRET_KEY }),
       account('ca_none', kit('none', 'http://nowhere.corp.example/x'), { api_key: SECRET_KEY }),
@@ -370,11 +375,12 @@ test('caller parameters may not override credentials, Host or hop-by-hop headers
   assert.equal(up.requests.length, before, 'upstream never called');
 });
 
-test('response bodies: binary as base64 with binary_data, text, gzip decoded, empty', async () => {
-  const { proxy } = setup([hdrAccount()]);
+test('response bodies: binary behind a download URL (binary_data, as Composio), text, gzip decoded, empty', async () => {
+  const { proxy, downloads } = setup([hdrAccount()]);
   const bin = await call(proxy, { connectedAccountId: 'ca_hdr', endpoint: '/binary' });
-  assert.equal(bin.data, PNG.toString('base64'));
-  assert.deepEqual(bin.binary_data, { content_type: 'image/png', size: PNG.length, encoding: 'base64' });
+  assert.equal(bin.data, null);
+  assert.deepEqual(bin.binary_data, { url: 'http://downloads.test/dl_0', content_type: 'image/png', size: PNG.length, expires_at: '2030-01-01T00:00:00.000Z' });
+  assert.deepEqual(downloads.saved[0].bytes, PNG, 'the exact bytes are kept for the download');
 
   const text = await call(proxy, { connectedAccountId: 'ca_hdr', endpoint: '/text' });
   assert.equal(text.data, 'héllo');

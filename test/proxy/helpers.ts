@@ -6,7 +6,7 @@ import zlib from 'node:zlib';
 import { ApiError } from '../../src/errors.ts';
 import type { AuthConfigRow } from '../../src/store/auth-configs.ts';
 import type { ApplyRule, AuthMode, ToolkitDef } from '../../src/toolkits/types.ts';
-import type { CredentialSource, UsableAccount } from '../../src/proxy/types.ts';
+import type { BinarySink, CredentialSource, UsableAccount } from '../../src/proxy/types.ts';
 
 export interface SeenRequest {
   method: string;
@@ -240,4 +240,17 @@ export async function rejection(fn: () => Promise<unknown>): Promise<ApiError> {
     throw e;
   }
   throw new Error('expected a rejection');
+}
+
+/** The proxy's seam for binary answers, in memory: what was saved, under which URL (the real one is src/services/downloads.ts). */
+export function memoryDownloads(): BinarySink & { saved: Array<{ projectId: string; contentType: string; bytes: Buffer; url: string }> } {
+  const saved: Array<{ projectId: string; contentType: string; bytes: Buffer; url: string }> = [];
+  return {
+    saved,
+    async save(projectId, contentType, bytes) {
+      const url = `http://downloads.test/dl_${saved.length}`;
+      saved.push({ projectId, contentType, bytes, url });
+      return { url, expires_at: '2030-01-01T00:00:00.000Z' };
+    },
+  };
 }

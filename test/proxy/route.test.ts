@@ -10,7 +10,7 @@ import { validatorCompiler } from '../../src/http/validation.ts';
 import { createProxy, type Proxy } from '../../src/proxy/execute.ts';
 import { registerProxyRoute } from '../../src/proxy/route.ts';
 import type { ApiApp } from '../../src/api/types.ts';
-import { account, fakeSource, PNG, startUpstream, toolkit, type Upstream } from './helpers.ts';
+import { account, fakeSource, memoryDownloads, PNG, startUpstream, toolkit, type Upstream } from './helpers.ts';
 
 let up: Upstream;
 let proxy: Proxy;
@@ -31,7 +31,11 @@ before(async () => {
   up = await startUpstream();
   const kit = toolkit('echo', `${up.origin}/v2`, 'API_KEY', [{ in: 'header', name: 'Authorization', value: 'Token {{api_key}}' }]);
   const source = fakeSource([account('ca_1', kit, { api_key: 'k_SECRET' }, {}, 'pr_route')]);
-  proxy = createProxy({ credentials: source, options: { timeoutMs: 2_000, maxResponseBytes: 1024 * 1024, allowPrivateNetworks: ['127.0.0.1'] } });
+  proxy = createProxy({
+    credentials: source,
+    downloads: memoryDownloads(),
+    options: { timeoutMs: 2_000, maxResponseBytes: 1024 * 1024, allowPrivateNetworks: ['127.0.0.1'] },
+  });
   app = build();
   await app.ready();
 });
@@ -66,12 +70,14 @@ test('200: {status, data, headers} of the upstream, credentials applied', async 
   assert.equal(json.headers['x-upstream'], 'yes');
 });
 
-test('binary responses: data in base64 and binary_data', async () => {
+test('binary responses: no data, binary_data with a download URL (Composio’s shape)', async () => {
   const res = await post({ connected_account_id: 'ca_1', endpoint: '/binary', method: 'GET' });
   assert.equal(res.statusCode, 200);
   const json = res.json();
-  assert.equal(json.data, PNG.toString('base64'));
-  assert.deepEqual(json.binary_data, { content_type: 'image/png', size: PNG.length, encoding: 'base64' });
+  assert.equal(json.data, null);
+  assert.deepEqual(Object.keys(json.binary_data).sort(), ['content_type', 'expires_at', 'size', 'url']);
+  assert.equal(json.binary_data.size, PNG.length);
+  assert.equal(json.binary_data.content_type, 'image/png');
 });
 
 test('upstream error statuses are data, not errors: 200 envelope with status 404', async () => {
