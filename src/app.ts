@@ -20,6 +20,8 @@ import { registerApiRoutes } from './api/index.ts';
 import { registerLinkRoutes } from './link/routes.ts';
 import { ApiError } from './errors.ts';
 import type { ManagedAuth } from './services/auth-configs.ts';
+import { createMetrics, isPrometheus, type Metrics } from './metrics/index.ts';
+import { httpMetricsHook, registerMetricsRoute } from './http/metrics.ts';
 
 export interface AppDeps {
   config: Config;
@@ -30,9 +32,11 @@ export interface AppDeps {
   now?: () => Date;
   fetch?: typeof fetch;
   logStream?: NodeJS.WritableStream;
+  /** Shared with the store's query timing when given (src/cli/serve.ts); made here from the config otherwise. */
+  metrics?: Metrics;
 }
 
-export type App = FastifyInstance & { services: Services };
+export type App = FastifyInstance & { services: Services; metrics: Metrics };
 
 export async function createApp(deps: AppDeps): Promise<App> {
   const { config } = deps;
@@ -47,8 +51,10 @@ export async function createApp(deps: AppDeps): Promise<App> {
     logController: new LogController({ disableRequestLogging: true }),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
-  const services = createServices({ ...deps, now: deps.now ?? (() => new Date()), fetch: deps.fetch ?? fetch });
+  const metrics = deps.metrics ?? (await createMetrics(config));
+  const services = createServices({ ...deps, metrics, now: deps.now ?? (() => new Date()), fetch: deps.fetch ?? fetch });
   app.decorate('services', services);
+  app.decorate('metrics', metrics);
   // Background work and upstream connection pools end with the app.
   app.addHook('onClose', async () => {
     await services.webhookWorker.stop();
@@ -75,6 +81,10 @@ export async function createApp(deps: AppDeps): Promise<App> {
   });
   await app.register(formbody);
   await app.register(cookie);
+
+  // Prometheus (issue #16): nothing at all unless AUTHLINK_METRICS_TOKEN or AUTHLINK_METRICS_PORT is set.
+  if (metrics.enabled) app.addHook('onResponse', httpMetricsHook(metrics));
+  if (config.metricsToken && isPrometheus(metrics)) registerMetricsRoute(app, metrics, config.metricsToken);
 
   app.get('/health', { schema: { hide: true } }, async () => ({ status: 'ok' }));
   app.get('/ready', { schema: { hide: true } }, async () => {

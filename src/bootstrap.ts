@@ -12,6 +12,7 @@ import { createKeyRing, KeyRingError, parseKeys, type KeyRing } from './crypto/k
 import { loadCatalog } from './toolkits/catalog.ts';
 import type { Catalog } from './toolkits/catalog.ts';
 import type { ManagedAuth } from './services/auth-configs.ts';
+import type { Metrics } from './metrics/types.ts';
 
 export interface Runtime {
   database: Database;
@@ -66,12 +67,17 @@ function loadManagedAuth(file: string | undefined, catalog: Catalog): ManagedAut
   return out;
 }
 
-export async function startRuntime(config: Config, opts: { migrate?: boolean; pgSchema?: string } = {}): Promise<Runtime> {
+export async function startRuntime(config: Config, opts: { migrate?: boolean; pgSchema?: string; metrics?: Metrics } = {}): Promise<Runtime> {
   const notices: string[] = [];
   const keyRing = loadKeyRing(config, notices);
   const catalog = loadCatalog({ extraDir: config.toolkitsDir });
   const managedAuth = loadManagedAuth(config.managedAuthFile, catalog);
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, sqliteFile: path.join(config.dataDir, 'authlink.db'), pgSchema: opts.pgSchema });
+  const database = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    sqliteFile: path.join(config.dataDir, 'authlink.db'),
+    pgSchema: opts.pgSchema,
+    metrics: opts.metrics,
+  });
   try {
     if (opts.migrate !== false) await migrate(database);
   } catch (e) {

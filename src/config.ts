@@ -36,6 +36,14 @@ export interface Config {
   webhookRetryDelaysMs: number[]; // delay before each retry; attempts = length + 1
   webhookSecretOverlapSeconds: number;
   webhookPollMs: number;
+  /** GET /metrics on the main port, behind `Authorization: Bearer <token>`; absent = not served there. */
+  metricsToken?: string;
+  /** A second listener on 127.0.0.1 serving only /metrics (no token); absent = none. */
+  metricsPort?: number;
+  /** SIGTERM: /ready answers 503 this long before the listener closes, so load balancers stop sending. */
+  shutdownDelayMs: number;
+  /** SIGTERM: in-flight requests get this long to finish before their connections are closed. */
+  shutdownTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -163,7 +171,17 @@ export function parseConfig(env: Env, cwd = process.cwd()): Config {
     ),
     webhookSecretOverlapSeconds: int(env, 'AUTHLINK_WEBHOOK_SECRET_OVERLAP_SECONDS', 86_400, 0, 30 * 86_400, problems),
     webhookPollMs: int(env, 'AUTHLINK_WEBHOOK_POLL_MS', 1000, 10, 60_000, problems),
+    shutdownDelayMs: int(env, 'AUTHLINK_SHUTDOWN_DELAY_MS', 0, 0, 120_000, problems),
+    shutdownTimeoutMs: int(env, 'AUTHLINK_SHUTDOWN_TIMEOUT_MS', 10_000, 100, 600_000, problems),
   };
+  const metricsToken = env.AUTHLINK_METRICS_TOKEN || undefined;
+  if (metricsToken !== undefined && (metricsToken.length < 16 || /\s/.test(metricsToken)))
+    problems.push('AUTHLINK_METRICS_TOKEN must be at least 16 characters without spaces: generate one with `openssl rand -hex 24`');
+  if (env.AUTHLINK_METRICS_PORT) {
+    config.metricsPort = int(env, 'AUTHLINK_METRICS_PORT', 0, 0, 65535, problems);
+    if (config.metricsPort !== 0 && config.metricsPort === port) problems.push('AUTHLINK_METRICS_PORT must differ from PORT');
+  }
+  config.metricsToken = metricsToken;
   if (problems.length) throw new ConfigError(problems);
   return config;
 }

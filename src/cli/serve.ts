@@ -6,9 +6,13 @@ import { startRuntime } from '../bootstrap.ts';
 import { createApp } from '../app.ts';
 import { createProject } from '../services/projects.ts';
 import { startSweeper } from '../services/sweeper.ts';
+import { createMetrics, isPrometheus } from '../metrics/index.ts';
+import { startMetricsServer } from '../http/metrics.ts';
 
 export async function serve(config: Config, opts: { json: boolean }): Promise<number> {
-  const runtime = await startRuntime(config);
+  // One metrics instance for the store's query timing and the app (a no-op unless asked for).
+  const metrics = await createMetrics(config);
+  const runtime = await startRuntime(config, { metrics });
   const say = (line: string) => process.stdout.write(line + '\n');
   for (const notice of runtime.notices) say(notice);
 
@@ -18,8 +22,9 @@ export async function serve(config: Config, opts: { json: boolean }): Promise<nu
     firstKey = { projectId: project.id, apiKey };
   }
 
-  const app = await createApp({ config, store: runtime.store, keyRing: runtime.keyRing, catalog: runtime.catalog, managedAuth: runtime.managedAuth });
+  const app = await createApp({ config, store: runtime.store, keyRing: runtime.keyRing, catalog: runtime.catalog, managedAuth: runtime.managedAuth, metrics });
   const address = await app.listen({ host: config.host, port: config.port });
+  const metricsServer = config.metricsPort !== undefined && isPrometheus(metrics) ? await startMetricsServer(metrics, config.metricsPort) : undefined;
   const sweeper = startSweeper(app.services, { intervalMs: config.sweepIntervalSeconds * 1000 });
   app.services.webhookWorker.start(config.webhookPollMs);
 
@@ -29,6 +34,7 @@ export async function serve(config: Config, opts: { json: boolean }): Promise<nu
         listening: address,
         public_url: config.publicUrl,
         database: runtime.database.describe,
+        ...(metricsServer ? { metrics: metricsServer.url } : {}),
         ...(firstKey ? { project_id: firstKey.projectId, api_key: firstKey.apiKey } : {}),
       }),
     );
@@ -40,6 +46,7 @@ export async function serve(config: Config, opts: { json: boolean }): Promise<nu
     } else {
       say('Create an API key with: npx authlink keys create --project <project id>   (list projects: npx authlink projects list)');
     }
+    if (metricsServer) say(`Prometheus metrics on ${metricsServer.url} (loopback only)`);
   }
 
   await new Promise<void>((resolve) => {
@@ -48,6 +55,7 @@ export async function serve(config: Config, opts: { json: boolean }): Promise<nu
     process.once('SIGTERM', stop);
   });
   sweeper.stop();
+  await metricsServer?.close();
   await app.close();
   await runtime.database.close();
   return 0;

@@ -17,6 +17,7 @@ import { oauthProviderFor, oauthClientFor } from './oauth-provider.ts';
 import { buildAuthorizeUrl, newPkce, newState } from '../oauth/authorize.ts';
 import { exchangeCode } from '../oauth/exchange.ts';
 import { OAuthClientError } from '../oauth/errors.ts';
+import { linkOutcomeOf, type Metrics } from '../metrics/types.ts';
 
 export type Stop = 'invalid' | 'used' | 'expired' | 'elsewhere';
 
@@ -64,6 +65,7 @@ export function createHostedFlow(deps: {
   allowInsecureOAuth: boolean;
   fetch: typeof fetch;
   now: () => Date;
+  metrics?: Metrics;
 }) {
   const { store, keyRing } = deps;
   const redirectUri = `${deps.publicUrl}/api/v3.1/toolkits/auth/callback`;
@@ -79,7 +81,7 @@ export function createHostedFlow(deps: {
   /** An expired link ends its still-INITIATED account as EXPIRED, with a reason. */
   async function expireAccount(link: LinkSessionRow): Promise<void> {
     const ts = deps.now().toISOString();
-    await changeWithEvents(
+    const expired = await changeWithEvents(
       store,
       deps.now(),
       (tx) =>
@@ -92,6 +94,7 @@ export function createHostedFlow(deps: {
       ['connected_account.expired', 'link_session.expired'],
       { link_session: { expires_at: link.expires_at } },
     );
+    if (expired) deps.metrics?.linkExpired(expired.toolkit_slug);
   }
 
   async function context(link: LinkSessionRow): Promise<FlowContext | Stop> {
@@ -124,6 +127,7 @@ export function createHostedFlow(deps: {
       ['connected_account.failed'],
       { error },
     );
+    deps.metrics?.linkCompleted(ctx.account.toolkit_slug, linkOutcomeOf(error));
     return outcome(ctx, 'failed', { error, message: reason });
   }
 
@@ -146,6 +150,7 @@ export function createHostedFlow(deps: {
         ),
       ['connected_account.active'],
     );
+    deps.metrics?.linkCompleted(ctx.account.toolkit_slug, updated ? 'success' : 'failed');
     return updated ? outcome(ctx, 'success') : outcome(ctx, 'failed', { error: 'account_changed', message: 'The account changed while connecting' });
   }
 
@@ -165,6 +170,9 @@ export function createHostedFlow(deps: {
       }
       const secret = newSecret('bs');
       const bound = await store.links.bindBrowser(link!.id, hashSecret(secret), newSecret('csrf'), nowIso);
+      // The link row does not name its toolkit: one point read, only when metrics are on.
+      if (bound && deps.metrics?.enabled)
+        deps.metrics.linkOpened((await store.accounts.get(link!.project_id, link!.connected_account_id))?.toolkit_slug ?? 'unknown');
       return bound ? { cookie: `${link!.id}.${secret}` } : { stop: 'elsewhere' };
     },
 

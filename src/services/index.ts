@@ -12,26 +12,29 @@ import { createWebhookEndpoints } from '../webhooks/endpoints.ts';
 import { createWebhookWorker } from '../webhooks/worker.ts';
 import { createSessionService } from './sessions.ts';
 import { createProxy } from '../proxy/execute.ts';
+import type { Metrics } from '../metrics/types.ts';
 
 export interface ServiceDeps extends AppDeps {
   now: () => Date;
   fetch: typeof fetch;
+  metrics: Metrics;
 }
 
 export function createServices(deps: ServiceDeps) {
-  const { store, keyRing, catalog, config, now } = deps;
+  const { store, keyRing, catalog, config, now, metrics } = deps;
   const managedAuth = deps.managedAuth ?? {};
   const oauth = { allowInsecureOAuth: config.allowInsecureOAuth, fetch: deps.fetch };
   const apiKeys = createApiKeyService(store, { cacheSeconds: config.apiKeyCacheSeconds, now });
   const authConfigs = createAuthConfigService({ store, keyRing, catalog, managedAuth, now });
-  const links = createLinkService({ store, keyRing, authConfigs, publicUrl: config.publicUrl, defaultTtlSeconds: config.linkTtlSeconds, now });
-  const hostedFlow = createHostedFlow({ store, keyRing, authConfigs, publicUrl: config.publicUrl, ...oauth, now });
+  const links = createLinkService({ store, keyRing, authConfigs, publicUrl: config.publicUrl, defaultTtlSeconds: config.linkTtlSeconds, now, metrics });
+  const hostedFlow = createHostedFlow({ store, keyRing, authConfigs, publicUrl: config.publicUrl, ...oauth, now, metrics });
   const refresher = createRefresher({
     store,
     keyRing,
     authConfigs,
     ...oauth,
     now,
+    metrics,
     options: { skewSeconds: config.refreshSkewSeconds, leaseMs: 30_000, waitMs: 15_000 },
   });
   const accounts = createAccountService({ store, keyRing, authConfigs, refresher, ...oauth, now });
@@ -47,6 +50,7 @@ export function createServices(deps: ServiceDeps) {
     store,
     keyRing,
     now,
+    metrics,
     options: {
       timeoutMs: config.webhookTimeoutMs,
       allowPrivateNetworks: config.webhookAllowPrivate,
@@ -57,6 +61,7 @@ export function createServices(deps: ServiceDeps) {
   });
   const proxy = createProxy({
     credentials,
+    metrics,
     options: { timeoutMs: config.proxyTimeoutMs, maxResponseBytes: config.proxyMaxResponseBytes, allowPrivateNetworks: config.proxyAllowPrivate },
   });
   const sessions = createSessionService({ store, catalog, links, proxy, managedAuth, publicUrl: config.publicUrl, now });
@@ -66,6 +71,7 @@ export function createServices(deps: ServiceDeps) {
     config,
     managedAuth,
     now,
+    metrics,
     apiKeys,
     authConfigs,
     links,

@@ -26,14 +26,16 @@ export function startSweeper(services: Services, opts: { intervalMs: number }) {
 
 export async function sweepOnce(services: Services, batch = 100): Promise<{ expired: string[]; refreshed: string[]; failed: string[] }> {
   const now = services.now();
-  const expired = await services.store.transaction(async (tx) => {
+  const expiredRows = await services.store.transaction(async (tx) => {
     const rows = await tx.accounts.expireAbandoned(now.toISOString(), 'The link expired before the user connected');
     for (const row of rows) {
       await emitAccountEvent(tx, row, 'connected_account.expired', now);
       await emitAccountEvent(tx, row, 'link_session.expired', now);
     }
-    return rows.map((r) => r.id);
+    return rows;
   });
+  for (const row of expiredRows) services.metrics.linkExpired(row.toolkit_slug);
+  const expired = expiredRows.map((r) => r.id);
   const horizon = new Date(now.getTime() + services.config.sweepRefreshHorizonSeconds * 1000).toISOString();
   const due = await services.store.accounts.dueForRefresh(now.toISOString(), horizon, batch);
   const refreshed: string[] = [];

@@ -12,6 +12,7 @@ import type { Store } from '../store/store.ts';
 import type { WebhookDeliveryRow, WebhookEndpointRow } from '../store/webhooks.ts';
 import { createUpstreamPool } from '../proxy/pool.ts';
 import { signatureHeader } from './signing.ts';
+import type { Metrics } from '../metrics/types.ts';
 
 export interface WebhookWorkerOptions {
   timeoutMs: number;
@@ -30,7 +31,7 @@ export function signingSecrets(keyRing: KeyRing, e: WebhookEndpointRow, now: Dat
   return secrets;
 }
 
-export function createWebhookWorker(deps: { store: Store; keyRing: KeyRing; now: () => Date; options: WebhookWorkerOptions }) {
+export function createWebhookWorker(deps: { store: Store; keyRing: KeyRing; now: () => Date; options: WebhookWorkerOptions; metrics?: Metrics }) {
   const { store, options } = deps;
   const owner = newId('wkr');
   const pool = createUpstreamPool({ timeoutMs: options.timeoutMs, maxResponseBytes: 64 * 1024, allowPrivateNetworks: options.allowPrivateNetworks });
@@ -67,6 +68,7 @@ export function createWebhookWorker(deps: { store: Store; keyRing: KeyRing; now:
   }
 
   async function deliver(d: WebhookDeliveryRow): Promise<void> {
+    const lagSeconds = (deps.now().getTime() - Date.parse(d.next_attempt_at)) / 1000;
     const r = await attempt(d);
     const now = deps.now();
     const attempts = d.attempts + 1;
@@ -80,6 +82,7 @@ export function createWebhookWorker(deps: { store: Store; keyRing: KeyRing; now:
         delivered_at: ts,
         updated_at: ts,
       });
+      deps.metrics?.webhookDelivery('succeeded', lagSeconds);
       return;
     }
     const delay = options.retryDelaysMs[attempts - 1];
@@ -92,6 +95,7 @@ export function createWebhookWorker(deps: { store: Store; keyRing: KeyRing; now:
       next_attempt_at: dead ? d.next_attempt_at : new Date(now.getTime() + delay).toISOString(),
       updated_at: ts,
     });
+    deps.metrics?.webhookDelivery(dead ? 'dead' : 'retry', lagSeconds);
   }
 
   async function runOnce(): Promise<number> {

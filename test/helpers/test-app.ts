@@ -11,6 +11,7 @@ import { startRuntime, type Runtime } from '../../src/bootstrap.ts';
 import { createApp, type App } from '../../src/app.ts';
 import { createProject } from '../../src/services/projects.ts';
 import type { ManagedAuth } from '../../src/services/auth-configs.ts';
+import { createMetrics } from '../../src/metrics/index.ts';
 import { PG_URL, type Backend } from './backends.ts';
 
 export interface TestApp {
@@ -55,7 +56,9 @@ export async function startTestApp(backend: Backend, opts: TestAppOptions = {}):
     env.AUTHLINK_ENCRYPTION_KEY = fs.readFileSync(keyFile, 'utf8');
   }
   let config = parseConfig(env);
-  const runtime = await startRuntime(config, { pgSchema });
+  // As in `authlink serve`: one metrics instance shared by the store (query timing) and the app.
+  const metrics = await createMetrics(config);
+  const runtime = await startRuntime(config, { pgSchema, metrics });
   const logs: string[] = [];
   const logStream = new Writable({
     write(chunk, _enc, cb) {
@@ -72,6 +75,7 @@ export async function startTestApp(backend: Backend, opts: TestAppOptions = {}):
       managedAuth: opts.managedAuth ?? runtime.managedAuth,
       now: opts.now,
       logStream,
+      metrics,
     });
   let app = await build(config);
   if (opts.listen) {
