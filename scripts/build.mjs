@@ -114,6 +114,14 @@ export function build(root = ROOT, opts = {}) {
   });
 }
 
+/** Builds when dist/ is stale; a no-op (a few ms) otherwise. For test helpers that spawn bin/authlink.js. */
+export function ensureBuilt(root = ROOT) {
+  const reason = staleReason(root);
+  if (!reason) return;
+  process.stderr.write(`authlink build: ${reason}; building dist/ before starting authlink processes...\n`);
+  build(root);
+}
+
 function main(argv) {
   const force = argv.includes('--force');
   const ifPossible = argv.includes('--if-possible');

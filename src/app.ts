@@ -22,6 +22,7 @@ import { ApiError } from './errors.ts';
 import type { ManagedAuth } from './services/auth-configs.ts';
 import { createMetrics, isPrometheus, type Metrics } from './metrics/index.ts';
 import { httpMetricsHook, registerMetricsRoute } from './http/metrics.ts';
+import type { InvalidationHub } from './store/invalidation.ts';
 
 export interface AppDeps {
   config: Config;
@@ -34,6 +35,8 @@ export interface AppDeps {
   logStream?: NodeJS.WritableStream;
   /** Shared with the store's query timing when given (src/cli/serve.ts); made here from the config otherwise. */
   metrics?: Metrics;
+  /** Cache invalidations from every process (the runtime's; src/store/invalidation.ts). */
+  invalidation?: InvalidationHub;
 }
 
 export type App = FastifyInstance & { services: Services; metrics: Metrics };
@@ -57,6 +60,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
   app.decorate('metrics', metrics);
   // Background work and upstream connection pools end with the app.
   app.addHook('onClose', async () => {
+    services.apiKeys.close();
     await services.webhookWorker.stop();
     await services.proxy.close();
   });

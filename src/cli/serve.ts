@@ -12,7 +12,7 @@ import { startMetricsServer } from '../http/metrics.ts';
 export async function serve(config: Config, opts: { json: boolean }): Promise<number> {
   // One metrics instance for the store's query timing and the app (a no-op unless asked for).
   const metrics = await createMetrics(config);
-  const runtime = await startRuntime(config, { metrics });
+  const runtime = await startRuntime(config, { metrics, listen: true });
   const say = (line: string) => process.stdout.write(line + '\n');
   for (const notice of runtime.notices) say(notice);
 
@@ -22,7 +22,15 @@ export async function serve(config: Config, opts: { json: boolean }): Promise<nu
     firstKey = { projectId: project.id, apiKey };
   }
 
-  const app = await createApp({ config, store: runtime.store, keyRing: runtime.keyRing, catalog: runtime.catalog, managedAuth: runtime.managedAuth, metrics });
+  const app = await createApp({
+    config,
+    store: runtime.store,
+    keyRing: runtime.keyRing,
+    catalog: runtime.catalog,
+    managedAuth: runtime.managedAuth,
+    metrics,
+    invalidation: runtime.invalidation,
+  });
   const address = await app.listen({ host: config.host, port: config.port });
   const metricsServer = config.metricsPort !== undefined && isPrometheus(metrics) ? await startMetricsServer(metrics, config.metricsPort) : undefined;
   const sweeper = startSweeper(app.services, { intervalMs: config.sweepIntervalSeconds * 1000 });

@@ -24,7 +24,7 @@ export function createServices(deps: ServiceDeps) {
   const { store, keyRing, catalog, config, now, metrics } = deps;
   const managedAuth = deps.managedAuth ?? {};
   const oauth = { allowInsecureOAuth: config.allowInsecureOAuth, fetch: deps.fetch };
-  const apiKeys = createApiKeyService(store, { cacheSeconds: config.apiKeyCacheSeconds, now });
+  const apiKeys = createApiKeyService(store, { cacheSeconds: config.apiKeyCacheSeconds, now, hub: deps.invalidation });
   const authConfigs = createAuthConfigService({ store, keyRing, catalog, managedAuth, now });
   const links = createLinkService({ store, keyRing, authConfigs, publicUrl: config.publicUrl, defaultTtlSeconds: config.linkTtlSeconds, now, metrics });
   const hostedFlow = createHostedFlow({ store, keyRing, authConfigs, publicUrl: config.publicUrl, ...oauth, now, metrics });

@@ -136,7 +136,7 @@ export async function migrate(database: Database): Promise<string[]> {
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }
 
-async function currentSchema(db: Kysely<DB>): Promise<string | undefined> {
+export async function currentSchema(db: Kysely<DB>): Promise<string | undefined> {
   const { rows } = await sql<{ schema: string | null }>`select current_schema() as schema`.execute(db);
   return rows[0]?.schema ?? undefined;
 }

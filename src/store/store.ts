@@ -12,6 +12,7 @@ import { linkSessionsRepo } from './link-sessions.ts';
 import { auditRepo } from './audit.ts';
 import { sessionsRepo } from './sessions.ts';
 import { webhooksRepo } from './webhooks.ts';
+import type { Announcer, Topic } from './invalidation.ts';
 
 export interface Store {
   dialect: Dialect;
@@ -24,11 +25,13 @@ export interface Store {
   sessions: ReturnType<typeof sessionsRepo>;
   webhooks: ReturnType<typeof webhooksRepo>;
   ping(): Promise<void>;
+  /** Tells every process that `key` of `topic` changed (inside a transaction: once it commits). See invalidation.ts. */
+  announce(topic: Topic, key: string): Promise<void>;
   /** Runs fn inside one database transaction, with a store bound to it. */
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
 }
 
-export function createStore(db: Kysely<DB>, dialect: Dialect): Store {
+export function createStore(db: Kysely<DB>, dialect: Dialect, announcer?: Announcer): Store {
   return {
     dialect,
     projects: projectsRepo(db),
@@ -40,6 +43,7 @@ export function createStore(db: Kysely<DB>, dialect: Dialect): Store {
     sessions: sessionsRepo(db),
     webhooks: webhooksRepo(db, dialect),
     ping: () => ping(db),
-    transaction: (fn) => db.transaction().execute((trx) => fn(createStore(trx, dialect))),
+    announce: async (topic, key) => announcer?.(db, topic, key),
+    transaction: (fn) => db.transaction().execute((trx) => fn(createStore(trx, dialect, announcer))),
   };
 }

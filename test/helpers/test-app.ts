@@ -58,7 +58,7 @@ export async function startTestApp(backend: Backend, opts: TestAppOptions = {}):
   let config = parseConfig(env);
   // As in `authlink serve`: one metrics instance shared by the store (query timing) and the app.
   const metrics = await createMetrics(config);
-  const runtime = await startRuntime(config, { pgSchema, metrics });
+  const runtime = await startRuntime(config, { pgSchema, metrics, listen: true });
   const logs: string[] = [];
   const logStream = new Writable({
     write(chunk, _enc, cb) {
@@ -76,6 +76,7 @@ export async function startTestApp(backend: Backend, opts: TestAppOptions = {}):
       now: opts.now,
       logStream,
       metrics,
+      invalidation: runtime.invalidation,
     });
   let app = await build(config);
   if (opts.listen) {
