@@ -39,7 +39,8 @@ export interface AppDeps {
   invalidation?: InvalidationHub;
 }
 
-export type App = FastifyInstance & { services: Services; metrics: Metrics };
+/** `draining`: set by a graceful shutdown (src/cli/serve.ts): /ready answers 503 and every response closes its connection. */
+export type App = FastifyInstance & { services: Services; metrics: Metrics; draining: boolean };
 
 export async function createApp(deps: AppDeps): Promise<App> {
   const { config } = deps;
@@ -52,12 +53,16 @@ export async function createApp(deps: AppDeps): Promise<App> {
     clientErrorHandler,
     // One log line per request, written by logRequest.
     logController: new LogController({ disableRequestLogging: true }),
+    // While closing, a request that still arrives on an open connection is served (with
+    // `Connection: close`), not refused with a 503: a graceful shutdown fails no request.
+    return503OnClosing: false,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const metrics = deps.metrics ?? (await createMetrics(config));
   const services = createServices({ ...deps, metrics, now: deps.now ?? (() => new Date()), fetch: deps.fetch ?? fetch });
   app.decorate('services', services);
   app.decorate('metrics', metrics);
+  app.decorate('draining', false);
   // Background work and upstream connection pools end with the app.
   app.addHook('onClose', async () => {
     services.apiKeys.close();
@@ -70,6 +75,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
 
   app.addHook('onRequest', (req, reply, done) => {
     reply.header('x-request-id', req.id);
+    // Draining: move keep-alive clients to other processes, one response at a time.
+    if ((app as unknown as App).draining) reply.header('connection', 'close');
     done();
   });
   app.addHook('onResponse', logRequest);
@@ -92,6 +99,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
 
   app.get('/health', { schema: { hide: true } }, async () => ({ status: 'ok' }));
   app.get('/ready', { schema: { hide: true } }, async () => {
+    if ((app as unknown as App).draining) throw new ApiError('Unavailable', 'Shutting down');
     try {
       await deps.store.ping();
     } catch {

@@ -37,6 +37,7 @@ export function createWebhookWorker(deps: { store: Store; keyRing: KeyRing; now:
   const pool = createUpstreamPool({ timeoutMs: options.timeoutMs, maxResponseBytes: 64 * 1024, allowPrivateNetworks: options.allowPrivateNetworks });
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<number> | undefined;
+  let stopping: Promise<void> | undefined;
 
   async function attempt(d: WebhookDeliveryRow): Promise<{ ok: boolean; status: number | null; error: string | null; gone?: boolean }> {
     const [endpoint, event] = await Promise.all([store.webhooks.getEndpoint(d.project_id, d.endpoint_id), store.webhooks.getEvent(d.event_id)]);
@@ -116,10 +117,14 @@ export function createWebhookWorker(deps: { store: Store; keyRing: KeyRing; now:
       timer = setInterval(() => void this.runOnce().catch(() => undefined), intervalMs);
       timer.unref();
     },
-    async stop() {
+    /** No new batch; resolves once the batch in flight is delivered and recorded (idempotent: shutdown and the app's onClose both call it). */
+    stop(): Promise<void> {
       if (timer) clearInterval(timer);
-      await running?.catch(() => undefined);
-      await pool.close();
+      stopping ??= (async () => {
+        await running?.catch(() => undefined);
+        await pool.close();
+      })();
+      return stopping;
     },
   };
 }
