@@ -1,8 +1,10 @@
 #!/usr/bin/env node
-// Runs the compiled JavaScript in dist/ (`npm ci` builds it; so does `npm run build`).
+// Runs the compiled JavaScript in dist/ (`npm ci` builds it; so does `npm run build`):
+// dist/authlink.mjs, the whole program in one module (scripts/build.mjs).
 // When dist/ is missing or older than src/ (a fresh checkout, a pull, an edit),
 // it is rebuilt first if TypeScript is installed; otherwise start-up stops with
 // a message saying what to run. README, "Quick start".
+import fs from 'node:fs';
 import module from 'node:module';
 import { build, findTsc, ROOT, staleReason } from '../scripts/build.mjs';
 
@@ -26,5 +28,7 @@ if (stale) {
     process.exit(1);
   }
 }
-const { main } = await import('../dist/main.js');
+// The bundle (dist/authlink.mjs) when the build made one; the module tree otherwise.
+const entry = new URL('../dist/authlink.mjs', import.meta.url);
+const { main } = await import(fs.existsSync(entry) ? entry.href : '../dist/main.js');
 process.exitCode = await main(process.argv.slice(2), process.env);

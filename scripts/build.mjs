@@ -1,6 +1,10 @@
 // Builds dist/ from src/ with tsc (tsconfig.build.json) and copies the data
 // files the code loads beside itself (toolkit and tool JSON, anything under
-// src/ that is not TypeScript), so dist/ runs on its own.
+// src/ that is not TypeScript), so dist/ runs on its own. Then esbuild bundles
+// dist/main.js with its dependencies into dist/authlink.mjs, which is what
+// bin/authlink.js runs: loading one file instead of ~1,500 modules took
+// start-up from ~0.6 s to ~0.15 s of module loading (docs/benchmarks.md,
+// "Start-up"). Without esbuild, bin/authlink.js runs dist/main.js.
 //
 //   node scripts/build.mjs                 build when dist/ is missing or older than src/
 //   node scripts/build.mjs --force         build anyway
@@ -16,8 +20,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const INPUTS = ['src', 'tsconfig.json', 'tsconfig.build.json'];
+const INPUTS = ['src', 'tsconfig.json', 'tsconfig.build.json', 'scripts/build.mjs'];
 const STAMP = 'dist/.build-stamp';
+export const BUNDLE = 'dist/authlink.mjs';
+// Native addons (and the optional native pg driver) stay in node_modules.
+const EXTERNAL = ['better-sqlite3', 'pg-native'];
 const LOCK = '.dist.lock';
 
 function newestMtime(p) {
@@ -68,6 +75,57 @@ function copyAssets(from, to) {
   }
 }
 
+/** The esbuild API, or undefined when it is not installed. */
+async function findEsbuild(root) {
+  try {
+    return await import(createRequire(path.join(root, 'package.json')).resolve('esbuild'));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * dist/main.js and its dependencies in one ES module. Inside the bundle every
+ * module's import.meta.url would be the bundle's: our own modules get theirs
+ * back (their place in dist/, beside the JSON they load); dependencies that
+ * locate files themselves do not do so on authlink's paths.
+ */
+async function bundle(root) {
+  const esbuild = await findEsbuild(root);
+  const out = path.join(root, BUNDLE);
+  if (!esbuild) {
+    fs.rmSync(out, { force: true });
+    return false;
+  }
+  const dist = path.join(root, 'dist');
+  const ownUrl = {
+    name: 'own-import-meta-url',
+    setup(b) {
+      b.onLoad({ filter: /\.js$/ }, (args) => {
+        if (!args.path.startsWith(dist + path.sep)) return undefined;
+        const rel = `./${path.relative(dist, args.path).split(path.sep).join('/')}`;
+        const contents = fs.readFileSync(args.path, 'utf8').replaceAll('import.meta.url', `new URL(${JSON.stringify(rel)}, import.meta.url).href`);
+        return { contents, loader: 'js', resolveDir: path.dirname(args.path) };
+      });
+    },
+  };
+  await esbuild.build({
+    entryPoints: [path.join(dist, 'main.js')],
+    outfile: out,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    external: EXTERNAL,
+    sourcemap: true,
+    logLevel: 'error',
+    plugins: [ownUrl],
+    // CommonJS dependencies call require(); an ES module has none of its own.
+    banner: { js: "import { createRequire as __authlinkCreateRequire } from 'node:module'; const require = __authlinkCreateRequire(import.meta.url);" },
+  });
+  return true;
+}
+
 /** One build at a time per checkout (several processes may start at once); a lock older than 5 minutes is abandoned. */
 function withLock(root, fn) {
   const lock = path.join(root, LOCK);
@@ -106,6 +164,9 @@ export function build(root = ROOT, opts = {}) {
     const r = spawnSync(process.execPath, [tsc, '-p', path.join(root, 'tsconfig.build.json')], { cwd: root, encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`tsc failed:\n${r.stdout}${r.stderr}`);
     copyAssets(path.join(root, 'src'), path.join(root, 'dist'));
+    // esbuild's API is asynchronous; a child keeps build() synchronous for bin/authlink.js.
+    const b = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--bundle-only'], { cwd: root, encoding: 'utf8' });
+    if (b.status !== 0) throw new Error(`bundling failed:\n${b.stdout}${b.stderr}`);
     // The stamp carries the time the build started: a source saved during the build still counts as newer.
     const stamp = path.join(root, STAMP);
     fs.writeFileSync(stamp, `${started.toISOString()} node ${process.version}\n`);
@@ -122,7 +183,11 @@ export function ensureBuilt(root = ROOT) {
   build(root);
 }
 
-function main(argv) {
+async function main(argv) {
+  if (argv.includes('--bundle-only')) {
+    await bundle(ROOT);
+    return 0;
+  }
   const force = argv.includes('--force');
   const ifPossible = argv.includes('--if-possible');
   const reason = force ? 'forced' : staleReason();
@@ -142,4 +207,4 @@ function main(argv) {
   return 0;
 }
 
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) process.exitCode = main(process.argv.slice(2));
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) process.exitCode = await main(process.argv.slice(2));

@@ -12,6 +12,10 @@ import { parseConfig } from '../../src/config.ts';
 import { sweepOnce } from '../../src/services/sweeper.ts';
 import { startMetricsServer } from '../../src/http/metrics.ts';
 import { isPrometheus } from '../../src/metrics/index.ts';
+import { startChild } from '../helpers/child.ts';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 
 const TOKEN = randomBytes(24).toString('hex');
 
@@ -163,5 +167,27 @@ test('metrics settings: a weak token or the main port refused; the port alone tu
     assert.equal((await t.app.inject({ method: 'GET', url: '/metrics' })).statusCode, 404);
   } finally {
     await t.close();
+  }
+});
+
+test('`authlink serve` (the built bundle): the token-protected route and the loopback port, with store timing from the first queries', async () => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'authlink-metrics-'));
+  const child = await startChild({ AUTHLINK_DATA_DIR: dataDir, DATABASE_URL: '', AUTHLINK_METRICS_TOKEN: TOKEN, AUTHLINK_METRICS_PORT: '0' });
+  try {
+    const line = JSON.parse(/^\{.*"listening".*\}$/m.exec(child.output())![0]) as { metrics: string; api_key: string };
+    assert.match(line.metrics, /^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
+    assert.equal((await fetch(`${child.url}/api/v3.1/toolkits?limit=1`, { headers: { 'x-api-key': line.api_key } })).status, 200);
+    assert.equal((await fetch(`${child.url}/metrics`)).status, 401);
+    const viaToken = await (await fetch(`${child.url}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })).text();
+    const viaPort = await (await fetch(line.metrics)).text();
+    for (const text of [viaToken, viaPort]) {
+      assert.match(text, /^authlink_http_request_duration_seconds_count\{method="GET",route="\/api\/v3\.1\/toolkits",status_class="2xx"\} 1$/m);
+      assert.match(text, /^authlink_store_query_duration_seconds_count\{statement="(select|insert)"\} [1-9]/m);
+      assert.match(text, /^process_resident_memory_bytes \d+/m);
+    }
+    assert.equal(await child.stop(), 0);
+  } finally {
+    await child.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
   }
 });
