@@ -23,6 +23,9 @@ import { registerLinkRoutes } from './link/routes.ts';
 import { registerDownloadRoute } from './api/downloads.ts';
 import { ApiError } from './errors.ts';
 import type { ManagedAuth } from './services/auth-configs.ts';
+import { createMetrics, isPrometheus, type Metrics } from './metrics/index.ts';
+import { httpMetricsHook, registerMetricsRoute } from './http/metrics.ts';
+import type { InvalidationHub } from './store/invalidation.ts';
 
 export interface AppDeps {
   config: Config;
@@ -34,9 +37,14 @@ export interface AppDeps {
   now?: () => Date;
   fetch?: typeof fetch;
   logStream?: NodeJS.WritableStream;
+  /** Shared with the store's query timing when given (src/cli/serve.ts); made here from the config otherwise. */
+  metrics?: Metrics;
+  /** Cache invalidations from every process (the runtime's; src/store/invalidation.ts). */
+  invalidation?: InvalidationHub;
 }
 
-export type App = FastifyInstance & { services: Services };
+/** `draining`: set by a graceful shutdown (src/cli/serve.ts): /ready answers 503 and every response closes its connection. */
+export type App = FastifyInstance & { services: Services; metrics: Metrics; draining: boolean };
 
 export async function createApp(deps: AppDeps): Promise<App> {
   const { config } = deps;
@@ -50,12 +58,19 @@ export async function createApp(deps: AppDeps): Promise<App> {
     ...serverLimits(config),
     // One log line per request, written by logRequest.
     logController: new LogController({ disableRequestLogging: true }),
+    // While closing, a request that still arrives on an open connection is served (with
+    // `Connection: close`), not refused with a 503: a graceful shutdown fails no request.
+    return503OnClosing: false,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
-  const services = createServices({ ...deps, now: deps.now ?? (() => new Date()), fetch: deps.fetch ?? fetch, log: app.log });
+  const metrics = deps.metrics ?? (await createMetrics(config));
+  const services = createServices({ ...deps, metrics, now: deps.now ?? (() => new Date()), fetch: deps.fetch ?? fetch, log: app.log });
   app.decorate('services', services);
+  app.decorate('metrics', metrics);
+  app.decorate('draining', false);
   // Background work and upstream connection pools end with the app.
   app.addHook('onClose', async () => {
+    services.apiKeys.close();
     await services.webhookWorker.stop();
     await services.proxy.close();
   });
@@ -65,6 +80,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
 
   app.addHook('onRequest', (req, reply, done) => {
     reply.header('x-request-id', req.id);
+    // Draining: move keep-alive clients to other processes, one response at a time.
+    if ((app as unknown as App).draining) reply.header('connection', 'close');
     done();
   });
   app.addHook('onResponse', logRequest);
@@ -81,8 +98,13 @@ export async function createApp(deps: AppDeps): Promise<App> {
   await app.register(formbody);
   await app.register(cookie);
 
+  // Prometheus (issue #16): nothing at all unless AUTHLINK_METRICS_TOKEN or AUTHLINK_METRICS_PORT is set.
+  if (metrics.enabled) app.addHook('onResponse', httpMetricsHook(metrics));
+  if (config.metricsToken && isPrometheus(metrics)) registerMetricsRoute(app, metrics, config.metricsToken);
+
   app.get('/health', { schema: { hide: true } }, async () => ({ status: 'ok' }));
   app.get('/ready', { schema: { hide: true } }, async () => {
+    if ((app as unknown as App).draining) throw new ApiError('Unavailable', 'Shutting down');
     try {
       await deps.store.ping();
     } catch {

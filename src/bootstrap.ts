@@ -5,7 +5,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { ConfigError, type Config } from './config.ts';
-import { openDatabase, migrate, type Database } from './store/db.ts';
+import { currentSchema, openDatabase, migrate, type Database } from './store/db.ts';
+import { type Announcer, createInvalidationHub, type InvalidationHub, localAnnouncer, pgAnnouncer } from './store/invalidation.ts';
+import { type InvalidationListener, startInvalidationListener } from './store/listener.ts';
 import { withReadCache } from './store/read-cache.ts';
 import { createStore, type Store } from './store/store.ts';
 import { createKeyRing, KeyRingError, parseKeys, type KeyRing } from './crypto/keyring.ts';
@@ -13,6 +15,7 @@ import { loadCatalog } from './toolkits/catalog.ts';
 import type { Catalog } from './toolkits/catalog.ts';
 import { loadToolCatalog, type ToolCatalog } from './tools/catalog.ts';
 import type { ManagedAuth } from './services/auth-configs.ts';
+import { type Metrics, noopMetrics } from './metrics/types.ts';
 
 export interface Runtime {
   database: Database;
@@ -22,6 +25,10 @@ export interface Runtime {
   tools: ToolCatalog;
   managedAuth: ManagedAuth;
   notices: string[]; // things the operator should read once (e.g. a generated key)
+  /** Cache invalidations announced by every process (PostgreSQL) or this one (SQLite). */
+  invalidation: InvalidationHub;
+  /** PostgreSQL with `listen`: the LISTEN connection feeding `invalidation` (closed with the database). */
+  listener?: InvalidationListener;
 }
 
 /** Embedded mode keeps a generated key beside the database (0600), made on first start. */
@@ -68,19 +75,56 @@ function loadManagedAuth(file: string | undefined, catalog: Catalog): ManagedAut
   return out;
 }
 
-export async function startRuntime(config: Config, opts: { migrate?: boolean; pgSchema?: string } = {}): Promise<Runtime> {
+export interface RuntimeOptions {
+  migrate?: boolean;
+  pgSchema?: string;
+  metrics?: Metrics;
+  /** Receive other processes' cache invalidations (a serving process; CLI commands only announce). */
+  listen?: boolean;
+}
+
+export async function startRuntime(config: Config, opts: RuntimeOptions = {}): Promise<Runtime> {
   const notices: string[] = [];
   const keyRing = loadKeyRing(config, notices);
   const catalog = loadCatalog({ extraDir: config.toolkitsDir });
   const tools = loadToolCatalog({ toolkits: catalog, extraDir: config.toolsDir });
   const managedAuth = loadManagedAuth(config.managedAuthFile, catalog);
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, sqliteFile: path.join(config.dataDir, 'authlink.db'), pgSchema: opts.pgSchema });
+  const database = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    sqliteFile: path.join(config.dataDir, 'authlink.db'),
+    pgSchema: opts.pgSchema,
+    metrics: opts.metrics,
+  });
   try {
     if (opts.migrate !== false) await migrate(database);
   } catch (e) {
     await database.close();
     throw e;
   }
-  const store = withReadCache(createStore(database.db, database.dialect), { ttlMs: config.configCacheSeconds * 1000 });
-  return { database, store, keyRing, catalog, tools, managedAuth, notices };
+  const invalidation = createInvalidationHub();
+  let announcer: Announcer = localAnnouncer(invalidation);
+  let listener: InvalidationListener | undefined;
+  if (database.dialect === 'postgres') {
+    // Scoped by schema: one database may hold several authlink schemas, and NOTIFY channels are per database.
+    const scope = database.pgSchema ?? (await currentSchema(database.db)) ?? 'public';
+    announcer = pgAnnouncer(scope);
+    if (opts.listen) {
+      listener = startInvalidationListener({
+        connectionString: config.databaseUrl!,
+        scope,
+        hub: invalidation,
+        metrics: opts.metrics ?? noopMetrics,
+        log: (m) => process.stderr.write(`authlink: ${m}\n`),
+      });
+      // Normally a few ms; a listener that cannot connect yet keeps retrying while the TTLs cover for it.
+      await Promise.race([listener.ready, new Promise((r) => setTimeout(r, 3000).unref())]);
+      const closeDatabase = database.close;
+      database.close = async () => {
+        await listener!.close();
+        await closeDatabase();
+      };
+    }
+  }
+  const store = withReadCache(createStore(database.db, database.dialect, announcer), { ttlMs: config.configCacheSeconds * 1000, hub: invalidation });
+  return { database, store, keyRing, catalog, tools, managedAuth, notices, invalidation, listener };
 }

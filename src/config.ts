@@ -52,6 +52,14 @@ export interface Config {
   /** Deliveries of one project in flight at once, per process. */
   webhookMaxInFlightPerProject: number;
   webhookMaxEndpointsPerProject: number;
+  /** GET /metrics on the main port, behind `Authorization: Bearer <token>`; absent = not served there. */
+  metricsToken?: string;
+  /** A second listener on 127.0.0.1 serving only /metrics (no token); absent = none. */
+  metricsPort?: number;
+  /** SIGTERM: /ready answers 503 this long before the listener closes, so load balancers stop sending. */
+  shutdownDelayMs: number;
+  /** SIGTERM: in-flight requests get this long to finish before their connections are closed. */
+  shutdownTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -191,6 +199,8 @@ export function parseConfig(env: Env, cwd = process.cwd()): Config {
     downloadTtlSeconds: int(env, 'AUTHLINK_DOWNLOAD_TTL_SECONDS', 600, 30, 86_400, problems),
     webhookMaxInFlightPerProject: int(env, 'AUTHLINK_WEBHOOK_MAX_IN_FLIGHT_PER_PROJECT', 8, 1, WEBHOOK_MAX_IN_FLIGHT, problems),
     webhookMaxEndpointsPerProject: int(env, 'AUTHLINK_WEBHOOK_MAX_ENDPOINTS_PER_PROJECT', 20, 1, 1000, problems),
+    shutdownDelayMs: int(env, 'AUTHLINK_SHUTDOWN_DELAY_MS', 0, 0, 120_000, problems),
+    shutdownTimeoutMs: int(env, 'AUTHLINK_SHUTDOWN_TIMEOUT_MS', 10_000, 100, 600_000, problems),
   };
   if (config.headersTimeoutMs > config.requestTimeoutMs) {
     problems.push(
@@ -203,6 +213,14 @@ export function parseConfig(env: Env, cwd = process.cwd()): Config {
       `AUTHLINK_CONNECTION_TIMEOUT_MS (${config.connectionTimeoutMs}) must be longer than twice AUTHLINK_PROXY_TIMEOUT_MS (${config.proxyTimeoutMs}), or proxied calls are cut while they wait for the provider`,
     );
   }
+  const metricsToken = env.AUTHLINK_METRICS_TOKEN || undefined;
+  if (metricsToken !== undefined && (metricsToken.length < 16 || /\s/.test(metricsToken)))
+    problems.push('AUTHLINK_METRICS_TOKEN must be at least 16 characters without spaces: generate one with `openssl rand -hex 24`');
+  if (env.AUTHLINK_METRICS_PORT) {
+    config.metricsPort = int(env, 'AUTHLINK_METRICS_PORT', 0, 0, 65535, problems);
+    if (config.metricsPort !== 0 && config.metricsPort === port) problems.push('AUTHLINK_METRICS_PORT must differ from PORT');
+  }
+  config.metricsToken = metricsToken;
   if (problems.length) throw new ConfigError(problems);
   return config;
 }

@@ -10,6 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { freePort, startProc, type Proc } from './procs.ts';
 import { openDatabase, migrate } from '../../src/store/db.ts';
 import { dropSchema, newSchemaName, pgUrlWithSchema } from './pg.ts';
+// @ts-expect-error plain JavaScript without declarations (it runs before anything is compiled)
+import { ensureBuilt } from '../../scripts/build.mjs';
 
 export type Backend = 'sqlite' | 'postgres';
 
@@ -83,6 +85,7 @@ export async function startAuthlink(o: AuthlinkOptions): Promise<Authlink> {
     ...(pgUrl ? { DATABASE_URL: pgUrl } : {}),
     ...o.env,
   };
+  ensureBuilt(); // bin/authlink.js runs dist/: measure what was just edited, and not a build
   const proc = await startProc({
     name: `authlink[${o.backend}]`,
     args: [BIN, 'serve', '--json'],

@@ -7,7 +7,7 @@
 // so the two stores would disagree) and no unpaired UTF-16 surrogate (both
 // stores silently turn one into U+FFFD, so two different user ids could end
 // up as the same stored value). Both are refused with a 400 naming the field.
-import { Ajv, type FuncKeywordDefinition, type Options } from 'ajv';
+import { Ajv, type FuncKeywordDefinition, type Options, type ValidateFunction } from 'ajv';
 import type { FastifyReply, FastifyRequest, FastifySchemaCompiler } from 'fastify';
 import { ApiError } from '../errors.ts';
 import { jsonDeeperThan, MAX_REQUEST_JSON_DEPTH } from '../json-depth.ts';
@@ -59,7 +59,21 @@ export function validatorCompiler(): FastifySchemaCompiler<unknown> {
   const strict = new Ajv({ ...common, coerceTypes: false });
   const coercing = new Ajv({ ...common, coerceTypes: 'array' });
   for (const ajv of [strict, coercing]) ajv.addKeyword(wellFormedKeyword());
-  return ({ schema, httpPart }) => (httpPart === 'body' ? strict : coercing).compile(withWellFormedStrings(schema) as object);
+  // Compiled on first use, not at start-up: compiling every route's schema
+  // (twice: /api/v3.1 and its /api/v3 alias) was most of the start-up time
+  // and memory (docs/benchmarks.md, "Start-up"). Fastify reads `.errors` off
+  // the function it was given, so the wrapper carries them over.
+  return ({ schema, httpPart }) => {
+    let compiled: ValidateFunction | undefined;
+    const validate = (data: unknown) => {
+      compiled ??= (httpPart === 'body' ? strict : coercing).compile(withWellFormedStrings(schema) as object);
+      const ok = compiled(data);
+      validate.errors = compiled.errors;
+      return ok;
+    };
+    validate.errors = null as ValidateFunction['errors'];
+    return validate;
+  };
 }
 
 /**

@@ -22,6 +22,7 @@ import { createUpstreamPool, type PoolTuning, type UpstreamPool, watchSent } fro
 import { ACCEPT_ENCODING, bodyData, decodeContent, readCapped, responseHeaders, tooLarge } from './response.ts';
 import { addressPolicy, appendQuery, assertLiteralHostAllowed, resolveTarget } from './ssrf.ts';
 import { type BinarySink, PROXY_METHODS, type CredentialSource, type ProxyInput, type ProxyOptions, type ProxyResult, type UsableAccount } from './types.ts';
+import type { Metrics } from '../metrics/types.ts';
 
 export interface Proxy {
   execute(projectId: string, input: ProxyInput): Promise<ProxyResult>;
@@ -38,6 +39,7 @@ export interface ProxyDeps {
   userAgent?: string;
   /** Pool tuning (keep-alive, per-origin connections, a DNS resolver for tests). */
   pool?: PoolTuning;
+  metrics?: Metrics;
 }
 
 /** Headers a caller may not set: hop-by-hop, framing, or managed by authlink. */
@@ -344,6 +346,19 @@ export function createProxy(deps: ProxyDeps): Proxy {
     }
   }
 
+  /** attempt(), reported to the metrics by toolkit and status class ("error" when no answer came). */
+  async function timed(toolkit: string, method: string, p: Prepared): Promise<Upstream> {
+    const started = performance.now();
+    let status: number | undefined;
+    try {
+      const up = await attempt(method, p);
+      status = up.status;
+      return up;
+    } finally {
+      deps.metrics?.proxyUpstream(toolkit, status, (performance.now() - started) / 1000);
+    }
+  }
+
   async function toResult(projectId: string, method: string, up: Upstream): Promise<ProxyResult> {
     const h = up.headers;
     const text = (v: string | string[] | undefined) => (Array.isArray(v) ? v.join(', ') : v);
@@ -366,10 +381,11 @@ export function createProxy(deps: ProxyDeps): Proxy {
     async execute(projectId, input) {
       validateInput(input);
       const account = await credentials.get(projectId, input.connectedAccountId);
-      let up = await attempt(input.method, prepare(account, input));
+      const slug = account.resolved.toolkit.slug;
+      let up = await timed(slug, input.method, prepare(account, input));
       if (up.status === 401 && account.resolved.scheme.mode === 'OAUTH2') {
         const refreshed = await credentials.refreshAfter401(projectId, input.connectedAccountId);
-        if (refreshed) up = await attempt(input.method, prepare(refreshed, input));
+        if (refreshed) up = await timed(slug, input.method, prepare(refreshed, input));
       }
       credentials.markUsed?.(projectId, input.connectedAccountId);
       return toResult(projectId, input.method, up);

@@ -1,10 +1,13 @@
 // Project API key checks. A verified key is cached in this process for
 // `cacheSeconds` so the hot path costs no database round trip; revoking a key
-// through this process drops it from the cache at once, other processes notice
-// within `cacheSeconds` (documented in README).
+// through this process drops it from the cache at once. A revocation anywhere
+// else (another process, the CLI) is announced by the store and arrives
+// through `hub` (PostgreSQL LISTEN/NOTIFY, store/invalidation.ts); while that
+// channel is down, other processes notice within `cacheSeconds` (README).
 import { hashSecret, newId, newSecret } from '../crypto/tokens.ts';
 import type { Store } from '../store/store.ts';
 import type { ApiKeyRecord } from '../store/api-keys.ts';
+import type { InvalidationHub } from '../store/invalidation.ts';
 
 export interface Principal {
   projectId: string;
@@ -15,6 +18,8 @@ export interface ApiKeyService {
   authenticate(presented: string | undefined): Promise<Principal | undefined>;
   create(projectId: string, name: string, now: Date): Promise<{ record: ApiKeyRecord; apiKey: string }>;
   revoke(keyId: string, now: Date): Promise<ApiKeyRecord | undefined>;
+  /** Stops listening to the hub (the app closes). */
+  close(): void;
 }
 
 /** A new key and the row that stores only its hash. The key itself is shown once. */
@@ -34,11 +39,26 @@ export function mintApiKey(projectId: string, name: string, now: Date): { record
 
 const KEY_SHAPE = /^ak_[A-Za-z0-9_-]{20,64}$/;
 
-export function createApiKeyService(store: Store, opts: { cacheSeconds: number; now: () => Date }): ApiKeyService {
+export function createApiKeyService(store: Store, opts: { cacheSeconds: number; now: () => Date; hub?: InvalidationHub }): ApiKeyService {
   const cache = new Map<string, { principal: Principal; until: number }>();
   const MAX_CACHE = 10_000;
-  // Bumped before and after every revoke()'s write, see authenticate().
+  // Bumped before and after every revoke()'s write, and by every revocation
+  // announced by another process, see authenticate().
   let revocations = 0;
+  const forget = (keyId: string) => {
+    for (const [hash, entry] of cache) if (entry.principal.apiKeyId === keyId) cache.delete(hash);
+  };
+  const unsubscribe = opts.hub?.subscribe({
+    changed(topic, keyId) {
+      if (topic !== 'apiKeys') return;
+      revocations++;
+      forget(keyId);
+    },
+    flush() {
+      revocations++;
+      cache.clear();
+    },
+  });
 
   return {
     async authenticate(presented) {
@@ -81,8 +101,11 @@ export function createApiKeyService(store: Store, opts: { cacheSeconds: number; 
       } finally {
         revocations++;
       }
-      for (const [hash, entry] of cache) if (entry.principal.apiKeyId === keyId) cache.delete(hash);
+      forget(keyId);
       return row;
+    },
+    close() {
+      unsubscribe?.();
     },
   };
 }

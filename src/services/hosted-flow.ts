@@ -26,6 +26,7 @@ import { oauthProviderFor, oauthClientFor } from './oauth-provider.ts';
 import { buildAuthorizeUrl, newPkce, newState } from '../oauth/authorize.ts';
 import { exchangeCode } from '../oauth/exchange.ts';
 import { OAuthClientError } from '../oauth/errors.ts';
+import { linkOutcomeOf, type Metrics } from '../metrics/types.ts';
 
 export type Stop = 'invalid' | 'used' | 'expired' | 'elsewhere';
 
@@ -110,6 +111,7 @@ export function createHostedFlow(deps: {
   allowInsecureOAuth: boolean;
   fetch: typeof fetch;
   now: () => Date;
+  metrics?: Metrics;
 }) {
   const { store, keyRing } = deps;
   const redirectUri = `${deps.publicUrl}/api/v3.1/toolkits/auth/callback`;
@@ -125,7 +127,7 @@ export function createHostedFlow(deps: {
   /** An expired link ends its still-INITIATED account as EXPIRED, with a reason. */
   async function expireAccount(link: LinkSessionRow): Promise<void> {
     const ts = deps.now().toISOString();
-    await changeWithEvents(
+    const expired = await changeWithEvents(
       store,
       deps.now(),
       (tx) =>
@@ -138,6 +140,7 @@ export function createHostedFlow(deps: {
       ['connected_account.expired', 'link_session.expired'],
       { link_session: { expires_at: link.expires_at } },
     );
+    if (expired) deps.metrics?.linkExpired(expired.toolkit_slug);
   }
 
   async function context(link: LinkSessionRow, cookie: string, bound: boolean): Promise<FlowContext | Stop> {
@@ -170,6 +173,7 @@ export function createHostedFlow(deps: {
       ['connected_account.failed'],
       { error },
     );
+    deps.metrics?.linkCompleted(ctx.account.toolkit_slug, linkOutcomeOf(error));
     return outcome(ctx, 'failed', { error, message: reason });
   }
 
@@ -193,6 +197,7 @@ export function createHostedFlow(deps: {
         ),
       ['connected_account.active'],
     );
+    deps.metrics?.linkCompleted(ctx.account.toolkit_slug, updated ? 'success' : 'failed');
     return updated ? outcome(ctx, 'success') : outcome(ctx, 'failed', { error: 'account_changed', message: 'The account changed while connecting' });
   }
 
@@ -298,6 +303,8 @@ export function createHostedFlow(deps: {
         const current = await store.links.byId(ctx.link.id);
         return current?.browser_hash ? 'elsewhere' : (stopFor(current, deps.now().toISOString()) ?? 'elsewhere');
       }
+      // The funnel counts a link as opened when a person acts on it (a GET may be a link-preview bot).
+      deps.metrics?.linkOpened(ctx.account.toolkit_slug);
       return { ...ctx, link, cookie: `${link.id}.${secret}`, bound: true };
     },
 

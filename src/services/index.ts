@@ -17,22 +17,24 @@ import { createProxy } from '../proxy/execute.ts';
 import { createToolService } from '../tools/service.ts';
 import { createMetaTools } from '../mcp/meta-tools.ts';
 import { createDownloads } from './downloads.ts';
+import type { Metrics } from '../metrics/types.ts';
 
 export interface ServiceDeps extends AppDeps {
   now: () => Date;
   fetch: typeof fetch;
   /** The app's logger: background work reports to the operator through it. */
   log?: WorkerLog;
+  metrics: Metrics;
 }
 
 export function createServices(deps: ServiceDeps) {
-  const { store, keyRing, catalog, config, now } = deps;
+  const { store, keyRing, catalog, config, now, metrics } = deps;
   const managedAuth = deps.managedAuth ?? {};
   const oauth = { allowInsecureOAuth: config.allowInsecureOAuth, fetch: deps.fetch };
-  const apiKeys = createApiKeyService(store, { cacheSeconds: config.apiKeyCacheSeconds, now });
+  const apiKeys = createApiKeyService(store, { cacheSeconds: config.apiKeyCacheSeconds, now, hub: deps.invalidation });
   const authConfigs = createAuthConfigService({ store, keyRing, catalog, managedAuth, now, tools: deps.tools });
-  const links = createLinkService({ store, keyRing, authConfigs, publicUrl: config.publicUrl, defaultTtlSeconds: config.linkTtlSeconds, now });
-  const hostedFlow = createHostedFlow({ store, keyRing, authConfigs, publicUrl: config.publicUrl, ...oauth, now });
+  const links = createLinkService({ store, keyRing, authConfigs, publicUrl: config.publicUrl, defaultTtlSeconds: config.linkTtlSeconds, now, metrics });
+  const hostedFlow = createHostedFlow({ store, keyRing, authConfigs, publicUrl: config.publicUrl, ...oauth, now, metrics });
   const completeAuth = createCompleteAuthService({ store, now });
   const refresher = createRefresher({
     store,
@@ -40,6 +42,7 @@ export function createServices(deps: ServiceDeps) {
     authConfigs,
     ...oauth,
     now,
+    metrics,
     options: { skewSeconds: config.refreshSkewSeconds, leaseMs: 30_000, waitMs: 15_000 },
   });
   const accounts = createAccountService({ store, keyRing, authConfigs, refresher, ...oauth, now });
@@ -57,6 +60,7 @@ export function createServices(deps: ServiceDeps) {
     keyRing,
     now,
     log: deps.log,
+    metrics,
     options: {
       timeoutMs: config.webhookTimeoutMs,
       allowPrivateNetworks: config.webhookAllowPrivate,
@@ -72,6 +76,7 @@ export function createServices(deps: ServiceDeps) {
   const proxy = createProxy({
     credentials,
     downloads,
+    metrics,
     options: { timeoutMs: config.proxyTimeoutMs, maxResponseBytes: config.proxyMaxResponseBytes, allowPrivateNetworks: config.proxyAllowPrivate },
   });
   const sessions = createSessionService({ store, catalog, links, proxy, managedAuth, publicUrl: config.publicUrl, now });
@@ -83,6 +88,7 @@ export function createServices(deps: ServiceDeps) {
     config,
     managedAuth,
     now,
+    metrics,
     apiKeys,
     authConfigs,
     links,

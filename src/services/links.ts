@@ -15,6 +15,7 @@ import type { KeyRing } from '../crypto/keyring.ts';
 import { accountEventRows, insertOutbox, type WebhookEventType } from '../webhooks/events.ts';
 import type { LinkSessionRow } from '../store/link-sessions.ts';
 import { type Acl, normalizeAcl, requireUserId } from './user-ids.ts';
+import type { Metrics } from '../metrics/types.ts';
 
 export type AccountType = 'PRIVATE' | 'SHARED';
 
@@ -45,6 +46,7 @@ export function createLinkService(deps: {
   publicUrl: string;
   defaultTtlSeconds: number;
   now: () => Date;
+  metrics?: Metrics;
 }) {
   const { store } = deps;
 
@@ -177,6 +179,7 @@ export function createLinkService(deps: {
         consumed_at: null,
         created_at: account.created_at,
       });
+      deps.metrics?.linkCreated(account.toolkit_slug);
       return {
         link_token: token,
         redirect_url: `${deps.publicUrl}/link/${token}`,

@@ -15,6 +15,7 @@ import { refreshTokens } from '../oauth/refresh.ts';
 import { revokeToken } from '../oauth/revoke.ts';
 import type { OAuthClient, OAuthProvider } from '../oauth/types.ts';
 import { isInvalidGrant, OAuthClientError } from '../oauth/errors.ts';
+import type { Metrics } from '../metrics/types.ts';
 
 export interface RefreshOptions {
   skewSeconds: number; // refresh when the token expires within this many seconds
@@ -39,6 +40,7 @@ export function createRefresher(deps: {
   fetch: typeof fetch;
   now: () => Date;
   options: RefreshOptions;
+  metrics?: Metrics;
 }) {
   const { store, keyRing, options } = deps;
   const owner = newId('proc');
@@ -82,6 +84,7 @@ export function createRefresher(deps: {
         now: deps.now,
         scopesIfMissing: row.granted_scopes ? JSON.parse(row.granted_scopes) : resolved.scopes,
       });
+      deps.metrics?.refresh(row.toolkit_slug, 'success');
       // A rotated refresh token replaces the old one in the same write.
       const next = { ...creds, ...tokens, refresh_token: tokens.refresh_token ?? creds.refresh_token };
       const patch: AccountPatch = {
@@ -111,6 +114,7 @@ export function createRefresher(deps: {
       return done;
     } catch (e) {
       if (e instanceof ApiError) throw e;
+      deps.metrics?.refresh(row.toolkit_slug, isInvalidGrant(e) ? 'invalid_grant' : 'transient_error');
       if (isInvalidGrant(e)) {
         const expiredRow = await changeWithEvents(
           store,

@@ -4,8 +4,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Migration, type SqliteDatabase } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type KyselyConfig, type Migration, type SqliteDatabase } from 'kysely';
 import type { DB } from './schema.ts';
+import type { Metrics } from '../metrics/types.ts';
 import * as m001 from './migrations/001_initial.ts';
 import * as m002 from './migrations/002_tool_router_sessions.ts';
 import * as m003 from './migrations/003_webhooks.ts';
@@ -32,6 +33,29 @@ export interface OpenOptions {
   /** PostgreSQL schema to use (tests isolate themselves this way); created when missing. */
   pgSchema?: string;
   poolSize?: number;
+  /** Query timing (a Kysely log hook) and, on PostgreSQL, pool waits; only when metrics are on. */
+  metrics?: Metrics;
+}
+
+/** Kysely's log hook feeding authlink_store_query_* (no SQL text leaves this function, only its first keyword). */
+function queryLog(metrics: Metrics | undefined): KyselyConfig['log'] {
+  if (!metrics?.enabled) return undefined;
+  return (event) => metrics.storeQuery(event.query.sql, event.queryDurationMillis / 1000, event.level === 'error');
+}
+
+/** Times every wait for a pool connection, and reports the pool's counters at scrape time. */
+function watchPool(pool: pg.Pool, metrics: Metrics | undefined): void {
+  if (!metrics?.enabled) return;
+  const connect = pool.connect.bind(pool) as () => Promise<pg.PoolClient>;
+  pool.connect = (async () => {
+    const started = performance.now();
+    try {
+      return await connect();
+    } finally {
+      metrics.poolAcquire((performance.now() - started) / 1000);
+    }
+  }) as typeof pool.connect;
+  metrics.watchPool?.({ total: () => pool.totalCount, idle: () => pool.idleCount, waiting: () => pool.waitingCount });
 }
 
 const migrations: Record<string, Migration> = {
@@ -62,7 +86,8 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
       max: opts.poolSize ?? 10,
       ...(opts.pgSchema ? { options: `-c search_path=${opts.pgSchema}` } : {}),
     });
-    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+    watchPool(pool, opts.metrics);
+    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }), log: queryLog(opts.metrics) });
     const u = new URL(opts.databaseUrl);
     return { db, dialect: 'postgres', describe: `postgres://${u.host}${u.pathname}`, pgSchema: opts.pgSchema, close: () => db.destroy() };
   }
@@ -73,7 +98,7 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }), log: queryLog(opts.metrics) });
   return { db, dialect: 'sqlite', describe: file, close: () => db.destroy() };
 }
 
@@ -119,7 +144,7 @@ export async function migrate(database: Database): Promise<string[]> {
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }
 
-async function currentSchema(db: Kysely<DB>): Promise<string | undefined> {
+export async function currentSchema(db: Kysely<DB>): Promise<string | undefined> {
   const { rows } = await sql<{ schema: string | null }>`select current_schema() as schema`.execute(db);
   return rows[0]?.schema ?? undefined;
 }

@@ -5,14 +5,21 @@
 // instead of seven (docs/benchmarks.md).
 //
 // Freshness: a write made through this store drops the entry at once (and
-// again after its transaction commits). A write made by another process is
-// seen within `ttlMs`, like a revoked API key (README, "several processes").
-// Cached values are deep-frozen: they are shared between requests.
+// again after its transaction commits), and is announced (Store.announce) so
+// that every other process drops it when the announcement arrives: at once on
+// PostgreSQL through LISTEN/NOTIFY (invalidation.ts). While that channel is
+// down, another process's write is seen within `ttlMs` (README, "several
+// processes"). Revoking an API key is announced here too; the API key
+// service's cache listens for it. Cached values are deep-frozen: they are
+// shared between requests.
 import type { Store } from './store.ts';
+import type { InvalidationHub } from './invalidation.ts';
 
 export interface ReadCacheOptions {
   ttlMs: number;
   maxEntries?: number;
+  /** Announcements from every process (this one included); absent = this process's writes only. */
+  hub?: InvalidationHub;
 }
 
 function deepFreeze<T>(value: T): T {
@@ -55,6 +62,11 @@ class TtlCache<V> {
     this.generation++;
     this.entries.delete(key);
   }
+
+  clear(): void {
+    this.generation++;
+    this.entries.clear();
+  }
 }
 
 type Cached = {
@@ -72,6 +84,14 @@ type Caches = { [K in keyof Cached]: TtlCache<Cached[K]> };
 export function withReadCache(inner: Store, opts: ReadCacheOptions): Store {
   const max = opts.maxEntries ?? 10_000;
   const caches: Caches = { projects: new TtlCache(opts.ttlMs, max), authConfigs: new TtlCache(opts.ttlMs, max), endpoints: new TtlCache(opts.ttlMs, max) };
+  opts.hub?.subscribe({
+    changed(topic, key) {
+      if (topic !== 'apiKeys') caches[topic].invalidate(key);
+    },
+    flush() {
+      for (const c of Object.values(caches)) c.clear();
+    },
+  });
   return wrap(inner, caches, undefined);
 }
 
@@ -81,7 +101,9 @@ function wrap(inner: Store, caches: Caches, written: Set<string> | undefined): S
   // reached the database before the error).
   const write = async <T>(cache: keyof Caches, key: string, run: () => Promise<T>): Promise<T> => {
     try {
-      return await run();
+      const result = await run();
+      await inner.announce(cache, key);
+      return result;
     } finally {
       caches[cache].invalidate(key);
       written?.add(`${cache}:${key}`);
@@ -90,11 +112,19 @@ function wrap(inner: Store, caches: Caches, written: Set<string> | undefined): S
   const load = <K extends keyof Caches>(cache: K, key: string, read: () => Promise<Cached[K]>): Promise<Cached[K] | undefined> =>
     written?.has(`${cache}:${key}`) ? read() : (caches[cache] as TtlCache<Cached[K]>).load(key, read, !inTx);
 
-  const { projects, authConfigs, webhooks } = inner;
+  const { projects, authConfigs, webhooks, apiKeys } = inner;
   // One entry per auth config serves both getAny() and get() (live only).
   const getAny: Store['authConfigs']['getAny'] = (projectId, id) => load('authConfigs', `${projectId}/${id}`, () => authConfigs.getAny(projectId, id));
   return {
     ...inner,
+    apiKeys: {
+      ...apiKeys,
+      async revoke(id, now) {
+        const row = await apiKeys.revoke(id, now);
+        if (row) await inner.announce('apiKeys', id);
+        return row;
+      },
+    },
     projects: {
       ...projects,
       get: (id) => load('projects', id, () => projects.get(id)),

@@ -14,6 +14,7 @@ import { sessionsRepo } from './sessions.ts';
 import { webhooksRepo } from './webhooks.ts';
 import { verificationsRepo } from './verifications.ts';
 import { downloadsRepo } from './downloads.ts';
+import type { Announcer, Topic } from './invalidation.ts';
 
 export interface Store {
   dialect: Dialect;
@@ -28,11 +29,13 @@ export interface Store {
   webhooks: ReturnType<typeof webhooksRepo>;
   downloads: ReturnType<typeof downloadsRepo>;
   ping(): Promise<void>;
+  /** Tells every process that `key` of `topic` changed (inside a transaction: once it commits). See invalidation.ts. */
+  announce(topic: Topic, key: string): Promise<void>;
   /** Runs fn inside one database transaction, with a store bound to it. */
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
 }
 
-export function createStore(db: Kysely<DB>, dialect: Dialect): Store {
+export function createStore(db: Kysely<DB>, dialect: Dialect, announcer?: Announcer): Store {
   return {
     dialect,
     projects: projectsRepo(db),
@@ -46,6 +49,7 @@ export function createStore(db: Kysely<DB>, dialect: Dialect): Store {
     webhooks: webhooksRepo(db, dialect),
     downloads: downloadsRepo(db),
     ping: () => ping(db),
-    transaction: (fn) => db.transaction().execute((trx) => fn(createStore(trx, dialect))),
+    announce: async (topic, key) => announcer?.(db, topic, key),
+    transaction: (fn) => db.transaction().execute((trx) => fn(createStore(trx, dialect, announcer))),
   };
 }

@@ -26,6 +26,7 @@ import { createUpstreamPool, watchSent } from '../proxy/pool.ts';
 import { addressPolicy, assertLiteralHostAllowed, ForbiddenAddressError } from '../proxy/ssrf.ts';
 import { ProxyError } from '../proxy/errors.ts';
 import { signatureHeader } from './signing.ts';
+import type { Metrics } from '../metrics/types.ts';
 
 export interface WebhookWorkerOptions {
   /** The deadline of one attempt: connect, send, and the receiver's status line. */
@@ -81,7 +82,14 @@ function reasonOf(e: unknown): string {
   return `${code ? `${code}: ` : ''}${message}`.slice(0, 300);
 }
 
-export function createWebhookWorker(deps: { store: Store; keyRing: KeyRing; now: () => Date; options: WebhookWorkerOptions; log?: WorkerLog }) {
+export function createWebhookWorker(deps: {
+  store: Store;
+  keyRing: KeyRing;
+  now: () => Date;
+  options: WebhookWorkerOptions;
+  log?: WorkerLog;
+  metrics?: Metrics;
+}) {
   const { store, options } = deps;
   const owner = newId('wkr');
   const policy = addressPolicy(options.allowPrivateNetworks);
@@ -143,6 +151,7 @@ export function createWebhookWorker(deps: { store: Store; keyRing: KeyRing; now:
   }
 
   async function deliver(d: WebhookDeliveryRow): Promise<void> {
+    const lagSeconds = (deps.now().getTime() - Date.parse(d.next_attempt_at)) / 1000;
     const r = await attempt(d);
     const now = deps.now();
     const attempts = d.attempts + 1;
@@ -156,6 +165,7 @@ export function createWebhookWorker(deps: { store: Store; keyRing: KeyRing; now:
         delivered_at: ts,
         updated_at: ts,
       });
+      deps.metrics?.webhookDelivery('succeeded', lagSeconds);
       return;
     }
     if (r.reason) {
@@ -175,6 +185,7 @@ export function createWebhookWorker(deps: { store: Store; keyRing: KeyRing; now:
       next_attempt_at: dead ? d.next_attempt_at : new Date(now.getTime() + delay).toISOString(),
       updated_at: ts,
     });
+    deps.metrics?.webhookDelivery(dead ? 'dead' : 'retry', lagSeconds);
   }
 
   function begin(d: WebhookDeliveryRow): Promise<void> {

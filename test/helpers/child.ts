@@ -3,7 +3,18 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+// @ts-expect-error plain JavaScript without declarations (it runs before anything is compiled)
+import { ensureBuilt } from '../../scripts/build.mjs';
+
 const BIN = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'authlink.js');
+
+// bin/authlink.js runs dist/: after an edit to src/, build once here, before any
+// child's start-up timer runs (a child would rebuild by itself, but slowly).
+let built = false;
+function buildOnce(): void {
+  if (!built) ensureBuilt();
+  built = true;
+}
 
 export interface Child {
   proc: ChildProcess;
@@ -20,6 +31,7 @@ export function pgUrlWithSchema(url: string, schema: string): string {
 }
 
 export async function startChild(env: Record<string, string>, timeoutMs = 20_000): Promise<Child> {
+  buildOnce();
   const proc = spawn(process.execPath, [BIN, 'serve', '--json'], {
     env: { ...process.env, PORT: '0', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -11,6 +11,7 @@ import { startRuntime, type Runtime } from '../../src/bootstrap.ts';
 import { createApp, type App } from '../../src/app.ts';
 import { createProject } from '../../src/services/projects.ts';
 import type { ManagedAuth } from '../../src/services/auth-configs.ts';
+import { createMetrics } from '../../src/metrics/index.ts';
 import { PG_URL, type Backend } from './backends.ts';
 import type { KyselyPlugin } from 'kysely';
 import { createStore } from '../../src/store/store.ts';
@@ -59,7 +60,9 @@ export async function startTestApp(backend: Backend, opts: TestAppOptions = {}):
     env.AUTHLINK_ENCRYPTION_KEY = fs.readFileSync(keyFile, 'utf8');
   }
   let config = parseConfig(env);
-  const runtime = await startRuntime(config, { pgSchema });
+  // As in `authlink serve`: one metrics instance shared by the store (query timing) and the app.
+  const metrics = await createMetrics(config);
+  const runtime = await startRuntime(config, { pgSchema, metrics, listen: true });
   const logs: string[] = [];
   const logStream = new Writable({
     write(chunk, _enc, cb) {
@@ -77,6 +80,8 @@ export async function startTestApp(backend: Backend, opts: TestAppOptions = {}):
       managedAuth: opts.managedAuth ?? runtime.managedAuth,
       now: opts.now,
       logStream,
+      metrics,
+      invalidation: runtime.invalidation,
     });
   let app = await build(config);
   if (opts.listen) {
