@@ -100,7 +100,11 @@ function withStatementCache(sqlite: SQLite.Database): SqliteDatabase {
   };
 }
 
-export async function migrate(database: Database): Promise<string[]> {
+/** Migration names, oldest first. */
+export const MIGRATION_NAMES: readonly string[] = Object.keys(migrations).sort();
+
+/** Migrates to the latest version, or up or down to `opts.to` (a migration name; tests of a data migration use it). */
+export async function migrate(database: Database, opts: { to?: string } = {}): Promise<string[]> {
   // Kysely looks for its bookkeeping tables in every schema; name ours so a
   // second schema on the same server (tests, tenants) is migrated on its own,
   // also when DATABASE_URL picks it only through search_path.
@@ -112,7 +116,7 @@ export async function migrate(database: Database): Promise<string[]> {
     migrationTableName: 'authlink_migrations',
     migrationLockTableName: 'authlink_migrations_lock',
   });
-  const { error, results } = await migrator.migrateToLatest();
+  const { error, results } = opts.to ? await migrator.migrateTo(opts.to) : await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }
