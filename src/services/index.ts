@@ -9,7 +9,7 @@ import { createCompleteAuthService } from './complete-auth.ts';
 import { createRefresher } from './refresh.ts';
 import { createAccountService } from './accounts.ts';
 import { createCredentialSource } from './credential-source.ts';
-import { createWebhookEndpoints } from '../webhooks/endpoints.ts';
+import { createWebhookSubscriptions } from '../webhooks/subscriptions.ts';
 import { createWebhookWorker, type WorkerLog } from '../webhooks/worker.ts';
 import { WEBHOOK_MAX_IN_FLIGHT } from '../config.ts';
 import { createSessionService } from './sessions.ts';
@@ -47,7 +47,7 @@ export function createServices(deps: ServiceDeps) {
   });
   const accounts = createAccountService({ store, keyRing, authConfigs, refresher, ...oauth, now });
   const credentials = createCredentialSource({ store, keyRing, authConfigs, refresher, now });
-  const webhookEndpoints = createWebhookEndpoints({
+  const webhookSubscriptions = createWebhookSubscriptions({
     store,
     keyRing,
     now,
@@ -102,7 +102,7 @@ export function createServices(deps: ServiceDeps) {
     tools,
     meta,
     downloads,
-    webhookEndpoints,
+    webhookSubscriptions,
     webhookWorker,
   };
 }

@@ -12,7 +12,7 @@ import { checkCallbackUrl } from './callback-url.ts';
 import { newWordId, sealCredentials } from './account-view.ts';
 import { aliasTaken, checkConnectionData, splitFields } from './account-fields.ts';
 import type { KeyRing } from '../crypto/keyring.ts';
-import { accountEventRows, insertOutbox, type WebhookEventType } from '../webhooks/events.ts';
+import { accountEvent, insertOutbox, type WebhookEventType } from '../webhooks/events.ts';
 import type { LinkSessionRow } from '../store/link-sessions.ts';
 import { type Acl, normalizeAcl, requireUserId } from './user-ids.ts';
 import type { Metrics } from '../metrics/types.ts';
@@ -137,7 +137,7 @@ export function createLinkService(deps: {
   async function insertAccount(account: AccountRow, link?: LinkSessionRow): Promise<void> {
     const type: WebhookEventType = account.status === 'ACTIVE' ? 'connected_account.active' : 'connected_account.initiated';
     try {
-      const outbox = accountEventRows(await store.webhooks.enabledEndpoints(account.project_id), account, type, deps.now());
+      const outbox = await accountEvent(store, account, type, deps.now());
       if (link) await store.links.insertWithAccount(account, link, outbox);
       else if (!outbox) await store.accounts.insert(account);
       else {

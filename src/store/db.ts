@@ -15,6 +15,7 @@ import * as m005 from './migrations/005_tool_access.ts';
 import * as m006 from './migrations/006_hosted_flow_hardening.ts';
 import * as m008 from './migrations/008_audit_details.ts';
 import * as m010 from './migrations/010_tool_router_enabled.ts';
+import * as m012 from './migrations/012_webhooks_composio_v3.ts';
 import * as m013 from './migrations/013_downloads.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -67,6 +68,7 @@ const migrations: Record<string, Migration> = {
   '006_hosted_flow_hardening': m006,
   '008_audit_details': m008,
   '010_tool_router_enabled': m010,
+  '012_webhooks_composio_v3': m012,
   '013_downloads': m013,
 };
 
@@ -127,7 +129,11 @@ function withStatementCache(sqlite: SQLite.Database): SqliteDatabase {
   };
 }
 
-export async function migrate(database: Database): Promise<string[]> {
+/** Migration names, oldest first. */
+export const MIGRATION_NAMES: readonly string[] = Object.keys(migrations).sort();
+
+/** Migrates to the latest version, or up or down to `opts.to` (a migration name; tests of a data migration use it). */
+export async function migrate(database: Database, opts: { to?: string } = {}): Promise<string[]> {
   // Kysely looks for its bookkeeping tables in every schema; name ours so a
   // second schema on the same server (tests, tenants) is migrated on its own,
   // also when DATABASE_URL picks it only through search_path.
@@ -139,7 +145,7 @@ export async function migrate(database: Database): Promise<string[]> {
     migrationTableName: 'authlink_migrations',
     migrationLockTableName: 'authlink_migrations_lock',
   });
-  const { error, results } = await migrator.migrateToLatest();
+  const { error, results } = opts.to ? await migrator.migrateTo(opts.to) : await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }

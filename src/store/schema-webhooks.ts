@@ -1,11 +1,13 @@
-// Row types of the webhook tables (migration 003).
+// Row types of the webhook tables (migration 003; 012 rewrote their data to
+// Composio's V3 names and payloads). An endpoint row is what the API calls a
+// webhook subscription (/webhook_subscriptions).
 
 export interface WebhookEndpointsTable {
   id: string;
   project_id: string;
   url: string;
   description: string | null;
-  events: string; // JSON array of event types
+  events: string; // JSON array of wire event types (composio.…) or "*"
   enabled: number;
   secret_enc: string; // encrypted: needed in clear to sign
   previous_secret_enc: string | null; // still signs until previous_secret_until (rotation overlap)
@@ -18,8 +20,8 @@ export interface WebhookEndpointsTable {
 export interface WebhookEventsTable {
   id: string; // msg_..., the webhook-id header
   project_id: string;
-  type: string;
-  payload: string; // JSON body as sent
+  type: string; // the wire type, composio.…
+  payload: string; // JSON body as sent (Composio's V3 envelope)
   created_at: string;
 }
 

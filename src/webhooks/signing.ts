@@ -1,22 +1,24 @@
-// Standard Webhooks signatures (https://www.standardwebhooks.com):
+// Signatures in Standard Webhooks' headers (https://www.standardwebhooks.com),
+// keyed the way Composio keys them, so @composio/core's
+// `composio.triggers.verifyWebhook()` accepts them:
 //   webhook-id: msg_...            (the event id; stable across retries)
 //   webhook-timestamp: <unix seconds>
 //   webhook-signature: v1,<base64 HMAC-SHA256(key, "<id>.<timestamp>.<body>")>
-// The secret is `whsec_<base64 key>`. During a secret rotation both the new and
-// the previous secret sign (space-separated signatures), so receivers can
-// switch at their pace.
+// The key is the secret string as given, UTF-8 encoded, `whsec_` prefix
+// included (verifyWebhook imports `new TextEncoder().encode(secret)` as the
+// HMAC key). Standard Webhooks libraries base64-decode the part after
+// `whsec_` instead, unless told the key is raw (`{ format: 'raw' }`).
+// During a secret rotation both the new and the previous secret sign
+// (space-separated signatures; verifyWebhook accepts any `v1,` one that
+// matches), so receivers can switch at their pace.
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
 export function newWebhookSecret(): string {
   return `whsec_${randomBytes(32).toString('base64')}`;
 }
 
-function keyOf(secret: string): Buffer {
-  return Buffer.from(secret.startsWith('whsec_') ? secret.slice(6) : secret, 'base64');
-}
-
 export function signature(secret: string, id: string, timestamp: number, body: string): string {
-  return `v1,${createHmac('sha256', keyOf(secret)).update(`${id}.${timestamp}.${body}`).digest('base64')}`;
+  return `v1,${createHmac('sha256', Buffer.from(secret, 'utf8')).update(`${id}.${timestamp}.${body}`).digest('base64')}`;
 }
 
 export function signatureHeader(secrets: string[], id: string, timestamp: number, body: string): string {
@@ -26,8 +28,9 @@ export function signatureHeader(secrets: string[], id: string, timestamp: number
 export class WebhookVerificationError extends Error {}
 
 /**
- * Receiver side: checks one of the signatures and that the timestamp is within
- * `toleranceSeconds` (replay protection). Returns the parsed payload.
+ * Receiver side, for receivers without @composio/core: checks one of the
+ * signatures and that the timestamp is within `toleranceSeconds` (replay
+ * protection). Returns the parsed payload.
  */
 export function verifyWebhook(
   secret: string,

@@ -103,8 +103,8 @@ export function createWebhookWorker(deps: {
 
   async function attempt(d: WebhookDeliveryRow): Promise<Outcome> {
     const [endpoint, event] = await Promise.all([store.webhooks.getEndpoint(d.project_id, d.endpoint_id), store.webhooks.getEvent(d.event_id)]);
-    if (!endpoint || !event) return { ok: false, status: null, error: 'endpoint deleted', gone: true };
-    if (!endpoint.enabled) return { ok: false, status: null, error: 'endpoint disabled', gone: true };
+    if (!endpoint || !event) return { ok: false, status: null, error: 'subscription deleted', gone: true };
+    if (!endpoint.enabled) return { ok: false, status: null, error: 'subscription disabled', gone: true };
     const now = deps.now();
     const ts = Math.floor(now.getTime() / 1000);
     const url = new URL(endpoint.url);

@@ -21,7 +21,7 @@ forEachBackend('callback identity verification', (backend) => {
   let offsetMs = 0;
   before(async () => {
     w = await startOAuthWorld(backend, { now: () => new Date(Date.now() + offsetMs), env: { LOG_LEVEL: 'warn' } });
-    const hook = await api(w.t).post('/api/v3.1/webhook_endpoints', { url: 'https://hooks.example.com/verify', events: ['*'] });
+    const hook = await api(w.t).post('/api/v3.1/webhook_subscriptions', { webhook_url: 'https://hooks.example.com/verify', enabled_events: ['*'] });
     assert.equal(hook.status, 201);
   });
   after(() => w.close());
@@ -31,7 +31,10 @@ forEachBackend('callback identity verification', (backend) => {
   const complete = (body: Record<string, unknown>, key?: string) => api(w.t, key).post('/api/v3.1/connected_accounts/complete_auth', body);
   async function events(accountId: string) {
     const rows = await w.t.runtime.database.db.selectFrom('webhook_events').select(['type', 'payload']).orderBy('created_at').execute();
-    return rows.filter((r) => JSON.parse(r.payload).data.connected_account.id === accountId).map((r) => ({ type: r.type, data: JSON.parse(r.payload).data }));
+    return rows
+      .map((r) => JSON.parse(r.payload))
+      .filter((p) => p.data.id === accountId)
+      .map((p) => ({ type: p.type, metadata: p.metadata }));
   }
   /** An API-key connect through the hosted form; returns where the browser was sent. */
   async function submitKey(link: { redirect_url: string }, apiKey = 'k-verify-0123456789') {
@@ -73,7 +76,7 @@ forEachBackend('callback identity verification', (backend) => {
       assert.equal(typeof openCredentials(w.t.runtime.keyRing, row).access_token, 'string', 'the credential is stored (encrypted)');
       assert.deepEqual(
         (await events(link.connected_account_id)).map((e) => e.type),
-        ['connected_account.initiated'],
+        ['composio.connected_account.initiated'],
         'no activation announced yet',
       );
       // Stored only as a hash: the session_uri itself is in no row.
@@ -94,7 +97,7 @@ forEachBackend('callback identity verification', (backend) => {
       assert.equal(row.status, 'ACTIVE');
       assert.deepEqual(
         (await events(link.connected_account_id)).map((e) => e.type),
-        ['connected_account.initiated', 'connected_account.active'],
+        ['composio.connected_account.initiated', 'composio.connected_account.active'],
       );
       // Single use.
       const again = await complete({ session_uri: sessionUri, user_id: 'alice' });
@@ -133,9 +136,9 @@ forEachBackend('callback identity verification', (backend) => {
       const evs = await events(link.connected_account_id);
       assert.deepEqual(
         evs.map((e) => e.type),
-        ['connected_account.initiated', 'connected_account.failed'],
+        ['composio.connected_account.initiated', 'composio.connected_account.failed'],
       );
-      assert.equal(evs[1].data.error, 'user_mismatch');
+      assert.equal(evs[1].metadata.error, 'user_mismatch');
       // The right user afterwards: the session_uri is gone.
       assert.equal((await complete({ session_uri: sessionUri, user_id: 'bob' })).status, 404);
       assert.equal((await account(link.connected_account_id)).status, 'FAILED');
@@ -193,7 +196,7 @@ forEachBackend('callback identity verification', (backend) => {
       assert.deepEqual(results.map((r) => r.status).sort(), [200, ...Array(7).fill(404)]);
       assert.deepEqual(
         (await events(link.connected_account_id)).map((e) => e.type),
-        ['connected_account.initiated', 'connected_account.active'],
+        ['composio.connected_account.initiated', 'composio.connected_account.active'],
       );
     } finally {
       await setting(false);

@@ -32,7 +32,7 @@ forEachBackend('webhooks: failures are not a network oracle', (backend) => {
       ['loopback', `http://localhost:${port}/hooks`],
       ['missing', 'http://authlink-nowhere.invalid/hooks'],
     ] as const) {
-      const res = await api(t).post('/api/v3.1/webhook_endpoints', { url, events: ['*'] });
+      const res = await api(t).post('/api/v3.1/webhook_subscriptions', { webhook_url: url, enabled_events: ['*'] });
       assert.equal(res.status, 201, JSON.stringify(res.body));
       created[name] = res.body;
     }
@@ -46,7 +46,7 @@ forEachBackend('webhooks: failures are not a network oracle', (backend) => {
 
     const seen = {} as Record<string, { status: string; attempts: number; last_status: number | null; last_error: string | null }>;
     for (const [name, e] of Object.entries(created)) {
-      const res = await api(t).get(`/api/v3.1/webhook_endpoints/${e.id}/deliveries`);
+      const res = await api(t).get(`/api/v3.1/webhook_subscriptions/${e.id}/deliveries`);
       const { status, attempts, last_status, last_error } = res.body.items[0];
       seen[name] = { status, attempts, last_status, last_error };
     }

@@ -2,7 +2,7 @@
 // other tenants' webhooks. Each attempt has one deadline (connect to last
 // byte), the receiver's body is not read, the poller keeps leasing and
 // starting deliveries while slow ones are in flight, and in-flight deliveries
-// and endpoints are bounded per project.
+// and subscriptions are bounded per project.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
@@ -123,11 +123,11 @@ forEachBackend('webhooks: slow receivers', (backend) => {
     return { apiKey, authConfigId: ak.body.auth_config.id };
   }
   async function endpoint(p: Tenant, url: string): Promise<string> {
-    const res = await api(t, p.apiKey).post('/api/v3.1/webhook_endpoints', { url, events: ['*'] });
+    const res = await api(t, p.apiKey).post('/api/v3.1/webhook_subscriptions', { webhook_url: url, enabled_events: ['*'] });
     assert.equal(res.status, 201, JSON.stringify(res.body));
     return res.body.id;
   }
-  /** One lifecycle event for the project (an API-key account: connected_account.active). */
+  /** One lifecycle event for the project (an API-key account: composio.connected_account.active). */
   async function fire(p: Tenant): Promise<void> {
     const res = await api(t, p.apiKey).post('/api/v3.1/connected_accounts', {
       auth_config: { id: p.authConfigId },
@@ -136,7 +136,7 @@ forEachBackend('webhooks: slow receivers', (backend) => {
     assert.equal(res.status, 201, JSON.stringify(res.body));
   }
   const deliveries = async (p: Tenant, endpointId: string) =>
-    (await api(t, p.apiKey).get(`/api/v3.1/webhook_endpoints/${endpointId}/deliveries?limit=50`)).body.items as Array<{
+    (await api(t, p.apiKey).get(`/api/v3.1/webhook_subscriptions/${endpointId}/deliveries?limit=50`)).body.items as Array<{
       status: string;
       attempts: number;
       last_status: number | null;
@@ -191,7 +191,7 @@ forEachBackend('webhooks: slow receivers', (backend) => {
     assert.ok(slow.hits[1].at - slow.hits[0].closedAt! >= RETRY_MS - 100, 'retried after the retry delay');
     await other.close();
     other = undefined;
-    await api(t, a.apiKey).patch(`/api/v3.1/webhook_endpoints/${slowId}`, { enabled: false });
+    await api(t, a.apiKey).patch(`/api/v3.1/webhook_subscriptions/${slowId}`, { enabled: false });
   });
 
   test('the status decides: a 2xx whose body trickles is recorded at once and the body is not read', async () => {
@@ -244,25 +244,27 @@ forEachBackend('webhooks: slow receivers', (backend) => {
     assert.equal(most, 2, 'at most AUTHLINK_WEBHOOK_MAX_IN_FLIGHT_PER_PROJECT deliveries of one project at a time');
   });
 
-  test('endpoints are bounded per project: one too many is a clear 422 that writes nothing, also under concurrent creations', async () => {
+  test('subscriptions are bounded per project: one too many is a clear 422 that writes nothing, also under concurrent creations', async () => {
     const p = await tenant();
     const url = 'https://hooks.example.com/x';
     const ids = [await endpoint(p, url), await endpoint(p, url), await endpoint(p, url)];
-    const refused = await api(t, p.apiKey).post('/api/v3.1/webhook_endpoints', { url, events: ['*'] });
+    const refused = await api(t, p.apiKey).post('/api/v3.1/webhook_subscriptions', { webhook_url: url, enabled_events: ['*'] });
     assert.equal(refused.status, 422);
-    assert.equal(refused.body.error.slug, 'WebhookEndpoint_LimitReached');
+    assert.equal(refused.body.error.slug, 'WebhookSubscription_LimitReached');
     assert.equal(refused.body.error.status, 422);
-    assert.match(refused.body.error.message, /already has 3 webhook endpoints/);
+    assert.match(refused.body.error.message, /already has 3 webhook subscriptions/);
     assert.match(refused.body.error.suggested_fix, /AUTHLINK_WEBHOOK_MAX_ENDPOINTS_PER_PROJECT/);
-    assert.equal((await api(t, p.apiKey).get('/api/v3.1/webhook_endpoints')).body.items.length, 3, 'nothing written');
-    // A deleted endpoint frees its place.
-    assert.equal((await api(t, p.apiKey).delete(`/api/v3.1/webhook_endpoints/${ids[0]}`)).status, 200);
+    assert.equal((await api(t, p.apiKey).get('/api/v3.1/webhook_subscriptions')).body.total_items, 3, 'nothing written');
+    // A deleted subscription frees its place.
+    assert.equal((await api(t, p.apiKey).delete(`/api/v3.1/webhook_subscriptions/${ids[0]}`)).status, 200);
     await endpoint(p, url);
 
     const q = await tenant();
-    const results = await Promise.all(Array.from({ length: 8 }, () => api(t, q.apiKey).post('/api/v3.1/webhook_endpoints', { url, events: ['*'] })));
+    const results = await Promise.all(
+      Array.from({ length: 8 }, () => api(t, q.apiKey).post('/api/v3.1/webhook_subscriptions', { webhook_url: url, enabled_events: ['*'] })),
+    );
     assert.deepEqual(results.map((r) => r.status).sort(), [201, 201, 201, 422, 422, 422, 422, 422]);
-    assert.equal((await api(t, q.apiKey).get('/api/v3.1/webhook_endpoints')).body.items.length, 3);
+    assert.equal((await api(t, q.apiKey).get('/api/v3.1/webhook_subscriptions')).body.total_items, 3);
   });
 
   test('stop() waits for an attempt in flight (bounded by its deadline) and records it', async () => {

@@ -195,7 +195,7 @@ forEachBackend('crash safety', (backend: Backend) => {
   }
 
   test('killed inside the activation write: committed in full or not at all (here: not at all), nothing half-written, no event; the link cannot be replayed', async () => {
-    const hook = await api(t).post('/api/v3.1/webhook_endpoints', { url: 'https://hooks.example.com/crash', events: ['*'] });
+    const hook = await api(t).post('/api/v3.1/webhook_subscriptions', { webhook_url: 'https://hooks.example.com/crash', enabled_events: ['*'] });
     assert.equal(hook.status, 201);
     const child = await startChild(env);
     const { client, back, accountId } = await toCallback(child);
@@ -225,8 +225,8 @@ forEachBackend('crash safety', (backend: Backend) => {
     assert.equal(row?.token_expires_at, null);
     const events = await t.runtime.database.db.selectFrom('webhook_events').select(['type', 'payload']).execute();
     assert.deepEqual(
-      events.filter((e) => JSON.parse(e.payload).data.connected_account.id === accountId).map((e) => e.type),
-      ['connected_account.initiated'],
+      events.filter((e) => JSON.parse(e.payload).data.id === accountId).map((e) => e.type),
+      ['composio.connected_account.initiated'],
       'the outbox row went with the rolled-back change',
     );
     // After a restart the callback is "already used" (the link was consumed before the exchange), and the sweeper ends it.
@@ -238,7 +238,7 @@ forEachBackend('crash safety', (backend: Backend) => {
     }
     await expireLinksAndSweep(accountId);
     assert.equal((await t.runtime.store.accounts.get(t.projectId, accountId))?.status, 'EXPIRED');
-    await api(t).delete(`/api/v3.1/webhook_endpoints/${hook.body.id}`);
+    await api(t).delete(`/api/v3.1/webhook_subscriptions/${hook.body.id}`);
   });
 
   test('killed right after the activation committed: fully ACTIVE with the tokens', async () => {

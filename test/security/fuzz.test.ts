@@ -441,18 +441,18 @@ forEachBackend('security: bad input on every endpoint', (backend) => {
     const ac = await a.post('/api/v3.1/auth_configs', { toolkit: { slug: 'echoapi' }, auth_config: { type: 'use_custom_auth', authScheme: 'API_KEY' } });
     assert.equal(ac.status, 201, ac.text);
     // One endpoint for the whole run (one per route would multiply the deliveries of every event); made again when a run deleted it.
-    if (!webhook || (await a.get(`/api/v3.1/webhook_endpoints/${webhook}`)).status !== 200) {
-      const hook = await a.post('/api/v3.1/webhook_endpoints', { url: 'https://hooks.example.com/authlink', events: ['*'] });
+    if (!webhook || (await a.get(`/api/v3.1/webhook_subscriptions/${webhook}`)).status !== 200) {
+      const hook = await a.post('/api/v3.1/webhook_subscriptions', { webhook_url: 'https://hooks.example.com/authlink', enabled_events: ['*'] });
       assert.equal(hook.status, 201, hook.text);
       webhook = hook.body.id as string;
     }
-    await a.patch(`/api/v3.1/webhook_endpoints/${webhook}`, { enabled: true, events: ['*'] });
+    await a.patch(`/api/v3.1/webhook_subscriptions/${webhook}`, { enabled: true, enabled_events: ['*'] });
     const acct = await a.post('/api/v3.1/connected_accounts', {
       auth_config: { id: ac.body.auth_config.id },
       connection: { user_id: 'fuzz-user', state: { authScheme: 'API_KEY', val: { api_key: 'fuzz-key-0123456789' } } },
     });
     assert.equal(acct.status, 201, acct.text);
-    const deliveries = await a.get(`/api/v3.1/webhook_endpoints/${webhook}/deliveries?limit=1`);
+    const deliveries = await a.get(`/api/v3.1/webhook_subscriptions/${webhook}/deliveries?limit=1`);
     const session = await a.post('/api/v3.1/tool_router/session', { user_id: 'fuzz-user' });
     assert.equal(session.status, 201, session.text);
     return {
@@ -482,7 +482,9 @@ forEachBackend('security: bad input on every endpoint', (backend) => {
       enable: ['echoapi'],
       endpoint: ['/echo', `${upstream.url}/echo`],
       url: ['https://hooks.example.com/other'],
-      events: ['*', 'connected_account.active'],
+      webhook_url: ['https://hooks.example.com/other'],
+      enabled_events: ['*', 'composio.connected_account.active'],
+      version: ['V3'],
       callback_url: ['https://app.example.com/cb?x=1'],
       authScheme: ['API_KEY'],
       api_key: ['fuzz-key-abcdefghij'],

@@ -37,7 +37,7 @@ function pathOps(doc: { paths: Record<string, Record<string, { requestBody?: { c
 
 /** A body each route accepts, so the call gets past validation to the lookup that must fail. */
 const BODIES: Record<string, unknown> = {
-  'PATCH /api/v3.1/webhook_endpoints/{id}': { description: 'pwned', enabled: false, rotate_secret: true, url: 'https://evil.example/hook' },
+  'PATCH /api/v3.1/webhook_subscriptions/{id}': { description: 'pwned', enabled: false, webhook_url: 'https://evil.example/hook', enabled_events: ['*'] },
   'PATCH /api/v3.1/auth_configs/{nanoid}': { name: 'pwned' },
   'PATCH /api/v3.1/connected_accounts/{nanoid}': { alias: 'pwned', experimental: { acl_config_for_shared: { allow_all_users: true } } },
   'PATCH /api/v3.1/connected_accounts/{nanoId}/status': { enabled: false },
@@ -50,7 +50,7 @@ const BODIES: Record<string, unknown> = {
   'POST /api/v3.1/tool_router/session/{session_id}/execute_meta': { slug: 'COMPOSIO_MULTI_EXECUTE_TOOL', arguments: { tools: [{ tool_slug: 'ECHOAPI_X' }] } },
   'POST /api/v3.1/tool_router/session/{session_id}/search': { queries: [{ use_case: 'steal a key' }] },
   'POST /api/v3.1/tool_router/session/{session_id}/execute': { tool_slug: 'GITHUB_GET_THE_AUTHENTICATED_USER', arguments: {} },
-  'POST /api/v3.1/webhook_endpoints/{id}/deliveries/{delivery_id}/redeliver': {},
+  'POST /api/v3.1/webhook_subscriptions/{id}/deliveries/{delivery_id}/redeliver': {},
 };
 
 /** Catalog data, the same for every project by design. */
@@ -105,9 +105,9 @@ forEachBackend('security: isolation', (backend) => {
 
   describe('tenants', () => {
     before(async () => {
-      const hook = await api(t).post('/api/v3.1/webhook_endpoints', { url: 'https://hooks.example.com/a', events: ['*'] });
+      const hook = await api(t).post('/api/v3.1/webhook_subscriptions', { webhook_url: 'https://hooks.example.com/a', enabled_events: ['*'] });
       const accountId = await account('iso-user', 'key-of-project-a-0001');
-      const deliveries = await api(t).get(`/api/v3.1/webhook_endpoints/${hook.body.id}/deliveries?limit=1`);
+      const deliveries = await api(t).get(`/api/v3.1/webhook_subscriptions/${hook.body.id}/deliveries?limit=1`);
       const session = await api(t).post('/api/v3.1/tool_router/session', { user_id: 'iso-user', connected_accounts: { echoapi: accountId } });
       assert.equal(session.status, 201, session.text);
       ids = { authConfig: acId, account: accountId, webhook: hook.body.id, delivery: deliveries.body.items[0].id, session: session.body.session_id };
@@ -127,7 +127,7 @@ forEachBackend('security: isolation', (backend) => {
     const MISSING = {
       authConfig: 'ac_000000000000',
       account: 'ca_000000000000',
-      webhook: 'we_000000000000',
+      webhook: 'ws_000000000000',
       delivery: 'whd_000000000000',
       session: 'trs_000000000000',
     };
@@ -165,7 +165,7 @@ forEachBackend('security: isolation', (backend) => {
       assert.equal(dumpDiff(before, await dumpDatabase(t)), '', 'nothing changed');
       // A still sees and uses everything.
       assert.equal((await api(t).get(`/api/v3.1/connected_accounts/${ids.account}`)).status, 200);
-      assert.equal((await api(t).get(`/api/v3.1/webhook_endpoints/${ids.webhook}`)).body.enabled, true);
+      assert.equal((await api(t).get(`/api/v3.1/webhook_subscriptions/${ids.webhook}`)).body.enabled, true);
     });
 
     test("A's ids in B's bodies, pins and filters are not found; B's lists hold nothing of A's", async () => {
@@ -215,7 +215,7 @@ forEachBackend('security: isolation', (backend) => {
         await asB.get(`/api/v3.1/connected_accounts?account_type=ALL&connected_account_ids=${ids.account}`),
         await asB.get(`/api/v3.1/connected_accounts?account_type=ALL&auth_config_ids=${ids.authConfig}`),
         await asB.get('/api/v3.1/auth_configs?show_disabled=true&toolkit_slug=echoapi'),
-        await asB.get('/api/v3.1/webhook_endpoints'),
+        await asB.get('/api/v3.1/webhook_subscriptions'),
       ];
       for (const l of lists) {
         assert.equal(l.status, 200);

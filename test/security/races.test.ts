@@ -28,7 +28,7 @@ forEachBackend('security: races', (backend) => {
     });
     const ac = await api(t).post('/api/v3.1/auth_configs', { toolkit: { slug: 'echoapi' }, auth_config: { type: 'use_custom_auth', authScheme: 'API_KEY' } });
     acId = ac.body.auth_config.id;
-    const hook = await api(t).post('/api/v3.1/webhook_endpoints', { url: 'https://hooks.example.com/races', events: ['*'] });
+    const hook = await api(t).post('/api/v3.1/webhook_subscriptions', { webhook_url: 'https://hooks.example.com/races', enabled_events: ['*'] });
     assert.equal(hook.status, 201);
   });
   after(async () => {
@@ -179,11 +179,11 @@ forEachBackend('security: races', (backend) => {
     assert.equal(shown.body.is_disabled, row.is_disabled === 1, 'the API shows what is stored');
     // Every accepted flip announced exactly once; the last write's own event describes the final row.
     const events = (await t.runtime.database.db.selectFrom('webhook_events').select(['type', 'payload']).where('project_id', '=', t.projectId).execute())
-      .map((e) => ({ type: e.type, account: JSON.parse(e.payload).data.connected_account }))
-      .filter((e) => e.account.id === id && (e.type === 'connected_account.enabled' || e.type === 'connected_account.disabled'));
-    assert.equal(events.filter((e) => e.type === 'connected_account.enabled').length, wants.filter(Boolean).length);
-    assert.equal(events.filter((e) => e.type === 'connected_account.disabled').length, wants.filter((w) => !w).length);
-    for (const e of events) assert.equal(e.account.is_disabled, e.type === 'connected_account.disabled', 'each event carries the state it announces');
+      .map((e) => ({ type: e.type, account: JSON.parse(e.payload).data }))
+      .filter((e) => e.account.id === id && (e.type === 'composio.connected_account.enabled' || e.type === 'composio.connected_account.disabled'));
+    assert.equal(events.filter((e) => e.type === 'composio.connected_account.enabled').length, wants.filter(Boolean).length);
+    assert.equal(events.filter((e) => e.type === 'composio.connected_account.disabled').length, wants.filter((w) => !w).length);
+    for (const e of events) assert.equal(e.account.is_disabled, e.type === 'composio.connected_account.disabled', 'each event carries the state it announces');
     const last = events.filter((e) => e.account.updated_at === row.updated_at);
     assert.ok(
       last.some((e) => e.account.is_disabled === (row.is_disabled === 1)),
@@ -327,7 +327,7 @@ forEachBackend('security: races', (backend) => {
     assert.equal(new URL(winner.location!).searchParams.get('status'), 'success');
     const row = (await t.runtime.store.accounts.get(t.projectId, link.body.connected_account_id))!;
     assert.equal(row.status, 'ACTIVE');
-    const events = await t.runtime.database.db.selectFrom('webhook_events').select('payload').where('type', '=', 'connected_account.active').execute();
-    assert.equal(events.filter((e) => JSON.parse(e.payload).data.connected_account.id === row.id).length, 1, 'activated once');
+    const events = await t.runtime.database.db.selectFrom('webhook_events').select('payload').where('type', '=', 'composio.connected_account.active').execute();
+    assert.equal(events.filter((e) => JSON.parse(e.payload).data.id === row.id).length, 1, 'activated once');
   });
 });

@@ -108,11 +108,15 @@ forEachBackend('security: secrets never in clear', (backend) => {
     secret('OAuth client secret', op.clientSecret);
     secret('encryption key', t.config.encryptionKeys);
 
-    const hook = await call('POST', '/api/v3.1/webhook_endpoints', { url: rx.url, events: ['*', 'connected_account.refreshed'] });
+    const hook = await call('POST', '/api/v3.1/webhook_subscriptions', { webhook_url: rx.url, enabled_events: ['*', 'composio.connected_account.refreshed'] });
     assert.equal(hook.status, 201);
-    secret('webhook secret', hook.body.secret, (s) => s.what === 'POST /api/v3.1/webhook_endpoints' && s.status === 201);
-    const rotated = await call('PATCH', `/api/v3.1/webhook_endpoints/${hook.body.id}`, { rotate_secret: true });
-    secret('rotated webhook secret', rotated.body.secret, (s) => s.what === `PATCH /api/v3.1/webhook_endpoints/${hook.body.id}`);
+    secret('webhook secret', hook.body.secret, (s) => s.what === 'POST /api/v3.1/webhook_subscriptions' && s.status === 201);
+    const rotated = await call('POST', `/api/v3.1/webhook_subscriptions/${hook.body.id}/rotate_secret`);
+    secret('rotated webhook secret', rotated.body.secret, (s) => s.what === `POST /api/v3.1/webhook_subscriptions/${hook.body.id}/rotate_secret`);
+    // Reads show the secret masked, never in full.
+    assert.equal((await call('GET', `/api/v3.1/webhook_subscriptions/${hook.body.id}`)).status, 200);
+    assert.equal((await call('GET', '/api/v3.1/webhook_subscriptions')).status, 200);
+    assert.equal((await call('PATCH', `/api/v3.1/webhook_subscriptions/${hook.body.id}`, { description: 'secrets test' })).status, 200);
 
     const oauthAc = await call('POST', '/api/v3.1/auth_configs', {
       toolkit: { slug: 'localoidc' },
@@ -243,7 +247,7 @@ forEachBackend('security: secrets never in clear', (backend) => {
     // Webhook deliveries.
     while ((await t.app.services.webhookWorker.runOnce()) > 0);
     assert.ok(rx.received.length >= 4, `${rx.received.length} deliveries`);
-    await call('GET', `/api/v3.1/webhook_endpoints/${hook.body.id}/deliveries`);
+    await call('GET', `/api/v3.1/webhook_subscriptions/${hook.body.id}/deliveries`);
     // Revoke and delete at the end: credentials dropped.
     assert.equal((await call('POST', `/api/v3.1/connected_accounts/${oauthId}/revoke`, {})).status, 200);
     assert.equal((await call('DELETE', `/api/v3.1/connected_accounts/${legacy.body.id}`)).status, 200);

@@ -81,10 +81,10 @@ describe('server deadlines', () => {
     const o = await rawClient(
       port,
       trickle(
-        `POST /api/v3.1/webhook_endpoints HTTP/1.1\r\nHost: x\r\nx-api-key: ${t.apiKey}\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{"url":"`,
+        `POST /api/v3.1/webhook_subscriptions HTTP/1.1\r\nHost: x\r\nx-api-key: ${t.apiKey}\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{"webhook_url":"`,
       ),
     );
-    assertTimedOut(o, REQUEST_TIMEOUT, '/api/v3.1/webhook_endpoints');
+    assertTimedOut(o, REQUEST_TIMEOUT, '/api/v3.1/webhook_subscriptions');
   });
 
   test(`headers trickled, or never sent, are cut at the headers deadline`, async () => {
@@ -99,7 +99,9 @@ describe('server deadlines', () => {
       // Idle between requests is the keep-alive timeout's business, not the request deadline's.
       setTimeout(
         () =>
-          s.write('POST /api/v3.1/webhook_endpoints HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}'),
+          s.write(
+            'POST /api/v3.1/webhook_subscriptions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}',
+          ),
         REQUEST_TIMEOUT + 300,
       );
     });

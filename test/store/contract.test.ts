@@ -254,7 +254,7 @@ forEachBackend('store contract', (backend) => {
       for (const { a, outbox } of clean) {
         assert.ok(await store().accounts.get(t.projectId, a.id));
         if (!outbox) continue;
-        assert.equal((await store().webhooks.getEvent(outbox.event.id))?.type, 'connected_account.initiated');
+        assert.equal((await store().webhooks.getEvent(outbox.event.id))?.type, 'composio.connected_account.initiated');
         assert.equal((await store().webhooks.getDelivery(t.projectId, endpoint.id, outbox.deliveries[0].id))?.status, 'pending');
       }
       // The refused one (taken alias), grouped with a good one: neither its account nor its event is written.
