@@ -40,7 +40,7 @@ forEachBackend('metrics', (backend) => {
       },
     });
     rx = await startReceiver();
-    const ep = await api(w.t).post('/api/v3.1/webhook_endpoints', { url: rx.url, events: ['*'] });
+    const ep = await api(w.t).post('/api/v3.1/webhook_subscriptions', { webhook_url: rx.url, enabled_events: ['*'] });
     assert.equal(ep.status, 201, JSON.stringify(ep.body));
 
     // The funnel: one link connected, one denied at the provider, one left to expire.

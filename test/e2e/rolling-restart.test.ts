@@ -100,7 +100,7 @@ test('rolling restart of two processes under traffic: no request fails, no webho
     };
     const ac = await call('POST', '/api/v3.1/auth_configs', { toolkit: { slug: 'echoapi' }, auth_config: { type: 'use_custom_auth', authScheme: 'API_KEY' } });
     assert.equal(ac.status, 201, ac.text);
-    const hook = await call('POST', '/api/v3.1/webhook_endpoints', { url: `${peer.url}/hooks`, events: ['*'] });
+    const hook = await call('POST', '/api/v3.1/webhook_subscriptions', { webhook_url: `${peer.url}/hooks`, enabled_events: ['*'] });
     assert.equal(hook.status, 201, hook.text);
 
     // Traffic: links (an event each), direct creates (an event each), reads and proxied calls.
