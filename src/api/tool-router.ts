@@ -1,7 +1,7 @@
 // Tool-router sessions (API.md "Tool-router sessions and proxy"). Request and
-// response shapes follow the official client's v3.1 types; fields it sends
-// that authlink has no use for (tools, tags, workbench, preload, ...) are
-// accepted and kept in the config, `experimental` is accepted and ignored.
+// response shapes follow the official client's v3.1 types; every field either
+// takes effect or, where authlink has no such feature (the workbench, custom
+// tools, permissions...), is refused by name (src/services/sessions.ts).
 import { Type } from 'typebox';
 import type { Services } from '../services/index.ts';
 import { principalOf } from '../http/api-auth.ts';
@@ -57,7 +57,26 @@ const MultiAccount = Type.Object({
 const Preload = Type.Object({ tools: Type.Optional(Type.Union([Names, Type.String({ description: '"all"' })])) });
 const Search = Type.Object({ enable: Type.Optional(Type.Boolean()) });
 const Execute = Type.Object({ enable_multi_execute: Type.Optional(Type.Boolean()) });
-const Experimental = Type.Unknown({ description: 'Accepted and ignored by authlink' });
+const Experimental = Type.Object(
+  {
+    assistive_prompt_config: Type.Optional(
+      Type.Union([
+        Type.Object({
+          user_timezone: Type.Optional(
+            Type.String({ maxLength: 64, description: "IANA time zone: COMPOSIO_SEARCH_TOOLS tells the agent the user's local time" }),
+          ),
+        }),
+        Type.Null(),
+      ]),
+    ),
+    custom_toolkits: Type.Optional(Type.Unknown({ description: 'Not supported by authlink: refused' })),
+    custom_tools: Type.Optional(Type.Unknown({ description: 'Not supported by authlink: refused' })),
+    permissions: Type.Optional(Type.Unknown({ description: 'Not supported by authlink: refused' })),
+    link_url_overwrite: Type.Optional(Type.Unknown({ description: 'Not supported by authlink: refused' })),
+  },
+  { description: "Only assistive_prompt_config.user_timezone is supported; Composio's other experimental fields are refused by name" },
+);
+const PremiumUsage = Type.Unknown({ description: 'Not supported by authlink: refused unless false' });
 
 const CreateBody = Type.Object({
   user_id: Type.String({ minLength: 1, maxLength: 256, description: 'The end user the session acts for' }),
@@ -72,7 +91,8 @@ const CreateBody = Type.Object({
   preload: Type.Optional(Preload),
   search: Type.Optional(Search),
   execute: Type.Optional(Execute),
-  experimental: Type.Optional(Experimental),
+  experimental: Type.Optional(Type.Union([Experimental, Type.Null()])),
+  premium_usage: Type.Optional(PremiumUsage),
 });
 
 const PatchBody = Type.Object({
@@ -97,7 +117,8 @@ const PatchBody = Type.Object({
   preload: Type.Optional(Preload),
   search: Type.Optional(Search),
   execute: Type.Optional(Execute),
-  experimental: Type.Optional(Experimental),
+  experimental: Type.Optional(Type.Union([Experimental, Type.Null()])),
+  premium_usage: Type.Optional(PremiumUsage),
 });
 
 const Strings = Type.Array(Type.String());
@@ -231,7 +252,7 @@ export function registerToolRouterRoutes(api: ApiApp, services: Services, opts: 
     base,
     { schema: { hide: opts.hide, tags, summary: 'Create a tool-router session', body: CreateBody, response: { 201: Session, ...errors(403, 404) } } },
     async (req, reply) => {
-      const { experimental: _ignored, ...body } = req.body;
+      const body = req.body;
       const view = await sessions.create(principalOf(req).projectId, body);
       reply.status(201);
       return view;
@@ -274,7 +295,7 @@ export function registerToolRouterRoutes(api: ApiApp, services: Services, opts: 
       },
     },
     async (req) => {
-      const { experimental: _ignored, expected_config_version: expected, ...body } = req.body;
+      const { expected_config_version: expected, ...body } = req.body;
       if (expected !== undefined && body.config_version !== undefined && expected !== body.config_version) {
         throw new ApiError('ValidationFailed', 'config_version and expected_config_version disagree', {
           errors: ['expected_config_version: differs from config_version (send one of them)'],

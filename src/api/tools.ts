@@ -128,7 +128,13 @@ const SearchResult = Type.Object({
     Type.String(),
     Type.Object({ toolkit: Type.String(), tool_slug: Type.String(), description: Type.String(), input_schema: Obj, hasFullSchema: Type.Boolean() }),
   ),
-  time_info: Type.Object({ current_time_utc: Type.String(), current_time_utc_epoch_seconds: Type.Integer(), message: Type.String() }),
+  time_info: Type.Object({
+    current_time_utc: Type.String(),
+    current_time_utc_epoch_seconds: Type.Integer(),
+    user_timezone: Type.Optional(Type.String({ description: "The session's experimental.assistive_prompt_config.user_timezone" })),
+    current_time_local: Type.Optional(Type.String({ description: 'YYYY-MM-DD HH:MM:SS in user_timezone' })),
+    message: Type.String(),
+  }),
   session: Type.Object({ id: Type.String(), generate_id: Type.Boolean(), instructions: Type.String() }),
   next_steps_guidance: Strings,
 });

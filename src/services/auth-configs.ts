@@ -100,8 +100,15 @@ export function createAuthConfigService(deps: {
   /** Splits and checks creation fields: unknown keys and missing required ones are errors. */
   function checkFields(scheme: AuthScheme, credentials: Record<string, unknown>, requireAll: boolean) {
     const defs = [...scheme.fields.auth_config_creation.required, ...scheme.fields.auth_config_creation.optional];
-    const allowed = new Set([...defs.map((f) => f.name), 'scopes', 'user_scopes']);
-    const unknown = Object.keys(credentials).filter((k) => !allowed.has(k));
+    // user_scopes (Slack-style separate user-token scopes) has no effect in authlink, which requests one list per config
+    // (the toolkit's scope_param says which): refused rather than stored and ignored.
+    if (credentials.user_scopes !== undefined && credentials.user_scopes !== null) {
+      throw new ApiError('ValidationFailed', 'user_scopes is not supported by authlink: put every scope in scopes', {
+        errors: ['auth_config.credentials.user_scopes: not supported by authlink; use scopes (the toolkit decides which authorize parameter carries them)'],
+      });
+    }
+    const allowed = new Set([...defs.map((f) => f.name), 'scopes']);
+    const unknown = Object.keys(credentials).filter((k) => !allowed.has(k) && k !== 'user_scopes');
     if (unknown.length) {
       throw new ApiError('ValidationFailed', `Unknown credential field(s) for ${scheme.mode}: ${unknown.join(', ')}`, {
         errors: unknown.map((k) => `auth_config.credentials.${k}: not a field of this scheme (allowed: ${[...allowed].join(', ')})`),
@@ -133,8 +140,6 @@ export function createAuthConfigService(deps: {
     }
     const scopes = normalizeScopes(credentials.scopes);
     if (scopes) settings.scopes = scopes;
-    const userScopes = normalizeScopes(credentials.user_scopes);
-    if (userScopes) settings.user_scopes = userScopes;
     return { settings, secrets };
   }
 

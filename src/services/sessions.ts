@@ -42,7 +42,12 @@ export interface SessionConfig extends ResolutionConfig {
   preload: { tools: string[] | 'all' };
   search: { enable?: boolean };
   execute: { enable_multi_execute?: boolean };
+  /** The user's IANA time zone: COMPOSIO_SEARCH_TOOLS gives the agent the local time in it. */
+  experimental?: { assistive_prompt_config: { user_timezone: string } };
 }
+
+/** Parts of Composio's session request authlink does not implement: refused by name, never stored and ignored. */
+const UNSUPPORTED_EXPERIMENTAL = ['custom_toolkits', 'custom_tools', 'permissions', 'link_url_overwrite'] as const;
 
 /** Request bodies as the official client sends them (POST creates; PATCH replaces the fields it carries, null clears). */
 export interface SessionConfigInput {
@@ -62,6 +67,8 @@ export interface SessionConfigInput {
   preload?: { tools?: string[] | string };
   search?: { enable?: boolean };
   execute?: { enable_multi_execute?: boolean };
+  experimental?: ({ assistive_prompt_config?: { user_timezone?: string } | null } & Partial<Record<(typeof UNSUPPORTED_EXPERIMENTAL)[number], unknown>>) | null;
+  premium_usage?: unknown;
 }
 export interface SessionCreateInput extends SessionConfigInput {
   user_id: string;
@@ -131,6 +138,15 @@ const forToolRouter = (ac: Pick<AuthConfigRow, 'tool_router_enabled'>) => ac.too
 const uniq = <T>(xs: T[]) => [...new Set(xs)];
 const dropUndefined = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== null)) as T;
 
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function tagFilter(raw: TagFilterIn): TagFilter {
   return Array.isArray(raw) ? { enabled: uniq(raw) } : dropUndefined({ enabled: raw.enable && uniq(raw.enable), disabled: raw.disable && uniq(raw.disable) });
 }
@@ -164,6 +180,10 @@ function applyInput(base: SessionConfig, input: SessionConfigInput): SessionConf
   }
   if (input.manage_connections !== undefined) {
     const m = input.manage_connections;
+    // Composio's COMPOSIO_WAIT_FOR_CONNECTIONS and connection removal are not authlink meta tools (docs/agents.md).
+    if (m?.enable_wait_for_connections === true)
+      problems.push('manage_connections.enable_wait_for_connections: not supported by authlink (no COMPOSIO_WAIT_FOR_CONNECTIONS)');
+    if (m?.enable_connection_removal === true) problems.push('manage_connections.enable_connection_removal: not supported by authlink');
     if (m)
       c.manage_connections = dropUndefined({
         enabled: m.enable ?? undefined,
@@ -188,6 +208,11 @@ function applyInput(base: SessionConfig, input: SessionConfigInput): SessionConf
   if (input.tags !== undefined) c.tags = tagFilter(input.tags);
   if (input.workbench !== undefined) {
     const w = input.workbench;
+    // authlink has no workbench (sandbox): turning it on, or configuring it, is refused; "off" is what it is anyway.
+    if (w?.enable === true) problems.push('workbench.enable: not supported by authlink (no remote workbench)');
+    if (w?.enable_proxy_execution === true) problems.push('workbench.enable_proxy_execution: not supported by authlink (no remote workbench)');
+    for (const k of ['auto_offload_threshold', 'sandbox_size'] as const)
+      if (w?.[k] !== undefined) problems.push(`workbench.${k}: not supported by authlink (no remote workbench)`);
     if (w)
       c.workbench = dropUndefined({
         enable: w.enable,
@@ -208,6 +233,16 @@ function applyInput(base: SessionConfig, input: SessionConfigInput): SessionConf
   }
   if (input.search !== undefined) c.search = dropUndefined({ ...input.search });
   if (input.execute !== undefined) c.execute = dropUndefined({ ...input.execute });
+  if (input.premium_usage !== undefined && input.premium_usage !== false) problems.push('premium_usage: not supported by authlink');
+  if (input.experimental !== undefined) {
+    const e = input.experimental ?? {};
+    for (const k of UNSUPPORTED_EXPERIMENTAL) if (e[k] !== undefined && e[k] !== null) problems.push(`experimental.${k}: not supported by authlink`);
+    const tz = e.assistive_prompt_config?.user_timezone?.trim();
+    if (tz && !isTimeZone(tz))
+      problems.push(`experimental.assistive_prompt_config.user_timezone: ${JSON.stringify(tz)} is not an IANA time zone (e.g. Europe/Paris)`);
+    else if (tz) c.experimental = { assistive_prompt_config: { user_timezone: tz } };
+    else delete c.experimental;
+  }
   if (problems.length) throw invalid(problems);
   return c;
 }

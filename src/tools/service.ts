@@ -77,6 +77,14 @@ function invalid(field: string, message: string): ApiError {
   return new ApiError('ValidationFailed', `${field}: ${message}`, { errors: [`${field}: ${message}`] });
 }
 
+/** Now, for an agent: UTC, and the user's local time when the session knows their zone (experimental.assistive_prompt_config). */
+function timeInfo(now: Date, zone: string | undefined) {
+  const utc = { current_time_utc: now.toISOString(), current_time_utc_epoch_seconds: Math.floor(now.getTime() / 1000) };
+  if (!zone) return { ...utc, message: 'Times are UTC; ask the user for their time zone when it matters.' };
+  const local = new Intl.DateTimeFormat('sv-SE', { timeZone: zone, dateStyle: 'short', timeStyle: 'medium' }).format(now);
+  return { ...utc, user_timezone: zone, current_time_local: local, message: `The user is in ${zone}; use their local time for dates and times they mention.` };
+}
+
 export function createToolService(deps: {
   store: Store;
   catalog: Catalog;
@@ -297,11 +305,7 @@ export function createToolService(deps: {
             { toolkit: t.toolkit, tool_slug: t.def.slug, description: t.def.description, input_schema: t.def.input_parameters, hasFullSchema: true },
           ]),
         ),
-        time_info: {
-          current_time_utc: now.toISOString(),
-          current_time_utc_epoch_seconds: Math.floor(now.getTime() / 1000),
-          message: 'Times are UTC; convert to the user’s time zone when it matters.',
-        },
+        time_info: timeInfo(now, config.experimental?.assistive_prompt_config.user_timezone),
         session: {
           id: sessionId,
           generate_id: false,
