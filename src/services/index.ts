@@ -32,7 +32,7 @@ export function createServices(deps: ServiceDeps) {
   const authConfigs = createAuthConfigService({ store, keyRing, catalog, managedAuth, now, tools: deps.tools });
   const links = createLinkService({ store, keyRing, authConfigs, publicUrl: config.publicUrl, defaultTtlSeconds: config.linkTtlSeconds, now });
   const hostedFlow = createHostedFlow({ store, keyRing, authConfigs, publicUrl: config.publicUrl, ...oauth, now });
-  const completeAuth = createCompleteAuthService({ store, now });
+  const completeAuth = createCompleteAuthService({ store, keyRing, now });
   const refresher = createRefresher({
     store,
     keyRing,

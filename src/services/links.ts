@@ -122,6 +122,7 @@ export function createLinkService(deps: {
       created_at: ts,
       updated_at: ts,
       deleted_at: null,
+      provider_subject: null,
     };
     return { project, resolved, account, callbackUrl, now };
   }
@@ -176,6 +177,7 @@ export function createLinkService(deps: {
         opened_at: null,
         consumed_at: null,
         created_at: account.created_at,
+        reconnect: 0,
       });
       return {
         link_token: token,
@@ -184,6 +186,56 @@ export function createLinkService(deps: {
         connected_account_id: account.id,
         account_type: account.account_type as AccountType,
       };
+    },
+
+    /**
+     * POST /connected_accounts/{id}/refresh with a redirect_url (issue #15): a
+     * new link bound to this existing account, in any state but deleted. It is
+     * a link like any other (single use, expiry, PKCE/state, bound on the first
+     * action, callback identity verification when the project has it on), but
+     * completing it replaces the account's credential (same id, alias, ACL,
+     * user) and makes it ACTIVE; until then the account is left as it is.
+     */
+    async reconnect(projectId: string, accountId: string, redirectUrl: string): Promise<{ account: AccountRow; redirectUrl: string; expiresAt: string }> {
+      const [account, project] = await Promise.all([store.accounts.get(projectId, accountId), store.projects.get(projectId)]);
+      if (!account)
+        throw new ApiError('ConnectedAccountNotFound', `Connected account ${accountId} not found`, {
+          suggestedFix: 'List accounts with GET /api/v3.1/connected_accounts',
+        });
+      if (!project) throw new ApiError('Unauthorized', 'The API key is invalid or revoked');
+      const resolved = await deps.authConfigs.resolve(projectId, account.auth_config_id);
+      if (resolved.row.status !== 'ENABLED') {
+        throw new ApiError('AuthConfigDisabled', `Auth config ${resolved.row.id} is disabled`, {
+          suggestedFix: `Enable it with PATCH /api/v3.1/auth_configs/${resolved.row.id}/ENABLED`,
+        });
+      }
+      if (resolved.scheme.mode === 'NO_AUTH') {
+        throw new ApiError('ValidationFailed', `${resolved.toolkit.name} needs no credential: there is nothing to reconnect`, {
+          errors: ['redirect_url: the account has no credential to reconnect'],
+        });
+      }
+      const callbackUrl = checkCallbackUrl(redirectUrl, project.settings.callback_url_allowlist);
+      const now = deps.now();
+      const ttl = Math.min(project.settings.link_ttl_seconds ?? deps.defaultTtlSeconds, MAX_LINK_TTL_SECONDS);
+      const expiresAt = new Date(now.getTime() + ttl * 1000).toISOString();
+      const token = newSecret('lt');
+      await store.links.insert({
+        id: newId('ls'),
+        project_id: projectId,
+        connected_account_id: account.id,
+        token_hash: hashSecret(token),
+        callback_url: callbackUrl,
+        expires_at: expiresAt,
+        browser_hash: null,
+        csrf_token: null,
+        oauth_state_hash: null,
+        pkce_verifier_enc: null,
+        opened_at: null,
+        consumed_at: null,
+        created_at: now.toISOString(),
+        reconnect: 1,
+      });
+      return { account, redirectUrl: `${deps.publicUrl}/link/${token}`, expiresAt };
     },
 
     /**

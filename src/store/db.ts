@@ -14,6 +14,7 @@ import * as m005 from './migrations/005_tool_access.ts';
 import * as m006 from './migrations/006_hosted_flow_hardening.ts';
 import * as m008 from './migrations/008_audit_details.ts';
 import * as m010 from './migrations/010_tool_router_enabled.ts';
+import * as m011 from './migrations/011_reconnect.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -42,6 +43,7 @@ const migrations: Record<string, Migration> = {
   '006_hosted_flow_hardening': m006,
   '008_audit_details': m008,
   '010_tool_router_enabled': m010,
+  '011_reconnect': m011,
 };
 
 export async function openDatabase(opts: OpenOptions): Promise<Database> {

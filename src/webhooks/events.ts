@@ -10,6 +10,7 @@ import type { OutboxRows, WebhookEndpointRow } from '../store/webhooks.ts';
 export const WEBHOOK_EVENT_TYPES = [
   'connected_account.initiated',
   'connected_account.active',
+  'connected_account.reconnected',
   'connected_account.failed',
   'connected_account.expired',
   'connected_account.refresh_failed',
