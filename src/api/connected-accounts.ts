@@ -269,10 +269,17 @@ const LegacyBody = Type.Object({
     alias: Type.Optional(Type.String({ maxLength: 200 })),
     state: Type.Optional(CredentialState),
     data: Type.Optional(Type.Record(Type.String({ maxLength: 100 }), Type.Unknown())),
+    experimental: Type.Optional(
+      Type.Object({ account_type: Type.Optional(StringEnum(['PRIVATE', 'SHARED'])), acl_config_for_shared: Type.Optional(AclConfig) }),
+    ),
   }),
 });
 
-/** Legacy create (older SDKs): non-OAuth credentials in state.val -> ACTIVE at once; OAuth2 -> hosted page. */
+/**
+ * Legacy create (older SDKs, @composio/core's initiate()): credentials in
+ * state.val -> ACTIVE at once (non-OAuth fields, or an OAuth2 token set to
+ * import); otherwise a hosted link.
+ */
 export function registerLegacyCreateRoute(api: ApiApp, services: Services, opts: RouteOptions): void {
   api.post(
     '/connected_accounts',
@@ -280,7 +287,8 @@ export function registerLegacyCreateRoute(api: ApiApp, services: Services, opts:
       schema: {
         hide: opts.hide,
         tags: ['connected_accounts'],
-        summary: 'Create a connected account (legacy)',
+        summary:
+          'Create a connected account (legacy): ACTIVE at once with credentials in connection.state.val (OAuth2: a token set to import), else a hosted link',
         body: LegacyBody,
         response: {
           201: Type.Object({
@@ -304,6 +312,8 @@ export function registerLegacyCreateRoute(api: ApiApp, services: Services, opts:
         callbackUrl: c.callback_url,
         connectionData: c.data,
         stateVal: c.state?.val,
+        stateScheme: c.state?.authScheme,
+        experimental: c.experimental,
       });
       reply.status(201);
       const val = { status: r.status, ...(r.redirectUrl ? { redirectUrl: r.redirectUrl } : {}) };

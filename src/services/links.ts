@@ -7,7 +7,8 @@ import { MAX_LINK_TTL_SECONDS } from '../config.ts';
 import type { Store } from '../store/store.ts';
 import type { AccountRow } from '../store/accounts.ts';
 import { isUniqueViolation } from '../store/accounts.ts';
-import type { AuthConfigService } from './auth-configs.ts';
+import type { AuthConfigService, ResolvedAuthConfig } from './auth-configs.ts';
+import { readImportedTokens, wantsTokenImport } from './token-import.ts';
 import { checkCallbackUrl } from './callback-url.ts';
 import { newWordId, sealCredentials } from './account-view.ts';
 import { aliasTaken, checkConnectionData, splitFields } from './account-fields.ts';
@@ -36,6 +37,12 @@ export interface LinkResult {
   expires_at: string;
   connected_account_id: string;
   account_type: AccountType;
+}
+
+/** A non-secret connection field of the config's scheme (it goes to connection_data, not to the credential). */
+function isNonSecretField(auth: ResolvedAuthConfig, name: string): boolean {
+  const { required, optional } = auth.scheme.fields.connected_account_initiation;
+  return [...required, ...optional].some((f) => f.name === name && !f.secret);
 }
 
 export function createLinkService(deps: {
@@ -151,6 +158,43 @@ export function createLinkService(deps: {
     }
   }
 
+  /**
+   * OAuth2 tokens issued elsewhere (issue #15): validated all at once, then
+   * an ACTIVE account like a completed link's (credential encrypted, scopes,
+   * expiry, provider identity from an id_token), announced by webhook. The
+   * sharing rules, alias and callback checks are the link's (prepare()).
+   */
+  async function importTokens(projectId: string, auth: ResolvedAuthConfig, input: LinkInput, val: Record<string, unknown>, scheme?: string) {
+    const read = readImportedTokens(auth, val, deps.now());
+    if (scheme !== undefined && scheme !== 'OAUTH2') read.problems.unshift(`connection.state.authScheme: must be OAUTH2 for auth config ${auth.row.id}`);
+    const nonSecret = Object.fromEntries(Object.entries(val).filter(([k, v]) => typeof v === 'string' && v.length <= 2048 && isNonSecretField(auth, k)));
+    let prepared: Awaited<ReturnType<typeof prepare>>;
+    try {
+      prepared = await prepare(projectId, { ...input, connectionData: { ...input.connectionData, ...nonSecret } });
+    } catch (e) {
+      // Every problem of the request in one answer, when both halves found some.
+      if (e instanceof ApiError && e.status === 400 && read.problems.length)
+        throw new ApiError('ValidationFailed', 'Invalid token import', { errors: [...(e.options.errors ?? [e.message]), ...read.problems] });
+      throw e;
+    }
+    if (!read.tokens || read.problems.length) {
+      throw new ApiError('ValidationFailed', `Invalid token import: ${read.problems.join('; ')}`, {
+        errors: read.problems,
+        suggestedFix:
+          'Send the token set as connection.state.val: access_token (required), refresh_token, expires_in or expires_at, scope, token_type, id_token',
+      });
+    }
+    const { account } = prepared;
+    account.status = 'ACTIVE';
+    const { tokens } = read;
+    account.credentials_enc = sealCredentials(deps.keyRing, account, tokens.creds);
+    account.granted_scopes = JSON.stringify(tokens.grantedScopes);
+    account.token_expires_at = tokens.expiresAt;
+    account.provider_subject = tokens.subject ?? null;
+    await insertAccount(account);
+    return { accountId: account.id, status: 'ACTIVE', authScheme: auth.scheme.mode, redirectUrl: null };
+  }
+
   return {
     async create(projectId: string, input: LinkInput): Promise<LinkResult> {
       const { project, account, callbackUrl, now } = await prepare(projectId, input);
@@ -244,9 +288,11 @@ export function createLinkService(deps: {
      */
     async createLegacy(
       projectId: string,
-      input: LinkInput & { stateVal?: Record<string, unknown> },
+      input: LinkInput & { stateVal?: Record<string, unknown>; stateScheme?: string },
     ): Promise<{ accountId: string; status: string; authScheme: string; redirectUrl: string | null }> {
       const auth = await deps.authConfigs.resolve(projectId, input.authConfigId);
+      if (auth.scheme.mode === 'OAUTH2' && input.stateVal && wantsTokenImport(input.stateVal))
+        return importTokens(projectId, auth, input, input.stateVal, input.stateScheme);
       const direct = auth.scheme.mode !== 'OAUTH2' && input.stateVal && Object.keys(input.stateVal).some((k) => k !== 'status');
       if (!direct) {
         const link = await this.create(projectId, input);
