@@ -255,6 +255,19 @@ forEachBackend('reconnect an existing account', (backend) => {
     } finally {
       await api(w.t).patch(`/api/v3.1/auth_configs/${w.authConfigId}`, { allow_reconnect_as_other_identity: false });
     }
+    // Set at creation too, and false by default.
+    const created = await api(w.t).post('/api/v3.1/auth_configs', {
+      toolkit: { slug: 'localoidc' },
+      auth_config: {
+        type: 'use_custom_auth',
+        authScheme: 'OAUTH2',
+        credentials: { client_id: w.op.clientId, client_secret: w.op.clientSecret },
+        allow_reconnect_as_other_identity: true,
+      },
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    assert.equal((await api(w.t).get(`/api/v3.1/auth_configs/${created.body.auth_config.id}`)).body.allow_reconnect_as_other_identity, true);
+    assert.equal((await api(w.t).get(`/api/v3.1/auth_configs/${uiAuthConfigId}`)).body.allow_reconnect_as_other_identity, false);
     // Now bob is who this account belongs to: alice is refused.
     const third = await core.connectedAccounts.refresh(id, { redirectUrl: APP });
     const b3 = createCookieClient();
