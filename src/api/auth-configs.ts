@@ -24,6 +24,12 @@ const ToolAccessIn = Type.Object({
 const RestrictTo = Type.Optional(ToolSlugs);
 const Scopes = Type.Optional(Type.Union([Type.String({ maxLength: 4096 }), Type.Array(Type.String({ maxLength: 512 }), { maxItems: 200 })]));
 const ToolRouterFlag = Type.Optional(Type.Boolean({ description: 'false: tool-router sessions do not use this config (its accounts or its links)' }));
+const ReconnectIdentityFlag = Type.Optional(
+  Type.Boolean({
+    description:
+      'authlink extension (OAUTH2 only). true: reconnecting an account (POST /connected_accounts/{id}/refresh with redirect_url) may sign in as another provider identity than the one connected before; default false refuses it (error=identity_mismatch)',
+  }),
+);
 // Fields of Composio's request that authlink does not implement: declared so a
 // request carrying one is refused by name instead of silently dropped.
 const NotSupported = {
@@ -58,6 +64,9 @@ const AuthConfig = Type.Object({
   restrict_to_following_tools: Type.Array(Type.String(), { description: 'Same list as tool_access_config.tools_available_for_execution (older name)' }),
   tool_access_config: ToolAccessConfig,
   is_enabled_for_tool_router: Type.Boolean(),
+  allow_reconnect_as_other_identity: Type.Boolean({
+    description: 'authlink extension: whether a reconnect may sign in as another provider identity than the one connected before',
+  }),
 });
 
 const IdParams = Type.Object({ nanoid: Type.String({ minLength: 1, maxLength: 64 }) });
@@ -73,6 +82,7 @@ const CreateBody = Type.Object({
       restrict_to_following_tools: RestrictTo,
       tool_access_config: Type.Optional(ToolAccessIn),
       is_enabled_for_tool_router: ToolRouterFlag,
+      allow_reconnect_as_other_identity: ReconnectIdentityFlag,
       ...NotSupported,
     }),
   ),
@@ -89,6 +99,7 @@ const PatchBody = Type.Object({
   tool_access_config: Type.Optional(ToolAccessIn),
   restrict_to_following_tools: RestrictTo,
   is_enabled_for_tool_router: ToolRouterFlag,
+  allow_reconnect_as_other_identity: ReconnectIdentityFlag,
   ...NotSupported,
 });
 
@@ -114,6 +125,7 @@ export function registerAuthConfigRoutes(api: ApiApp, services: Services, opts: 
       restrict_to_following_tools: toolAccessOf(row).tools_available_for_execution ?? [],
       tool_access_config: toolAccessOf(row),
       is_enabled_for_tool_router: row.tool_router_enabled !== 0,
+      allow_reconnect_as_other_identity: row.allow_reconnect_as_other_identity === 1,
     };
   }
 
@@ -150,6 +162,7 @@ export function registerAuthConfigRoutes(api: ApiApp, services: Services, opts: 
         credentials: ac.credentials ?? {},
         toolAccess: { tool_access_config: ac.tool_access_config, restrict_to_following_tools: ac.restrict_to_following_tools },
         isEnabledForToolRouter: ac.is_enabled_for_tool_router,
+        allowReconnectAsOtherIdentity: ac.allow_reconnect_as_other_identity,
       });
       reply.status(201);
       return {
@@ -240,6 +253,7 @@ export function registerAuthConfigRoutes(api: ApiApp, services: Services, opts: 
         credentials: b.credentials || Object.keys(scopes).length ? { ...b.credentials, ...scopes } : undefined,
         toolAccess: { tool_access_config: b.tool_access_config, restrict_to_following_tools: b.restrict_to_following_tools },
         isEnabledForToolRouter: b.is_enabled_for_tool_router,
+        allowReconnectAsOtherIdentity: b.allow_reconnect_as_other_identity,
       });
       return {};
     },

@@ -1,4 +1,5 @@
 import { Type } from 'typebox';
+import { ApiError } from '../errors.ts';
 import type { Services } from '../services/index.ts';
 import { principalOf } from '../http/api-auth.ts';
 import { ACCOUNT_STATUSES } from '../services/accounts.ts';
@@ -187,24 +188,45 @@ export function registerConnectedAccountRoutes(api: ApiApp, services: Services, 
     },
   );
 
+  const RedirectUrl = Type.String({
+    maxLength: 2048,
+    description: 'Reconnect instead of refreshing: the callback URL of a new hosted link for this account (query or body; both must agree)',
+  });
   api.post(
     '/connected_accounts/:nanoid/refresh',
     {
       schema: {
         ...common,
-        summary: 'Refresh the OAuth2 token now',
+        summary: 'Refresh the OAuth2 token now; with redirect_url, start a reconnect of this account and return its link',
         params: Type.Object({ nanoid: Id }),
-        body: Type.Optional(
-          Type.Object({ redirect_url: Type.Optional(Type.String({ maxLength: 2048 })), validate_credentials: Type.Optional(Type.Boolean()) }),
-        ),
+        // @composio/core sends redirectUrl in the query; @composio/client can send either.
+        querystring: Type.Object({ redirect_url: Type.Optional(RedirectUrl) }),
+        body: Type.Optional(Type.Object({ redirect_url: Type.Optional(RedirectUrl), validate_credentials: Type.Optional(Type.Boolean()) })),
         response: {
-          200: Type.Object({ id: Type.String(), status: StringEnum(STATUSES), redirect_url: Type.Union([Type.String(), Type.Null()]) }),
-          ...errors(404, 409, 502),
+          200: Type.Object({
+            id: Type.String(),
+            status: StringEnum(STATUSES, { description: 'The account status now: a reconnect leaves it unchanged until the user completes the link' }),
+            redirect_url: Type.Union([Type.String(), Type.Null()], { description: 'The hosted link that reconnects the account; null for a token refresh' }),
+          }),
+          ...errors(404, 409, 422, 502),
         },
       },
     },
     async (req) => {
-      const row = await accounts.refresh(principalOf(req).projectId, req.params.nanoid);
+      const { projectId } = principalOf(req);
+      const fromQuery = req.query.redirect_url;
+      const fromBody = req.body?.redirect_url;
+      if (fromQuery !== undefined && fromBody !== undefined && fromQuery !== fromBody) {
+        throw new ApiError('ValidationFailed', 'redirect_url is given in the query and in the body with different values', {
+          errors: ['redirect_url: the query and the body disagree; give it once'],
+        });
+      }
+      const redirectUrl = fromQuery ?? fromBody;
+      if (redirectUrl !== undefined) {
+        const started = await services.links.reconnect(projectId, req.params.nanoid, redirectUrl);
+        return { id: started.account.id, status: started.account.status as (typeof STATUSES)[number], redirect_url: started.redirectUrl };
+      }
+      const row = await accounts.refresh(projectId, req.params.nanoid);
       return { id: row.id, status: row.status as (typeof STATUSES)[number], redirect_url: null };
     },
   );
@@ -247,10 +269,17 @@ const LegacyBody = Type.Object({
     alias: Type.Optional(Type.String({ maxLength: 200 })),
     state: Type.Optional(CredentialState),
     data: Type.Optional(Type.Record(Type.String({ maxLength: 100 }), Type.Unknown())),
+    experimental: Type.Optional(
+      Type.Object({ account_type: Type.Optional(StringEnum(['PRIVATE', 'SHARED'])), acl_config_for_shared: Type.Optional(AclConfig) }),
+    ),
   }),
 });
 
-/** Legacy create (older SDKs): non-OAuth credentials in state.val -> ACTIVE at once; OAuth2 -> hosted page. */
+/**
+ * Legacy create (older SDKs, @composio/core's initiate()): credentials in
+ * state.val -> ACTIVE at once (non-OAuth fields, or an OAuth2 token set to
+ * import); otherwise a hosted link.
+ */
 export function registerLegacyCreateRoute(api: ApiApp, services: Services, opts: RouteOptions): void {
   api.post(
     '/connected_accounts',
@@ -258,7 +287,8 @@ export function registerLegacyCreateRoute(api: ApiApp, services: Services, opts:
       schema: {
         hide: opts.hide,
         tags: ['connected_accounts'],
-        summary: 'Create a connected account (legacy)',
+        summary:
+          'Create a connected account (legacy): ACTIVE at once with credentials in connection.state.val (OAuth2: a token set to import), else a hosted link',
         body: LegacyBody,
         response: {
           201: Type.Object({
@@ -282,6 +312,8 @@ export function registerLegacyCreateRoute(api: ApiApp, services: Services, opts:
         callbackUrl: c.callback_url,
         connectionData: c.data,
         stateVal: c.state?.val,
+        stateScheme: c.state?.authScheme,
+        experimental: c.experimental,
       });
       reply.status(201);
       const val = { status: r.status, ...(r.redirectUrl ? { redirectUrl: r.redirectUrl } : {}) };

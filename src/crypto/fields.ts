@@ -14,6 +14,12 @@ export const ENCRYPTED_FIELDS = {
     aad: (r: RowIdentity) => `connected_account:${r.project_id}:${r.id}:credentials`,
   },
   pkceVerifier: { table: 'link_sessions', column: 'pkce_verifier_enc', aad: (r: RowIdentity) => `link_session:${r.project_id}:${r.id}:pkce_verifier` },
+  // A reconnect's new credential while the app has not yet confirmed its user (complete_auth).
+  pendingReconnect: {
+    table: 'callback_verifications',
+    column: 'pending_enc',
+    aad: (r: RowIdentity) => `callback_verification:${r.project_id}:${r.id}:pending`,
+  },
   webhookSecret: { table: 'webhook_endpoints', column: 'secret_enc', aad: (r: RowIdentity) => `webhook_endpoint:${r.project_id}:${r.id}:secret` },
   webhookPreviousSecret: {
     table: 'webhook_endpoints',

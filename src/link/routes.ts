@@ -41,8 +41,17 @@ export function registerLinkRoutes(app: FastifyInstance, services: Services): vo
       // A verified completion tells the app nothing but the session_uri to redeem.
       const params: OutcomeParams =
         result.kind === 'verify' ? { session_uri: result.sessionUri } : { status: result.kind, connected_account_id: result.accountId, error: result.error };
+      const back = outcomeUrl(result.callbackUrl, params);
+      if (result.explain && result.kind === 'failed') {
+        // The person must learn why (e.g. they signed in as someone else); the button takes them, and the outcome, to the app.
+        return page(
+          reply,
+          400,
+          renderResult({ kind: 'failed', projectName: result.projectName, toolkitName: result.toolkitName, message: result.message, continueUrl: back }),
+        );
+      }
       reply.headers(securityHeaders(contentSecurityPolicy({ formActions: [] })));
-      return reply.redirect(outcomeUrl(result.callbackUrl, params), 303);
+      return reply.redirect(back, 303);
     }
     // ('verify' always has a callback URL: hosted-flow fails it otherwise.)
     const kind = result.kind === 'verify' ? 'success' : result.kind;
@@ -98,6 +107,7 @@ export function registerLinkRoutes(app: FastifyInstance, services: Services): vo
       accountType: ctx.account.account_type as 'PRIVATE' | 'SHARED',
       csrfToken: flow.csrfFor(ctx.cookie),
       cancelAction: '/link/cancel',
+      reconnect: ctx.link.reconnect === 1,
     };
     if (ctx.resolved.scheme.mode === 'OAUTH2') {
       // Chrome applies form-action to the redirect that follows the consent POST.

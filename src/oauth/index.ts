@@ -9,3 +9,4 @@ export { revokeToken, type RevokeTokenInput } from './revoke.ts';
 export { oauthProviderFromSettings } from './provider.ts';
 export { assertProviderUrlsSecure, INSECURE_URL_MESSAGE } from './transport.ts';
 export { decodeJwtClaimsUnverified } from './id-token.ts';
+export { fetchUserinfoField, identifierAt, type UserinfoFieldInput } from './userinfo.ts';

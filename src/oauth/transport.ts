@@ -130,7 +130,7 @@ export function requestOptions(
 const NULL_BODY_STATUS = new Set([101, 204, 205, 304]);
 
 /** The response with its body read into memory, refused past `limit` bytes (declared or actual, after decompression). */
-async function cappedResponse(
+export async function cappedResponse(
   response: Response,
   limit: number,
   operation: string,

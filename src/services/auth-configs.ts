@@ -23,6 +23,7 @@ export interface AuthConfigInput {
   credentials: Record<string, unknown>;
   toolAccess?: ToolAccessInput;
   isEnabledForToolRouter?: boolean;
+  allowReconnectAsOtherIdentity?: boolean;
 }
 
 /** A decrypted auth config, for services that start flows with it. */
@@ -73,6 +74,21 @@ export function createAuthConfigService(deps: {
     const creation = input.tool_access_config?.tools_for_connected_account_creation;
     const scopes = creation?.length && scheme.mode === 'OAUTH2' ? [...new Set(creation.flatMap((s) => deps.tools?.get(s)?.def.scopes ?? []))] : undefined;
     return { column: toolAccessColumn(access), scopes: scopes?.length ? scopes : undefined };
+  }
+
+  /**
+   * allow_reconnect_as_other_identity only means something where identities
+   * are compared, i.e. OAuth2 (issue #15): elsewhere a request setting it to
+   * true is refused rather than silently stored.
+   */
+  function reconnectIdentityFlag(scheme: AuthScheme, value: boolean | undefined): number | undefined {
+    if (value === undefined) return undefined;
+    if (value && scheme.mode !== 'OAUTH2') {
+      throw new ApiError('ValidationFailed', `allow_reconnect_as_other_identity applies to OAUTH2 auth configs only, not ${scheme.mode}`, {
+        errors: [`allow_reconnect_as_other_identity: ${scheme.mode} accounts have no provider identity to compare; leave it out`],
+      });
+    }
+    return value ? 1 : 0;
   }
 
   function toolkitOrThrow(slug: string): ToolkitDef {
@@ -185,6 +201,7 @@ export function createAuthConfigService(deps: {
         secrets_enc: null,
         tool_access: access?.column ?? null,
         tool_router_enabled: input.isEnabledForToolRouter === false ? 0 : 1,
+        allow_reconnect_as_other_identity: reconnectIdentityFlag(scheme, input.allowReconnectAsOtherIdentity) ?? 0,
         created_at: ts,
         updated_at: ts,
         deleted_at: null,
@@ -197,7 +214,13 @@ export function createAuthConfigService(deps: {
     async update(
       projectId: string,
       id: string,
-      patch: { name?: string; credentials?: Record<string, unknown>; toolAccess?: ToolAccessInput; isEnabledForToolRouter?: boolean },
+      patch: {
+        name?: string;
+        credentials?: Record<string, unknown>;
+        toolAccess?: ToolAccessInput;
+        isEnabledForToolRouter?: boolean;
+        allowReconnectAsOtherIdentity?: boolean;
+      },
     ): Promise<AuthConfigRow> {
       const row = await getRow(projectId, id);
       const toolkit = toolkitOrThrow(row.toolkit_slug);
@@ -215,6 +238,8 @@ export function createAuthConfigService(deps: {
         set.secrets_enc = Object.keys(merged).length ? keyRing.encrypt(JSON.stringify(merged), aad(row)) : null;
       }
       if (patch.isEnabledForToolRouter !== undefined) set.tool_router_enabled = patch.isEnabledForToolRouter ? 1 : 0;
+      const reconnectFlag = reconnectIdentityFlag(scheme, patch.allowReconnectAsOtherIdentity);
+      if (reconnectFlag !== undefined) set.allow_reconnect_as_other_identity = reconnectFlag;
       const access = toolAccessChange(row.tool_access, patch.toolAccess, row.toolkit_slug, scheme);
       if (access) {
         set.tool_access = access.column;

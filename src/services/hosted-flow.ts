@@ -10,6 +10,11 @@
 // cookie works. Every completion then consumes the link session atomically,
 // so a second submit, a replayed state or a concurrent double callback
 // changes nothing.
+//
+// A reconnect link (POST .../refresh with a redirect_url, issue #15) is the
+// same flow bound to an existing account in any state: it has every property
+// above, but the account changes only when it completes (credential replaced,
+// ACTIVE, same id); a failure, a cancel or an expiry leaves it as it was.
 import { createHmac } from 'node:crypto';
 import { constantTimeEqual, hashSecret, newId, newSecret } from '../crypto/tokens.ts';
 import { changeWithEvents } from './transitions.ts';
@@ -25,8 +30,12 @@ import { ENCRYPTED_FIELDS } from '../crypto/fields.ts';
 import { oauthProviderFor, oauthClientFor } from './oauth-provider.ts';
 import { buildAuthorizeUrl, newPkce, newState } from '../oauth/authorize.ts';
 import { exchangeCode } from '../oauth/exchange.ts';
+import { revokeToken } from '../oauth/revoke.ts';
 import { OAuthClientError } from '../oauth/errors.ts';
 import { linkOutcomeOf, type Metrics } from '../metrics/types.ts';
+import type { OAuthClient, OAuthProvider, TokenSet } from '../oauth/types.ts';
+import { compareIdentity, providerSubject } from './provider-identity.ts';
+import { applyReconnect, sealPending, type ConnectionExtra } from './reconnect.ts';
 
 export type Stop = 'invalid' | 'used' | 'expired' | 'elsewhere';
 
@@ -51,6 +60,8 @@ export interface Outcome {
   message?: string;
   projectName: string;
   toolkitName: string;
+  /** Show the result page (with a way back to the callback URL) before returning to the app: the person must learn why. */
+  explain?: boolean;
 }
 
 /** A field of the credential form, as the view renders it. */
@@ -124,8 +135,9 @@ export function createHostedFlow(deps: {
     return undefined;
   }
 
-  /** An expired link ends its still-INITIATED account as EXPIRED, with a reason. */
+  /** An expired link ends its still-INITIATED account as EXPIRED, with a reason (a reconnect link leaves its account alone). */
   async function expireAccount(link: LinkSessionRow): Promise<void> {
+    if (link.reconnect) return;
     const ts = deps.now().toISOString();
     const expired = await changeWithEvents(
       store,
@@ -145,7 +157,8 @@ export function createHostedFlow(deps: {
 
   async function context(link: LinkSessionRow, cookie: string, bound: boolean): Promise<FlowContext | Stop> {
     const [account, project] = await Promise.all([store.accounts.get(link.project_id, link.connected_account_id), store.projects.get(link.project_id)]);
-    if (!account || !project || account.status !== 'INITIATED') return 'used';
+    // A reconnect link's account may be in any state; a first link's is INITIATED until it completes.
+    if (!account || !project || (!link.reconnect && account.status !== 'INITIATED')) return 'used';
     const authRow = await store.authConfigs.get(link.project_id, account.auth_config_id);
     if (authRow?.status !== 'ENABLED') return 'invalid';
     return { cookie, bound, link, account, project, resolved: deps.authConfigs.resolveRow(authRow) };
@@ -162,7 +175,11 @@ export function createHostedFlow(deps: {
     };
   }
 
-  async function fail(ctx: FlowContext, error: string, reason: string): Promise<Outcome> {
+  async function fail(ctx: FlowContext, error: string, reason: string, extra: Partial<Outcome> = {}): Promise<Outcome> {
+    if (ctx.link.reconnect) {
+      // The account keeps its state and credential: nothing to write or announce.
+      return outcome(ctx, 'failed', { error, message: `${reason}. Nothing was changed: the connection you had before is kept.`, ...extra });
+    }
     await changeWithEvents(
       store,
       deps.now(),
@@ -174,11 +191,16 @@ export function createHostedFlow(deps: {
       { error },
     );
     deps.metrics?.linkCompleted(ctx.account.toolkit_slug, linkOutcomeOf(error));
-    return outcome(ctx, 'failed', { error, message: reason });
+    return outcome(ctx, 'failed', { error, message: reason, ...extra });
   }
 
-  async function activate(ctx: FlowContext, creds: Record<string, unknown>, extra: Partial<AccountRow>): Promise<Outcome> {
+  async function activate(ctx: FlowContext, creds: Record<string, unknown>, extra: ConnectionExtra): Promise<Outcome> {
     if (ctx.project.settings.verify_callback_identity) return holdForVerification(ctx, creds, extra);
+    if (ctx.link.reconnect) {
+      const row = await applyReconnect({ store, keyRing, now: deps.now }, ctx.account, creds, extra, ctx.account.status);
+      if (row === 'busy') return fail(ctx, 'account_busy', 'The account was busy (a token refresh or revocation did not finish in time); try again');
+      return row ? outcome(ctx, 'success') : outcome(ctx, 'failed', { error: 'account_changed', message: 'The account was deleted while reconnecting' });
+    }
     const updated = await changeWithEvents(
       store,
       deps.now(),
@@ -208,7 +230,7 @@ export function createHostedFlow(deps: {
    * The link is kept alive (its expiry moved) until the session_uri expires,
    * after which the sweeper ends the account EXPIRED.
    */
-  async function holdForVerification(ctx: FlowContext, creds: Record<string, unknown>, extra: Partial<AccountRow>): Promise<Outcome> {
+  async function holdForVerification(ctx: FlowContext, creds: Record<string, unknown>, extra: ConnectionExtra): Promise<Outcome> {
     if (!ctx.link.callback_url) {
       // Only when the setting was turned on after this link was made without a callback URL.
       return fail(ctx, 'verification_unavailable', 'This project verifies who connected, but the link has no callback URL to return to');
@@ -217,6 +239,25 @@ export function createHostedFlow(deps: {
     const ts = now.toISOString();
     const sessionUri = newSecret('su');
     const expiresAt = new Date(now.getTime() + VERIFY_TTL_SECONDS * 1000).toISOString();
+    const verificationId = newId('cv');
+    if (ctx.link.reconnect) {
+      // The account is untouched until the app confirms its user: the new credential waits, encrypted, with the verification.
+      await store.transaction(async (tx) => {
+        await tx.verifications.insert({
+          id: verificationId,
+          project_id: ctx.account.project_id,
+          connected_account_id: ctx.account.id,
+          link_session_id: ctx.link.id,
+          session_uri_hash: hashSecret(sessionUri),
+          expires_at: expiresAt,
+          used_at: null,
+          created_at: ts,
+          pending_enc: sealPending(keyRing, { project_id: ctx.account.project_id, id: verificationId }, { creds, extra, previous_status: ctx.account.status }),
+        });
+        await tx.links.extendExpiry(ctx.link.id, expiresAt);
+      });
+      return outcome(ctx, 'verify', { sessionUri });
+    }
     const held = await store.transaction(async (tx) => {
       const row = await tx.accounts.update(
         ctx.account.project_id,
@@ -226,7 +267,7 @@ export function createHostedFlow(deps: {
       );
       if (!row) return false;
       await tx.verifications.insert({
-        id: newId('cv'),
+        id: verificationId,
         project_id: row.project_id,
         connected_account_id: row.id,
         link_session_id: ctx.link.id,
@@ -241,6 +282,20 @@ export function createHostedFlow(deps: {
     return held
       ? outcome(ctx, 'verify', { sessionUri })
       : outcome(ctx, 'failed', { error: 'account_changed', message: 'The account changed while connecting' });
+  }
+
+  /** Best effort (RFC 7009): a refused reconnect's new refresh token (which ends its access tokens too), else its access token. */
+  async function revokeIssued(provider: OAuthProvider, client: OAuthClient, tokens: TokenSet): Promise<void> {
+    if (!provider.revocationUrl) return;
+    const token = tokens.refresh_token ?? tokens.access_token;
+    await revokeToken({
+      provider,
+      client,
+      token,
+      tokenTypeHint: tokens.refresh_token ? 'refresh_token' : 'access_token',
+      fetch: deps.fetch,
+      allowInsecure: deps.allowInsecureOAuth,
+    }).catch(() => undefined);
   }
 
   return {
@@ -380,12 +435,29 @@ export function createHostedFlow(deps: {
           allowInsecure: deps.allowInsecureOAuth,
           now: deps.now,
         });
+        const subject = await providerSubject(ctx.resolved, provider, tokens, { fetch: deps.fetch, allowInsecure: deps.allowInsecureOAuth });
+        if (ctx.link.reconnect) {
+          const verdict = compareIdentity(ctx.account.provider_subject, subject, ctx.resolved.row.allow_reconnect_as_other_identity === 1);
+          if (verdict !== 'ok') {
+            // What the provider just issued is stored nowhere: it must not stay valid there.
+            await revokeIssued(provider, client, tokens);
+            return fail(
+              ctx,
+              verdict,
+              verdict === 'identity_mismatch'
+                ? `You signed in to ${ctx.resolved.toolkit.name} as a different account than the one connected before. To reconnect, sign in with that account (you may need to sign out of ${ctx.resolved.toolkit.name} first)`
+                : `${ctx.resolved.toolkit.name} did not say which account you signed in with, so it could not be checked against the one connected before`,
+              { explain: true },
+            );
+          }
+        }
         return await activate(
           ctx,
           { ...tokens },
           {
             granted_scopes: JSON.stringify(tokens.scope),
             token_expires_at: tokens.expires_at ?? null,
+            provider_subject: subject ?? null,
           },
         );
       } catch (e) {

@@ -35,7 +35,7 @@ export function createServices(deps: ServiceDeps) {
   const authConfigs = createAuthConfigService({ store, keyRing, catalog, managedAuth, now, tools: deps.tools });
   const links = createLinkService({ store, keyRing, authConfigs, publicUrl: config.publicUrl, defaultTtlSeconds: config.linkTtlSeconds, now, metrics });
   const hostedFlow = createHostedFlow({ store, keyRing, authConfigs, publicUrl: config.publicUrl, ...oauth, now, metrics });
-  const completeAuth = createCompleteAuthService({ store, now });
+  const completeAuth = createCompleteAuthService({ store, keyRing, now });
   const refresher = createRefresher({
     store,
     keyRing,

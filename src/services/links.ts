@@ -7,7 +7,8 @@ import { MAX_LINK_TTL_SECONDS } from '../config.ts';
 import type { Store } from '../store/store.ts';
 import type { AccountRow } from '../store/accounts.ts';
 import { isUniqueViolation } from '../store/accounts.ts';
-import type { AuthConfigService } from './auth-configs.ts';
+import type { AuthConfigService, ResolvedAuthConfig } from './auth-configs.ts';
+import { readImportedTokens, wantsTokenImport } from './token-import.ts';
 import { checkCallbackUrl } from './callback-url.ts';
 import { newWordId, sealCredentials } from './account-view.ts';
 import { aliasTaken, checkConnectionData, splitFields } from './account-fields.ts';
@@ -37,6 +38,12 @@ export interface LinkResult {
   expires_at: string;
   connected_account_id: string;
   account_type: AccountType;
+}
+
+/** A non-secret connection field of the config's scheme (it goes to connection_data, not to the credential). */
+function isNonSecretField(auth: ResolvedAuthConfig, name: string): boolean {
+  const { required, optional } = auth.scheme.fields.connected_account_initiation;
+  return [...required, ...optional].some((f) => f.name === name && !f.secret);
 }
 
 export function createLinkService(deps: {
@@ -124,6 +131,7 @@ export function createLinkService(deps: {
       created_at: ts,
       updated_at: ts,
       deleted_at: null,
+      provider_subject: null,
     };
     return { project, resolved, account, callbackUrl, now };
   }
@@ -152,6 +160,43 @@ export function createLinkService(deps: {
     }
   }
 
+  /**
+   * OAuth2 tokens issued elsewhere (issue #15): validated all at once, then
+   * an ACTIVE account like a completed link's (credential encrypted, scopes,
+   * expiry, provider identity from an id_token), announced by webhook. The
+   * sharing rules, alias and callback checks are the link's (prepare()).
+   */
+  async function importTokens(projectId: string, auth: ResolvedAuthConfig, input: LinkInput, val: Record<string, unknown>, scheme?: string) {
+    const read = readImportedTokens(auth, val, deps.now());
+    if (scheme !== undefined && scheme !== 'OAUTH2') read.problems.unshift(`connection.state.authScheme: must be OAUTH2 for auth config ${auth.row.id}`);
+    const nonSecret = Object.fromEntries(Object.entries(val).filter(([k, v]) => typeof v === 'string' && v.length <= 2048 && isNonSecretField(auth, k)));
+    let prepared: Awaited<ReturnType<typeof prepare>>;
+    try {
+      prepared = await prepare(projectId, { ...input, connectionData: { ...input.connectionData, ...nonSecret } });
+    } catch (e) {
+      // Every problem of the request in one answer, when both halves found some.
+      if (e instanceof ApiError && e.status === 400 && read.problems.length)
+        throw new ApiError('ValidationFailed', 'Invalid token import', { errors: [...(e.options.errors ?? [e.message]), ...read.problems] });
+      throw e;
+    }
+    if (!read.tokens || read.problems.length) {
+      throw new ApiError('ValidationFailed', `Invalid token import: ${read.problems.join('; ')}`, {
+        errors: read.problems,
+        suggestedFix:
+          'Send the token set as connection.state.val: access_token (required), refresh_token, expires_in or expires_at, scope, token_type, id_token',
+      });
+    }
+    const { account } = prepared;
+    account.status = 'ACTIVE';
+    const { tokens } = read;
+    account.credentials_enc = sealCredentials(deps.keyRing, account, tokens.creds);
+    account.granted_scopes = JSON.stringify(tokens.grantedScopes);
+    account.token_expires_at = tokens.expiresAt;
+    account.provider_subject = tokens.subject ?? null;
+    await insertAccount(account);
+    return { accountId: account.id, status: 'ACTIVE', authScheme: auth.scheme.mode, redirectUrl: null };
+  }
+
   return {
     async create(projectId: string, input: LinkInput): Promise<LinkResult> {
       const { project, account, callbackUrl, now } = await prepare(projectId, input);
@@ -178,6 +223,7 @@ export function createLinkService(deps: {
         opened_at: null,
         consumed_at: null,
         created_at: account.created_at,
+        reconnect: 0,
       });
       deps.metrics?.linkCreated(account.toolkit_slug);
       return {
@@ -190,14 +236,66 @@ export function createLinkService(deps: {
     },
 
     /**
+     * POST /connected_accounts/{id}/refresh with a redirect_url (issue #15): a
+     * new link bound to this existing account, in any state but deleted. It is
+     * a link like any other (single use, expiry, PKCE/state, bound on the first
+     * action, callback identity verification when the project has it on), but
+     * completing it replaces the account's credential (same id, alias, ACL,
+     * user) and makes it ACTIVE; until then the account is left as it is.
+     */
+    async reconnect(projectId: string, accountId: string, redirectUrl: string): Promise<{ account: AccountRow; redirectUrl: string; expiresAt: string }> {
+      const [account, project] = await Promise.all([store.accounts.get(projectId, accountId), store.projects.get(projectId)]);
+      if (!account)
+        throw new ApiError('ConnectedAccountNotFound', `Connected account ${accountId} not found`, {
+          suggestedFix: 'List accounts with GET /api/v3.1/connected_accounts',
+        });
+      if (!project) throw new ApiError('Unauthorized', 'The API key is invalid or revoked');
+      const resolved = await deps.authConfigs.resolve(projectId, account.auth_config_id);
+      if (resolved.row.status !== 'ENABLED') {
+        throw new ApiError('AuthConfigDisabled', `Auth config ${resolved.row.id} is disabled`, {
+          suggestedFix: `Enable it with PATCH /api/v3.1/auth_configs/${resolved.row.id}/ENABLED`,
+        });
+      }
+      if (resolved.scheme.mode === 'NO_AUTH') {
+        throw new ApiError('ValidationFailed', `${resolved.toolkit.name} needs no credential: there is nothing to reconnect`, {
+          errors: ['redirect_url: the account has no credential to reconnect'],
+        });
+      }
+      const callbackUrl = checkCallbackUrl(redirectUrl, project.settings.callback_url_allowlist);
+      const now = deps.now();
+      const ttl = Math.min(project.settings.link_ttl_seconds ?? deps.defaultTtlSeconds, MAX_LINK_TTL_SECONDS);
+      const expiresAt = new Date(now.getTime() + ttl * 1000).toISOString();
+      const token = newSecret('lt');
+      await store.links.insert({
+        id: newId('ls'),
+        project_id: projectId,
+        connected_account_id: account.id,
+        token_hash: hashSecret(token),
+        callback_url: callbackUrl,
+        expires_at: expiresAt,
+        browser_hash: null,
+        csrf_token: null,
+        oauth_state_hash: null,
+        pkce_verifier_enc: null,
+        opened_at: null,
+        consumed_at: null,
+        created_at: now.toISOString(),
+        reconnect: 1,
+      });
+      return { account, redirectUrl: `${deps.publicUrl}/link/${token}`, expiresAt };
+    },
+
+    /**
      * Legacy POST /connected_accounts: non-OAuth credentials given in state.val make
      * the account ACTIVE at once; otherwise the user goes through the hosted page.
      */
     async createLegacy(
       projectId: string,
-      input: LinkInput & { stateVal?: Record<string, unknown> },
+      input: LinkInput & { stateVal?: Record<string, unknown>; stateScheme?: string },
     ): Promise<{ accountId: string; status: string; authScheme: string; redirectUrl: string | null }> {
       const auth = await deps.authConfigs.resolve(projectId, input.authConfigId);
+      if (auth.scheme.mode === 'OAUTH2' && input.stateVal && wantsTokenImport(input.stateVal))
+        return importTokens(projectId, auth, input, input.stateVal, input.stateScheme);
       const direct = auth.scheme.mode !== 'OAUTH2' && input.stateVal && Object.keys(input.stateVal).some((k) => k !== 'status');
       if (!direct) {
         const link = await this.create(projectId, input);

@@ -2,7 +2,9 @@
 // conditional UPDATE or goes through the refresh lease):
 // - INITIATED accounts whose links all expired become EXPIRED with a reason;
 // - OAuth tokens about to expire are refreshed ahead of use, so an account
-//   nobody used for a while is still fresh when it is needed.
+//   nobody used for a while is still fresh when it is needed;
+// - a reconnect's staged credential whose session_uri expired unredeemed is
+//   dropped (the account never had it).
 import type { Services } from './index.ts';
 import { emitAccountEvent } from '../webhooks/events.ts';
 
@@ -48,6 +50,7 @@ export async function sweepOnce(
   });
   for (const row of expiredRows) services.metrics.linkExpired(row.toolkit_slug);
   const expired = expiredRows.map((r) => r.id);
+  await services.store.verifications.dropExpiredPending(now.toISOString());
   const horizon = new Date(now.getTime() + services.config.sweepRefreshHorizonSeconds * 1000).toISOString();
   const due = await services.store.accounts.dueForRefresh(now.toISOString(), horizon, batch);
   const refreshed: string[] = [];

@@ -143,6 +143,23 @@ export function accountsRepo(db: Kysely<DB>) {
         .returningAll()
         .executeTakeFirst();
     },
+    /**
+     * A completed reconnect replaces the credential of a live account in any
+     * state, but only while nobody holds its refresh lease: a refresh or a
+     * revocation in flight finishes first (its write would otherwise land on
+     * top of the new credential), then the caller tries again.
+     */
+    async applyReconnect(projectId: string, id: string, patch: AccountPatch, now: string): Promise<AccountRow | undefined> {
+      return db
+        .updateTable('connected_accounts')
+        .set(patch)
+        .where('id', '=', id)
+        .where('project_id', '=', projectId)
+        .where('deleted_at', 'is', null)
+        .where((eb) => eb.or([eb('refresh_lock_until', 'is', null), eb('refresh_lock_until', '<=', now)]))
+        .returningAll()
+        .executeTakeFirst();
+    },
     /** Frees this owner's lease whatever became of the account (nothing else is written). */
     async releaseRefreshLease(projectId: string, id: string, owner: string): Promise<void> {
       await db

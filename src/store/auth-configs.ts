@@ -41,7 +41,20 @@ export function authConfigsRepo(db: Kysely<DB>) {
     async update(
       projectId: string,
       id: string,
-      patch: Partial<Pick<AuthConfigRow, 'name' | 'status' | 'settings' | 'secrets_enc' | 'tool_access' | 'tool_router_enabled' | 'updated_at' | 'deleted_at'>>,
+      patch: Partial<
+        Pick<
+          AuthConfigRow,
+          | 'name'
+          | 'status'
+          | 'settings'
+          | 'secrets_enc'
+          | 'tool_access'
+          | 'tool_router_enabled'
+          | 'allow_reconnect_as_other_identity'
+          | 'updated_at'
+          | 'deleted_at'
+        >
+      >,
     ): Promise<AuthConfigRow | undefined> {
       return db
         .updateTable('auth_configs')

@@ -15,6 +15,7 @@ import * as m005 from './migrations/005_tool_access.ts';
 import * as m006 from './migrations/006_hosted_flow_hardening.ts';
 import * as m008 from './migrations/008_audit_details.ts';
 import * as m010 from './migrations/010_tool_router_enabled.ts';
+import * as m011 from './migrations/011_reconnect.ts';
 import * as m012 from './migrations/012_webhooks_composio_v3.ts';
 import * as m013 from './migrations/013_downloads.ts';
 
@@ -68,6 +69,7 @@ const migrations: Record<string, Migration> = {
   '006_hosted_flow_hardening': m006,
   '008_audit_details': m008,
   '010_tool_router_enabled': m010,
+  '011_reconnect': m011,
   '012_webhooks_composio_v3': m012,
   '013_downloads': m013,
 };

@@ -114,6 +114,10 @@ export function linkSessionsRepo(db: Kysely<DB>, dialect: Dialect) {
       const item = { account, link, outbox };
       await (batch ? batch(item) : insertMany(db, dialect, [item]));
     },
+    /** A link for an account that already exists (a reconnect). */
+    async insert(link: LinkSessionRow): Promise<void> {
+      await db.insertInto('link_sessions').values(link).execute();
+    },
     async byTokenHash(hash: string): Promise<LinkSessionRow | undefined> {
       return db.selectFrom('link_sessions').selectAll().where('token_hash', '=', hash).executeTakeFirst();
     },

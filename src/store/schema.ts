@@ -35,6 +35,7 @@ export interface AuthConfigsTable {
   secrets_enc: string | null; // encrypted JSON of secret creation fields
   tool_access?: string | null; // JSON ToolAccessConfig (src/tools/access.ts); null/absent = no restriction
   tool_router_enabled?: number; // is_enabled_for_tool_router: 0 keeps sessions from using it; absent (rows built in code before insert) = 1
+  allow_reconnect_as_other_identity?: number; // 1: a reconnect may sign in as another provider identity; absent = 0
   created_at: string;
   updated_at: string;
   deleted_at: string | null;
@@ -66,6 +67,10 @@ export interface ConnectedAccountsTable {
   created_at: string;
   updated_at: string;
   deleted_at: string | null;
+  // Who the credential belongs to at the provider (id_token `sub` or the
+  // toolkit's userinfo field), when the toolkit can tell; null = unknown.
+  // Not a secret; compared when the account is reconnected.
+  provider_subject?: string | null;
 }
 
 export interface LinkSessionsTable {
@@ -87,6 +92,9 @@ export interface LinkSessionsTable {
   // is no longer the one that started it.
   oauth_auth_config_id?: string | null;
   oauth_client_id?: string | null;
+  // 1: the link reconnects its existing account (POST .../refresh with a
+  // redirect_url); the account keeps its state and credential until it completes.
+  reconnect?: number;
 }
 
 export interface CallbackVerificationsTable {
@@ -98,6 +106,9 @@ export interface CallbackVerificationsTable {
   expires_at: string;
   used_at: string | null; // set once, atomically, when redeemed (or refused)
   created_at: string;
+  // A reconnect's new credential and fields (encrypted JSON), applied only on
+  // redemption; null for a first connection (its credential is on the account).
+  pending_enc?: string | null;
 }
 
 export interface AuditLogTable {

@@ -22,5 +22,19 @@ export function verificationsRepo(db: Kysely<DB>) {
         .returningAll()
         .executeTakeFirst();
     },
+    /** A redeemed (or refused) reconnect no longer needs its staged credential. */
+    async dropPending(id: string): Promise<void> {
+      await db.updateTable('callback_verifications').set({ pending_enc: null }).where('id', '=', id).execute();
+    },
+    /** Staged reconnect credentials nobody redeemed in time are dropped (the sweeper's job). */
+    async dropExpiredPending(now: string): Promise<number> {
+      const res = await db
+        .updateTable('callback_verifications')
+        .set({ pending_enc: null })
+        .where('pending_enc', 'is not', null)
+        .where('expires_at', '<=', now)
+        .executeTakeFirst();
+      return Number(res.numUpdatedRows);
+    },
   };
 }

@@ -34,6 +34,17 @@ export interface OAuth2Quirks {
   token_response_nested_in?: string; // e.g. Slack "authed_user": tokens nested under this key
 }
 
+/**
+ * Where a provider says who the connected user is: a claim of the id_token,
+ * or a field of the userinfo_url answer (dot-separated path). Compared when an
+ * account is reconnected (issue #15). Absent: an id_token's `sub`, if any.
+ */
+export interface SubjectSource {
+  from: 'id_token' | 'userinfo';
+  field: string;
+  docs_url: string; // where the provider documents that field
+}
+
 export interface OAuth2Settings {
   authorization_url: string; // may hold {{field}} placeholders
   token_url: string;
@@ -43,6 +54,7 @@ export interface OAuth2Settings {
   // in the callback's `iss` (mix-up defence, RFC 9700 4.4); when absent, `iss`
   // is not checked (its value could not be compared with anything).
   issuer?: string;
+  subject?: SubjectSource;
   default_scopes: string[];
   scope_separator: string; // usually " "
   scope_param?: string; // default "scope" (Slack user scopes: "user_scope")

@@ -197,6 +197,10 @@ function semanticProblems(doc: Obj): Problem[] {
     perScheme.push({ label, fields });
     if (isObj(scheme.oauth2)) {
       for (const key of OAUTH_URLS) problems.push(...checkUrlTemplate(at + ptr('oauth2', key), scheme.oauth2[key], urlFieldRule(fields, 'this scheme')));
+      const subject = scheme.oauth2.subject;
+      if (isObj(subject) && subject.from === 'userinfo' && typeof scheme.oauth2.userinfo_url !== 'string') {
+        problems.push({ path: at + ptr('oauth2', 'subject', 'from'), message: '"userinfo" needs oauth2.userinfo_url' });
+      }
     }
     checkApply(scheme, at, fields, problems);
   });

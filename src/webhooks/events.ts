@@ -21,6 +21,7 @@ import type { OutboxRows, WebhookEndpointRow } from '../store/webhooks.ts';
 export const WEBHOOK_EVENT_TYPES = [
   'connected_account.initiated',
   'connected_account.active',
+  'connected_account.reconnected',
   'connected_account.failed',
   'connected_account.expired',
   'connected_account.refresh_failed',
@@ -37,6 +38,7 @@ export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 export const EVENT_DESCRIPTIONS: Record<WebhookEventType, string> = {
   'connected_account.initiated': 'A link (or a legacy create) made a connected account; the user has not connected yet',
   'connected_account.active': 'The user finished connecting, or credentials were given directly',
+  'connected_account.reconnected': 'A reconnect completed: the same account holds a new credential (with .active; metadata.reconnect.previous_status)',
   'connected_account.failed': 'The user denied access or cancelled, or the code exchange failed (metadata.error)',
   'connected_account.expired': 'The connected account expired: its link expired unused, or the provider rejected the refresh token',
   'connected_account.refresh_failed': 'A token refresh failed (metadata.refresh.permanent says whether it is retried)',

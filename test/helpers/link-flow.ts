@@ -5,6 +5,7 @@ import { createCookieClient, driveOidcInteraction, type CookieClient } from './c
 import { startOidcProvider, type TestOidcProvider } from './oidc-provider.ts';
 import { oidcToolkit, apiKeyToolkit, writeToolkitsDir } from './toolkits.ts';
 import { api, startTestApp, type TestApp, type TestAppOptions } from './test-app.ts';
+import type { ToolkitDef } from '../../src/toolkits/types.ts';
 import type { Backend } from './backends.ts';
 
 export interface OAuthWorld {
@@ -16,9 +17,12 @@ export interface OAuthWorld {
 }
 
 /** authlink listening on a real port + the in-process provider, wired together. */
-export async function startOAuthWorld(backend: Backend, opts: TestAppOptions & { op?: Parameters<typeof startOidcProvider>[0] } = {}): Promise<OAuthWorld> {
+export async function startOAuthWorld(
+  backend: Backend,
+  opts: TestAppOptions & { op?: Parameters<typeof startOidcProvider>[0]; extraToolkits?: (op: TestOidcProvider) => ToolkitDef[] } = {},
+): Promise<OAuthWorld> {
   const op = await startOidcProvider({ accessTokenTtl: 60, ...opts.op });
-  const dir = writeToolkitsDir([oidcToolkit(op), apiKeyToolkit('http://127.0.0.1:9/echo')]);
+  const dir = writeToolkitsDir([oidcToolkit(op), apiKeyToolkit('http://127.0.0.1:9/echo'), ...(opts.extraToolkits?.(op) ?? [])]);
   const t = await startTestApp(backend, { ...opts, listen: true, env: { AUTHLINK_TOOLKITS_DIR: dir, AUTHLINK_ALLOW_INSECURE_OAUTH: '1', ...opts.env } });
   op.redirectUris = [`${t.config.publicUrl}/api/v3.1/toolkits/auth/callback`];
   const ac = await api(t).post('/api/v3.1/auth_configs', {
@@ -62,13 +66,13 @@ export async function openLink(client: CookieClient, t: TestApp, redirectUrl: st
   return { page, csrf: csrfOf(page.text) };
 }
 
-/** Consent -> provider -> back to authlink's callback URL (not yet requested). */
-export async function consentAndAuthorize(client: CookieClient, w: OAuthWorld, redirectUrl: string, consent: 'accept' | 'deny' = 'accept') {
+/** Consent -> provider (signing in as `login`, which becomes the id_token's sub) -> back to authlink's callback URL (not yet requested). */
+export async function consentAndAuthorize(client: CookieClient, w: OAuthWorld, redirectUrl: string, consent: 'accept' | 'deny' = 'accept', login = 'alice') {
   const { csrf } = await openLink(client, w.t, redirectUrl);
   const go = await client.post(`${w.t.config.publicUrl}/link/authorize`, { csrf });
   assert.equal(go.status, 303);
   assert.ok(go.location?.startsWith(w.op.authorizationUrl), go.location);
-  return driveOidcInteraction(client, go.location!, { login: 'alice', consent });
+  return driveOidcInteraction(client, go.location!, { login, consent });
 }
 
 export { createCookieClient };

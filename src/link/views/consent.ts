@@ -22,7 +22,7 @@ export function renderConsent(vm: ConsentVm): string {
       : html`<ul class="scopes"><li>Your basic ${toolkit.name} profile</li></ul>`;
 
   const body = html`${brandRow(projectName, toolkit)}
-<h1>${projectName} wants to connect your ${toolkit.name} account</h1>
+<h1>${projectName} wants to ${vm.reconnect ? 'reconnect' : 'connect'} your ${toolkit.name} account</h1>
 ${toolkit.description ? html`<p class="lead">${toolkit.description}</p>` : ''}
 ${metaList([
   ['App', projectName],
@@ -34,6 +34,7 @@ ${metaList([
 <div aria-labelledby="access-heading" role="group">${access}</div>
 ${vm.accountType === 'SHARED' ? sharedNotice(projectName, toolkit.name) : ''}
 <p class="note">You'll be taken to ${toolkit.name} to sign in and approve access. Nothing is shared until you approve it there.</p>
+${vm.reconnect ? html`<p class="note">Sign in with the same ${toolkit.name} account you connected before. Until you finish, your existing connection stays as it is.</p>` : ''}
 <form method="post" action="${action}" class="actions">
 ${csrfInput(vm.csrfToken)}
 <button type="submit" class="btn btn-primary">Continue to ${toolkit.name}</button>

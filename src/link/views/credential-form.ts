@@ -53,7 +53,7 @@ export function renderCredentialForm(vm: CredentialFormVm): string {
   const { projectName, toolkit } = vm;
 
   const body = html`${brandRow(projectName, toolkit)}
-<h1>Connect your ${toolkit.name} account</h1>
+<h1>${vm.reconnect ? 'Reconnect' : 'Connect'} your ${toolkit.name} account</h1>
 <p class="lead">${projectName} needs your ${toolkit.name} credentials to connect.</p>
 ${renderErrors(vm.errors)}
 ${metaList([

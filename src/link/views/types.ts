@@ -21,4 +21,6 @@ export interface ConnectVmBase {
   action: string;
   /** POST URL of the cancel form (relative or http(s); anything else throws). */
   cancelAction: string;
+  /** The link reconnects an account connected before (its credential is replaced only when this completes). */
+  reconnect?: boolean;
 }
