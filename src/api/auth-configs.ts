@@ -34,8 +34,22 @@ const ReconnectIdentityFlag = Type.Optional(
 // request carrying one is refused by name instead of silently dropped.
 const NotSupported = {
   shared_credentials: Type.Optional(Type.Unknown({ description: 'Not supported by authlink: a request carrying it is refused (400)' })),
-  proxy_config: Type.Optional(Type.Unknown({ description: 'Not supported by authlink yet: a request carrying it is refused (400)' })),
 };
+const ProxyConfig = Type.Object(
+  {
+    proxy_url: Type.String({
+      maxLength: 2048,
+      description: 'http(s)://host[:port] of the proxy; a private address only where AUTHLINK_PROXY_ALLOW_PRIVATE allows it',
+    }),
+    proxy_auth_key: Type.Optional(
+      Type.String({ maxLength: 4096, description: 'Sent to the proxy as Proxy-Authorization: Bearer <key> (stored encrypted, shown masked)' }),
+    ),
+  },
+  {
+    description:
+      "Calls made with this config's accounts (proxy, tools) leave through this HTTP(S) proxy (CONNECT); the SSRF guard still checks the final target",
+  },
+);
 
 /** A 400 naming every field of NotSupported the request carries. */
 function refuseUnsupported(body: Record<string, unknown> | undefined, at: string): void {
@@ -67,6 +81,7 @@ const AuthConfig = Type.Object({
   allow_reconnect_as_other_identity: Type.Boolean({
     description: 'authlink extension: whether a reconnect may sign in as another provider identity than the one connected before',
   }),
+  proxy_config: Type.Union([Type.Object({ proxy_url: Type.String(), proxy_auth_key: Type.Optional(Type.String({ description: 'masked' })) }), Type.Null()]),
 });
 
 const IdParams = Type.Object({ nanoid: Type.String({ minLength: 1, maxLength: 64 }) });
@@ -83,6 +98,7 @@ const CreateBody = Type.Object({
       tool_access_config: Type.Optional(ToolAccessIn),
       is_enabled_for_tool_router: ToolRouterFlag,
       allow_reconnect_as_other_identity: ReconnectIdentityFlag,
+      proxy_config: Type.Optional(Type.Union([ProxyConfig, Type.Null()])),
       ...NotSupported,
     }),
   ),
@@ -100,6 +116,7 @@ const PatchBody = Type.Object({
   restrict_to_following_tools: RestrictTo,
   is_enabled_for_tool_router: ToolRouterFlag,
   allow_reconnect_as_other_identity: ReconnectIdentityFlag,
+  proxy_config: Type.Optional(Type.Union([ProxyConfig, Type.Null()], { description: 'null removes it' })),
   ...NotSupported,
 });
 
@@ -126,6 +143,7 @@ export function registerAuthConfigRoutes(api: ApiApp, services: Services, opts: 
       tool_access_config: toolAccessOf(row),
       is_enabled_for_tool_router: row.tool_router_enabled !== 0,
       allow_reconnect_as_other_identity: row.allow_reconnect_as_other_identity === 1,
+      proxy_config: authConfigs.publicProxyConfig(row),
     };
   }
 
@@ -163,6 +181,7 @@ export function registerAuthConfigRoutes(api: ApiApp, services: Services, opts: 
         toolAccess: { tool_access_config: ac.tool_access_config, restrict_to_following_tools: ac.restrict_to_following_tools },
         isEnabledForToolRouter: ac.is_enabled_for_tool_router,
         allowReconnectAsOtherIdentity: ac.allow_reconnect_as_other_identity,
+        proxyConfig: 'proxy_config' in ac ? ac.proxy_config : undefined,
       });
       reply.status(201);
       return {
@@ -254,6 +273,7 @@ export function registerAuthConfigRoutes(api: ApiApp, services: Services, opts: 
         toolAccess: { tool_access_config: b.tool_access_config, restrict_to_following_tools: b.restrict_to_following_tools },
         isEnabledForToolRouter: b.is_enabled_for_tool_router,
         allowReconnectAsOtherIdentity: b.allow_reconnect_as_other_identity,
+        proxyConfig: b.proxy_config,
       });
       return {};
     },

@@ -8,6 +8,11 @@ export interface RowIdentity {
 
 export const ENCRYPTED_FIELDS = {
   authConfigSecrets: { table: 'auth_configs', column: 'secrets_enc', aad: (r: RowIdentity) => `auth_config:${r.project_id}:${r.id}:secrets` },
+  authConfigProxyKey: {
+    table: 'auth_configs',
+    column: 'proxy_auth_key_enc',
+    aad: (r: RowIdentity) => `auth_config:${r.project_id}:${r.id}:proxy_auth_key`,
+  },
   accountCredentials: {
     table: 'connected_accounts',
     column: 'credentials_enc',

@@ -13,15 +13,24 @@
 // - Error messages name at most the upstream host: no path, query or value,
 //   and nothing that happened before the request went out beyond "could not
 //   reach" (see transportFailure).
-import type { Dispatcher } from 'undici';
+import { type Dispatcher, ProxyAgent } from 'undici';
 import { ApiError } from '../errors.ts';
 import { applyCredentials } from '../toolkits/apply.ts';
 import { fillUrlTemplate, TemplateError, type TemplateVars } from '../toolkits/template.ts';
 import { type ProxyError, proxyError } from './errors.ts';
 import { createUpstreamPool, type PoolTuning, type UpstreamPool, watchSent } from './pool.ts';
 import { ACCEPT_ENCODING, bodyData, decodeContent, readCapped, responseHeaders, tooLarge } from './response.ts';
-import { addressPolicy, appendQuery, assertLiteralHostAllowed, resolveTarget } from './ssrf.ts';
-import { type BinarySink, PROXY_METHODS, type CredentialSource, type ProxyInput, type ProxyOptions, type ProxyResult, type UsableAccount } from './types.ts';
+import { addressPolicy, appendQuery, assertHostAllowed, assertLiteralHostAllowed, guardedLookup, resolveTarget } from './ssrf.ts';
+import {
+  type BinarySink,
+  type EgressProxy,
+  PROXY_METHODS,
+  type CredentialSource,
+  type ProxyInput,
+  type ProxyOptions,
+  type ProxyResult,
+  type UsableAccount,
+} from './types.ts';
 import type { Metrics } from '../metrics/types.ts';
 
 export interface Proxy {
@@ -69,6 +78,8 @@ interface Prepared {
   url: URL;
   headers: Record<string, string | string[]>;
   body: Buffer | string | undefined;
+  /** The auth config's proxy_config: the call leaves through it. */
+  egress?: EgressProxy;
 }
 
 interface Upstream {
@@ -186,6 +197,26 @@ export function createProxy(deps: ProxyDeps): Proxy {
   const userAgent = deps.userAgent ?? 'authlink-proxy';
   const { timeoutMs, maxResponseBytes } = options;
 
+  // One ProxyAgent per egress proxy (and key), kept for its keep-alive connections. The connection to the proxy itself
+  // goes through the same guarded lookup as a direct call, so a proxy_config cannot point authlink at a private host.
+  const egressAgents = new Map<string, ProxyAgent>();
+  function egressAgent(e: EgressProxy): ProxyAgent {
+    const key = `${e.url}\n${e.authKey ?? ''}`;
+    let agent = egressAgents.get(key);
+    if (!agent) {
+      agent = new ProxyAgent({
+        uri: e.url,
+        ...(e.authKey ? { token: `Bearer ${e.authKey}` } : {}),
+        proxyTls: { timeout: Math.min(timeoutMs, 10_000), lookup: guardedLookup(policy, deps.pool?.resolve) },
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+        keepAliveTimeout: 30_000,
+      });
+      egressAgents.set(key, agent);
+    }
+    return agent;
+  }
+
   function validateInput(input: ProxyInput): void {
     if (!(PROXY_METHODS as readonly string[]).includes(input.method)) {
       throw new ApiError('ValidationFailed', `method must be one of ${PROXY_METHODS.join(', ')}`, {
@@ -273,7 +304,7 @@ export function createProxy(deps: ProxyDeps): Proxy {
     headers.set('accept-encoding', ACCEPT_ENCODING);
     for (const [name, value] of Object.entries(applied.headers)) headers.set(name, value);
     for (const [name, value] of Object.entries(applied.query)) appendQuery(url, name, value);
-    return { url, headers: headers.toObject(), body };
+    return { url, headers: headers.toObject(), body, ...(account.resolved.proxy ? { egress: account.resolved.proxy } : {}) };
   }
 
   /**
@@ -319,7 +350,8 @@ export function createProxy(deps: ProxyDeps): Proxy {
       controller.abort();
     }, timeoutMs);
     try {
-      const res = await watchSent(dispatcher, () => (sent = true)).request({
+      if (p.egress) await assertHostAllowed(p.url, policy, deps.pool?.resolve); // the proxy resolves the target: check it here
+      const res = await watchSent(p.egress ? egressAgent(p.egress) : dispatcher, () => (sent = true)).request({
         origin: p.url.origin,
         path: p.url.pathname + p.url.search,
         method: method as Dispatcher.HttpMethod,
@@ -390,6 +422,8 @@ export function createProxy(deps: ProxyDeps): Proxy {
       credentials.markUsed?.(projectId, input.connectedAccountId);
       return toResult(projectId, input.method, up);
     },
-    close: () => pool.close(),
+    async close() {
+      await Promise.all([pool.close(), ...[...egressAgents.values()].map((a) => a.close().catch(() => undefined))]);
+    },
   };
 }

@@ -238,6 +238,21 @@ export function guardedLookup(policy: AddressPolicy, resolve: Resolver = systemR
   };
 }
 
+/**
+ * Before a call leaves through an egress proxy (an auth config's
+ * proxy_config): the proxy resolves the target itself, so the socket's own
+ * lookup cannot check it. Resolve it here and refuse when no address is
+ * allowed. (The proxy may resolve again; the operator's network rules are the
+ * backstop for a name that changes in between.)
+ */
+export async function assertHostAllowed(url: URL, policy: AddressPolicy, resolve: Resolver = systemResolver): Promise<void> {
+  assertLiteralHostAllowed(url, policy);
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  if (isIP(host)) return;
+  const lookup = guardedLookup(policy, resolve);
+  await new Promise<void>((ok, fail) => lookup(host, { all: true }, (err) => (err ? fail(err) : ok())));
+}
+
 // ---------------------------------------------------------------------------
 // Target URL
 

@@ -30,6 +30,12 @@ export interface CredentialSource {
   markUsed?(projectId: string, accountId: string): void;
 }
 
+/** Where an auth config's calls leave from (its proxy_config): the proxy, and the key it expects (Proxy-Authorization: Bearer). */
+export interface EgressProxy {
+  url: string;
+  authKey?: string;
+}
+
 export interface ProxyOptions {
   /** Per upstream attempt: connect + headers + whole body. */
   timeoutMs: number;

@@ -10,6 +10,8 @@ import type { Catalog } from '../toolkits/catalog.ts';
 import type { AuthMode, AuthScheme, ToolkitDef } from '../toolkits/types.ts';
 import { CursorError } from '../store/cursor.ts';
 import { ENCRYPTED_FIELDS } from '../crypto/fields.ts';
+import { addressPolicy, assertLiteralHostAllowed } from '../proxy/ssrf.ts';
+import type { EgressProxy } from '../proxy/types.ts';
 import type { ToolCatalog } from '../tools/catalog.ts';
 import { mergeToolAccess, toolAccessColumn, toolAccessOf, type ToolAccessInput } from '../tools/access.ts';
 
@@ -24,6 +26,13 @@ export interface AuthConfigInput {
   toolAccess?: ToolAccessInput;
   isEnabledForToolRouter?: boolean;
   allowReconnectAsOtherIdentity?: boolean;
+  /** Egress for this config's accounts through an HTTP(S) proxy; null removes it (PATCH). */
+  proxyConfig?: ProxyConfigInput | null;
+}
+
+export interface ProxyConfigInput {
+  proxy_url: string;
+  proxy_auth_key?: string;
 }
 
 /** A decrypted auth config, for services that start flows with it. */
@@ -33,6 +42,8 @@ export interface ResolvedAuthConfig {
   scheme: AuthScheme;
   scopes: string[];
   values: Record<string, string>; // creation fields, secrets included (never send to a client)
+  /** proxy_config, decrypted: calls with this config's accounts go through it. */
+  proxy?: EgressProxy;
 }
 
 export function normalizeScopes(raw: unknown): string[] | undefined {
@@ -55,8 +66,47 @@ export function createAuthConfigService(deps: {
   now: () => Date;
   /** Checks tool_access_config slugs and turns tools_for_connected_account_creation into OAuth scopes. */
   tools?: ToolCatalog;
+  /** AUTHLINK_PROXY_ALLOW_PRIVATE: a proxy_config may name a private address only where the proxy could call one. */
+  allowPrivateNetworks?: boolean | string[];
 }) {
   const { store, keyRing, catalog } = deps;
+  const policy = addressPolicy(deps.allowPrivateNetworks ?? false);
+  const proxyKeyAad = ENCRYPTED_FIELDS.authConfigProxyKey.aad;
+
+  /** proxy_config checked: an http(s) URL of a proxy (no path, query or user info), its host allowed; the key a header-safe string. */
+  function proxyColumns(
+    row: Pick<AuthConfigRow, 'project_id' | 'id'>,
+    input: ProxyConfigInput | null,
+    at: string,
+  ): Pick<AuthConfigRow, 'proxy_url' | 'proxy_auth_key_enc'> {
+    if (input === null) return { proxy_url: null, proxy_auth_key_enc: null };
+    const problems: string[] = [];
+    let url: URL | undefined;
+    try {
+      url = new URL(input.proxy_url);
+    } catch {
+      problems.push(`${at}proxy_config.proxy_url: not an absolute URL`);
+    }
+    if (url) {
+      if (url.protocol !== 'http:' && url.protocol !== 'https:') problems.push(`${at}proxy_config.proxy_url: must be http:// or https://`);
+      if (url.username || url.password) problems.push(`${at}proxy_config.proxy_url: put the credential in proxy_auth_key, not in the URL`);
+      if ((url.pathname !== '/' && url.pathname !== '') || url.search || url.hash)
+        problems.push(`${at}proxy_config.proxy_url: a proxy URL has no path, query or fragment`);
+      try {
+        assertLiteralHostAllowed(url, policy);
+      } catch (e) {
+        problems.push(`${at}proxy_config.proxy_url: ${(e as Error).message}`);
+      }
+    }
+    if (input.proxy_auth_key !== undefined && !/^[\x21-\x7e]([\x20-\x7e]*[\x21-\x7e])?$/.test(input.proxy_auth_key)) {
+      problems.push(`${at}proxy_config.proxy_auth_key: must be printable ASCII without surrounding spaces`);
+    }
+    if (problems.length) throw new ApiError('ValidationFailed', `Invalid proxy_config: ${problems[0]}`, { errors: problems });
+    return {
+      proxy_url: url!.origin,
+      proxy_auth_key_enc: input.proxy_auth_key ? keyRing.encrypt(input.proxy_auth_key, proxyKeyAad(row)) : null,
+    };
+  }
 
   /**
    * The tool access column after a request, and the OAuth scopes its
@@ -207,6 +257,7 @@ export function createAuthConfigService(deps: {
         deleted_at: null,
       };
       if (Object.keys(secrets).length) row.secrets_enc = keyRing.encrypt(JSON.stringify(secrets), aad(row));
+      if (input.proxyConfig) Object.assign(row, proxyColumns(row, input.proxyConfig, 'auth_config.'));
       await store.authConfigs.insert(row);
       return row;
     },
@@ -220,6 +271,7 @@ export function createAuthConfigService(deps: {
         toolAccess?: ToolAccessInput;
         isEnabledForToolRouter?: boolean;
         allowReconnectAsOtherIdentity?: boolean;
+        proxyConfig?: ProxyConfigInput | null;
       },
     ): Promise<AuthConfigRow> {
       const row = await getRow(projectId, id);
@@ -238,6 +290,7 @@ export function createAuthConfigService(deps: {
         set.secrets_enc = Object.keys(merged).length ? keyRing.encrypt(JSON.stringify(merged), aad(row)) : null;
       }
       if (patch.isEnabledForToolRouter !== undefined) set.tool_router_enabled = patch.isEnabledForToolRouter ? 1 : 0;
+      if (patch.proxyConfig !== undefined) Object.assign(set, proxyColumns(row, patch.proxyConfig, ''));
       const reconnectFlag = reconnectIdentityFlag(scheme, patch.allowReconnectAsOtherIdentity);
       if (reconnectFlag !== undefined) set.allow_reconnect_as_other_identity = reconnectFlag;
       const access = toolAccessChange(row.tool_access, patch.toolAccess, row.toolkit_slug, scheme);
@@ -272,6 +325,15 @@ export function createAuthConfigService(deps: {
     },
 
     /** The public view of the creation fields: secrets masked. */
+    /** proxy_config as the API shows it: the key masked. */
+    publicProxyConfig(row: AuthConfigRow): { proxy_url: string; proxy_auth_key?: string } | null {
+      if (!row.proxy_url) return null;
+      return {
+        proxy_url: row.proxy_url,
+        ...(row.proxy_auth_key_enc ? { proxy_auth_key: maskSecret(keyRing.decrypt(row.proxy_auth_key_enc, proxyKeyAad(row))) } : {}),
+      };
+    },
+
     publicCredentials(row: AuthConfigRow): Record<string, unknown> {
       const out: Record<string, unknown> = { ...JSON.parse(row.settings) };
       for (const [k, v] of Object.entries(decryptSecrets(row))) out[k] = maskSecret(v);
@@ -308,7 +370,10 @@ export function createAuthConfigService(deps: {
     for (const [k, v] of Object.entries(settings)) if (typeof v === 'string') values[k] = v;
     Object.assign(values, row.is_composio_managed ? (deps.managedAuth[row.toolkit_slug] ?? {}) : {}, decryptSecrets(row));
     const scopes = (settings.scopes as string[] | undefined) ?? scheme.oauth2?.default_scopes ?? [];
-    return Object.freeze({ row, toolkit, scheme, scopes: Object.freeze([...scopes]) as string[], values: Object.freeze(values) });
+    const proxy = row.proxy_url
+      ? Object.freeze({ url: row.proxy_url, ...(row.proxy_auth_key_enc ? { authKey: keyRing.decrypt(row.proxy_auth_key_enc, proxyKeyAad(row)) } : {}) })
+      : undefined;
+    return Object.freeze({ row, toolkit, scheme, scopes: Object.freeze([...scopes]) as string[], values: Object.freeze(values), ...(proxy ? { proxy } : {}) });
   }
 }
 

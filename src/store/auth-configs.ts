@@ -51,6 +51,8 @@ export function authConfigsRepo(db: Kysely<DB>) {
           | 'tool_access'
           | 'tool_router_enabled'
           | 'allow_reconnect_as_other_identity'
+          | 'proxy_url'
+          | 'proxy_auth_key_enc'
           | 'updated_at'
           | 'deleted_at'
         >

@@ -18,6 +18,7 @@ import * as m010 from './migrations/010_tool_router_enabled.ts';
 import * as m011 from './migrations/011_reconnect.ts';
 import * as m012 from './migrations/012_webhooks_composio_v3.ts';
 import * as m013 from './migrations/013_downloads.ts';
+import * as m014 from './migrations/014_egress_proxy.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -72,6 +73,7 @@ const migrations: Record<string, Migration> = {
   '011_reconnect': m011,
   '012_webhooks_composio_v3': m012,
   '013_downloads': m013,
+  '014_egress_proxy': m014,
 };
 
 export async function openDatabase(opts: OpenOptions): Promise<Database> {

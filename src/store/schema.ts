@@ -34,6 +34,8 @@ export interface AuthConfigsTable {
   settings: string; // JSON of non-secret creation fields (client_id, scopes...)
   secrets_enc: string | null; // encrypted JSON of secret creation fields
   tool_access?: string | null; // JSON ToolAccessConfig (src/tools/access.ts); null/absent = no restriction
+  proxy_url?: string | null; // proxy_config.proxy_url: egress for this config's accounts; null = direct
+  proxy_auth_key_enc?: string | null; // proxy_config.proxy_auth_key, encrypted (ENCRYPTED_FIELDS.authConfigProxyKey)
   tool_router_enabled?: number; // is_enabled_for_tool_router: 0 keeps sessions from using it; absent (rows built in code before insert) = 1
   allow_reconnect_as_other_identity?: number; // 1: a reconnect may sign in as another provider identity; absent = 0
   created_at: string;

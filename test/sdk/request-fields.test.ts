@@ -63,8 +63,8 @@ const AUTH_CONFIG_CREATE: Record<string, Entry> = {
   'auth_config.restrict_to_following_tools': { value: ['GITHUB_GET_AN_ISSUE'], effect: 'test/tools/api.test.ts' },
   'auth_config.is_enabled_for_tool_router': { value: false, effect: 'test/sessions/sessions-api.test.ts' },
   'auth_config.shared_credentials': { value: { a: 1 }, refused: 'auth_config.shared_credentials:' },
-  'auth_config.proxy_config.proxy_url': { value: 'https://proxy.example.com', refused: 'auth_config.proxy_config:' },
-  'auth_config.proxy_config.proxy_auth_key': { value: 'k', refused: 'auth_config.proxy_config:' },
+  'auth_config.proxy_config.proxy_url': { value: 'https://proxy.example.com', effect: 'test/proxy/egress.test.ts' },
+  'auth_config.proxy_config.proxy_auth_key': { value: 'k', refused: 'auth_config.proxy_config.proxy_url:' },
 };
 
 const AUTH_CONFIG_PATCH: Record<string, Entry> = {
@@ -79,8 +79,8 @@ const AUTH_CONFIG_PATCH: Record<string, Entry> = {
   'tool_access_config.tools_available_for_execution': { value: ['GITHUB_GET_AN_ISSUE'], effect: 'test/tools/api.test.ts' },
   is_enabled_for_tool_router: { value: false, effect: 'test/sessions/sessions-api.test.ts' },
   shared_credentials: { value: {}, refused: 'shared_credentials:' },
-  'proxy_config.proxy_url': { value: 'https://proxy.example.com', refused: 'proxy_config:' },
-  'proxy_config.proxy_auth_key': { value: 'k', refused: 'proxy_config:' },
+  'proxy_config.proxy_url': { value: 'https://proxy.example.com', effect: 'test/proxy/egress.test.ts' },
+  'proxy_config.proxy_auth_key': { value: 'k', refused: 'proxy_config.proxy_url:' },
 };
 
 const SESSION_COMMON: Record<string, Entry> = {
