@@ -24,6 +24,7 @@ import { addressPolicy, appendQuery, assertHostAllowed, assertLiteralHostAllowed
 import {
   type BinarySink,
   type EgressProxy,
+  MANAGED_HEADERS,
   PROXY_METHODS,
   type CredentialSource,
   type ProxyInput,
@@ -50,24 +51,6 @@ export interface ProxyDeps {
   pool?: PoolTuning;
   metrics?: Metrics;
 }
-
-/** Headers a caller may not set: hop-by-hop, framing, or managed by authlink. */
-const MANAGED_HEADERS = new Set([
-  'host',
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'proxy-authorization',
-  'proxy-authenticate',
-  'transfer-encoding',
-  'te',
-  'trailer',
-  'upgrade',
-  'http2-settings',
-  'content-length',
-  'expect',
-  'accept-encoding',
-]);
 
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 // RFC 9110 field-value: tab, visible ASCII, obs-text (Latin-1). No CR/LF (header

@@ -106,3 +106,21 @@ export interface ProxyResult {
   headers: Record<string, string>;
   binary_data?: BinaryData;
 }
+
+/** Headers a caller may not set: hop-by-hop, framing, or managed by authlink. */
+export const MANAGED_HEADERS: ReadonlySet<string> = new Set([
+  'host',
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authorization',
+  'proxy-authenticate',
+  'transfer-encoding',
+  'te',
+  'trailer',
+  'upgrade',
+  'http2-settings',
+  'content-length',
+  'expect',
+  'accept-encoding',
+]);

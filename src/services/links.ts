@@ -142,6 +142,37 @@ export function createLinkService(deps: {
    * links of this event-loop turn (store.links.insertWithAccount); the
    * endpoint list the event is built from is cached (store read cache).
    */
+  /** A new single-use link session for an account: its row, the token the row only keeps a hash of, and its expiry. */
+  function newLinkSession(
+    projectId: string,
+    ttlSetting: number | undefined,
+    accountId: string,
+    callbackUrl: string | null,
+    now: Date,
+    reconnect: boolean,
+  ): { row: LinkSessionRow; token: string; expiresAt: string } {
+    const ttl = Math.min(ttlSetting ?? deps.defaultTtlSeconds, MAX_LINK_TTL_SECONDS);
+    const expiresAt = new Date(now.getTime() + ttl * 1000).toISOString();
+    const token = newSecret('lt');
+    const row: LinkSessionRow = {
+      id: newId('ls'),
+      project_id: projectId,
+      connected_account_id: accountId,
+      token_hash: hashSecret(token),
+      callback_url: callbackUrl,
+      expires_at: expiresAt,
+      browser_hash: null,
+      csrf_token: null,
+      oauth_state_hash: null,
+      pkce_verifier_enc: null,
+      opened_at: null,
+      consumed_at: null,
+      created_at: now.toISOString(),
+      reconnect: reconnect ? 1 : 0,
+    };
+    return { row, token, expiresAt };
+  }
+
   async function insertAccount(account: AccountRow, link?: LinkSessionRow): Promise<void> {
     const type: WebhookEventType = account.status === 'ACTIVE' ? 'connected_account.active' : 'connected_account.initiated';
     try {
@@ -206,25 +237,8 @@ export function createLinkService(deps: {
           errors: ['callback_url: required when the project setting verify_callback_identity is on'],
         });
       }
-      const ttl = Math.min(project.settings.link_ttl_seconds ?? deps.defaultTtlSeconds, MAX_LINK_TTL_SECONDS);
-      const expiresAt = new Date(now.getTime() + ttl * 1000).toISOString();
-      const token = newSecret('lt');
-      await insertAccount(account, {
-        id: newId('ls'),
-        project_id: projectId,
-        connected_account_id: account.id,
-        token_hash: hashSecret(token),
-        callback_url: callbackUrl,
-        expires_at: expiresAt,
-        browser_hash: null,
-        csrf_token: null,
-        oauth_state_hash: null,
-        pkce_verifier_enc: null,
-        opened_at: null,
-        consumed_at: null,
-        created_at: account.created_at,
-        reconnect: 0,
-      });
+      const { row, token, expiresAt } = newLinkSession(projectId, project.settings.link_ttl_seconds, account.id, callbackUrl, now, false);
+      await insertAccount(account, row);
       deps.metrics?.linkCreated(account.toolkit_slug);
       return {
         link_token: token,
@@ -263,25 +277,8 @@ export function createLinkService(deps: {
       }
       const callbackUrl = checkCallbackUrl(redirectUrl, project.settings.callback_url_allowlist);
       const now = deps.now();
-      const ttl = Math.min(project.settings.link_ttl_seconds ?? deps.defaultTtlSeconds, MAX_LINK_TTL_SECONDS);
-      const expiresAt = new Date(now.getTime() + ttl * 1000).toISOString();
-      const token = newSecret('lt');
-      await store.links.insert({
-        id: newId('ls'),
-        project_id: projectId,
-        connected_account_id: account.id,
-        token_hash: hashSecret(token),
-        callback_url: callbackUrl,
-        expires_at: expiresAt,
-        browser_hash: null,
-        csrf_token: null,
-        oauth_state_hash: null,
-        pkce_verifier_enc: null,
-        opened_at: null,
-        consumed_at: null,
-        created_at: now.toISOString(),
-        reconnect: 1,
-      });
+      const { row, token, expiresAt } = newLinkSession(projectId, project.settings.link_ttl_seconds, account.id, callbackUrl, now, true);
+      await store.links.insert(row);
       return { account, redirectUrl: `${deps.publicUrl}/link/${token}`, expiresAt };
     },
 

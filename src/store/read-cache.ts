@@ -12,6 +12,7 @@
 // processes"). Revoking an API key is announced here too; the API key
 // service's cache listens for it. Cached values are deep-frozen: they are
 // shared between requests.
+import { deepFreeze } from '../json-dir.ts';
 import type { Store } from './store.ts';
 import type { InvalidationHub } from './invalidation.ts';
 
@@ -20,14 +21,6 @@ export interface ReadCacheOptions {
   maxEntries?: number;
   /** Announcements from every process (this one included); absent = this process's writes only. */
   hub?: InvalidationHub;
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const v of Object.values(value)) deepFreeze(v);
-  }
-  return value;
 }
 
 class TtlCache<V> {

@@ -2,9 +2,9 @@
 // (AUTHLINK_TOOLKITS_DIR), where a file with a built-in's slug replaces it.
 // Loaded once at start-up, synchronously; any invalid file stops the start
 // with one error listing every problem in every file.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import path from 'node:path';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { deepFreeze, jsonFiles } from '../json-dir.ts';
 import type { ToolkitDef } from './types.ts';
 import { validateToolkit } from './validate.ts';
 
@@ -30,42 +30,11 @@ export class CatalogError extends Error {
 
 export const BUILTIN_DIR = fileURLToPath(new URL('./builtin/', import.meta.url));
 
-/** *.json files of a directory, sorted; dotfiles skipped (editor temp files, Kubernetes ..data links). */
-function jsonFiles(dir: string, problems: string[]): string[] {
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch (e) {
-    problems.push(`${dir}: /: cannot read toolkit directory (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-    return [];
-  }
-  return names
-    .filter((n) => n.endsWith('.json') && !n.startsWith('.'))
-    .sort()
-    .map((n) => path.join(dir, n))
-    .filter((file) => {
-      try {
-        return statSync(file).isFile(); // follows symlinks, as mounted config maps use them
-      } catch {
-        problems.push(`${file}: /: cannot read (broken link?)`);
-        return false;
-      }
-    });
-}
-
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null) {
-    for (const v of Object.values(value)) deepFreeze(v);
-    Object.freeze(value);
-  }
-  return value;
-}
-
 /** Valid toolkits of one directory by slug; problems are appended. */
 function loadDir(dir: string, problems: string[]): Map<string, ToolkitDef> {
   const bySlug = new Map<string, ToolkitDef>();
   const fileOf = new Map<string, string>();
-  for (const file of jsonFiles(dir, problems)) {
+  for (const file of jsonFiles(dir, problems, 'toolkit')) {
     let doc: unknown;
     try {
       doc = JSON.parse(readFileSync(file, 'utf8'));

@@ -7,10 +7,10 @@
 // Cheap to load (docs/tools.md): one Ajv for the whole catalog; schemas are
 // checked against the meta-schema at load, and each is compiled on first use
 // (Ajv generates code: milliseconds a schema) and kept.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import path from 'node:path';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Ajv2020, ValidateFunction } from 'ajv/dist/2020.js';
+import { deepFreeze, jsonFiles } from '../json-dir.ts';
 import type { Catalog } from '../toolkits/catalog.ts';
 import type { ToolDef, ToolFile } from './types.ts';
 import { argumentsAjv, type CheckContext, validateToolFile } from './validate.ts';
@@ -53,39 +53,6 @@ export class ToolCatalogError extends Error {
 
 export const BUILTIN_TOOLS_DIR = fileURLToPath(new URL('./builtin/', import.meta.url));
 
-/** *.json files of a directory, sorted; dotfiles skipped (editor temp files, Kubernetes ..data links). */
-function jsonFiles(dir: string, problems: string[], optional: boolean): string[] {
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    // The shipped directory may not exist in a build without tools; an operator's must.
-    if (!(optional && code === 'ENOENT')) problems.push(`${dir}: /: cannot read tool directory (${code ?? (e as Error).message})`);
-    return [];
-  }
-  return names
-    .filter((n) => n.endsWith('.json') && !n.startsWith('.'))
-    .sort()
-    .map((n) => path.join(dir, n))
-    .filter((file) => {
-      try {
-        return statSync(file).isFile(); // follows symlinks, as mounted config maps use them
-      } catch {
-        problems.push(`${file}: /: cannot read (broken link?)`);
-        return false;
-      }
-    });
-}
-
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    for (const v of Object.values(value)) deepFreeze(v);
-    Object.freeze(value);
-  }
-  return value;
-}
-
 /** Lower-case names of the headers a toolkit's apply rules set (a tool may not set them). */
 function credentialHeaders(toolkits: Pick<Catalog, 'get'>, slug: unknown): Set<string> {
   const def = typeof slug === 'string' ? toolkits.get(slug) : undefined;
@@ -101,7 +68,7 @@ function credentialHeaders(toolkits: Pick<Catalog, 'get'>, slug: unknown): Set<s
 function loadDir(dir: string, opts: LoadToolCatalogOptions, ctx: CheckContext, problems: string[], optional: boolean): Map<string, LoadedTool> {
   const bySlug = new Map<string, LoadedTool>();
   const fileOf = new Map<string, string>();
-  for (const file of jsonFiles(dir, problems, optional)) {
+  for (const file of jsonFiles(dir, problems, 'tool', optional)) {
     let doc: unknown;
     try {
       doc = JSON.parse(readFileSync(file, 'utf8'));

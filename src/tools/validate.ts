@@ -13,6 +13,7 @@
 import { readFileSync } from 'node:fs';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import ajvFormats from 'ajv-formats';
+import { MANAGED_HEADERS } from '../proxy/types.ts';
 import { BUILDER_PARAMETERS } from './builders.ts';
 import { pathArguments, sourceArguments } from './request.ts';
 import { BUILDERS, type BuilderName, type ValueSource } from './types.ts';
@@ -123,24 +124,7 @@ function checkSchemaShape(schema: unknown, at: string, problems: Problem[]): voi
 }
 
 /** Headers a tool may not set: the proxy manages them (framing, hop-by-hop) or they carry credentials. */
-const MANAGED_HEADERS = new Set([
-  'host',
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'proxy-authorization',
-  'proxy-authenticate',
-  'transfer-encoding',
-  'te',
-  'trailer',
-  'upgrade',
-  'http2-settings',
-  'content-length',
-  'expect',
-  'accept-encoding',
-  'authorization',
-  'cookie',
-]);
+const TOOL_FORBIDDEN_HEADERS: ReadonlySet<string> = new Set([...MANAGED_HEADERS, 'authorization', 'cookie']);
 
 function checkArgumentSchema(schema: unknown, at: string, problems: Problem[]): { properties: Set<string>; required: Set<string> } {
   const properties = new Set<string>();
@@ -203,7 +187,7 @@ function checkTool(ctx: CheckContext, tool: Obj, at: string, prefix: string, cre
   if (isObj(request.headers)) {
     for (const name of Object.keys(request.headers)) {
       const lower = name.toLowerCase();
-      if (MANAGED_HEADERS.has(lower) || credentialHeaders.has(lower)) {
+      if (TOOL_FORBIDDEN_HEADERS.has(lower) || credentialHeaders.has(lower)) {
         problems.push({
           path: at + ptr('request', 'headers', name),
           message: `cannot be set by a tool: ${credentialHeaders.has(lower) || lower === 'authorization' ? "the toolkit's apply rules put credentials there" : 'authlink manages this header'}`,
