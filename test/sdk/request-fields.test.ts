@@ -122,7 +122,10 @@ function setAt(body: Record<string, unknown>, path: string, value: unknown): Rec
   const out = structuredClone(body);
   const keys = path.split('.');
   let at = out;
-  for (const k of keys.slice(0, -1)) at = (at[k] ??= {}) as Record<string, unknown>;
+  for (const k of keys.slice(0, -1)) {
+    at[k] ??= {};
+    at = at[k] as Record<string, unknown>;
+  }
   at[keys[keys.length - 1]] = value;
   return out;
 }
