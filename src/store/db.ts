@@ -13,12 +13,12 @@ import * as m003 from './migrations/003_webhooks.ts';
 import * as m004 from './migrations/004_list_indexes.ts';
 import * as m005 from './migrations/005_tool_access.ts';
 import * as m006 from './migrations/006_hosted_flow_hardening.ts';
-import * as m008 from './migrations/008_audit_details.ts';
-import * as m010 from './migrations/010_tool_router_enabled.ts';
-import * as m011 from './migrations/011_reconnect.ts';
-import * as m012 from './migrations/012_webhooks_composio_v3.ts';
-import * as m013 from './migrations/013_downloads.ts';
-import * as m014 from './migrations/014_egress_proxy.ts';
+import * as m007 from './migrations/007_audit_details.ts';
+import * as m008 from './migrations/008_tool_router_enabled.ts';
+import * as m009 from './migrations/009_reconnect.ts';
+import * as m010 from './migrations/010_webhooks_composio_v3.ts';
+import * as m011 from './migrations/011_downloads.ts';
+import * as m012 from './migrations/012_egress_proxy.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -68,12 +68,12 @@ const migrations: Record<string, Migration> = {
   '004_list_indexes': m004,
   '005_tool_access': m005,
   '006_hosted_flow_hardening': m006,
-  '008_audit_details': m008,
-  '010_tool_router_enabled': m010,
-  '011_reconnect': m011,
-  '012_webhooks_composio_v3': m012,
-  '013_downloads': m013,
-  '014_egress_proxy': m014,
+  '007_audit_details': m007,
+  '008_tool_router_enabled': m008,
+  '009_reconnect': m009,
+  '010_webhooks_composio_v3': m010,
+  '011_downloads': m011,
+  '012_egress_proxy': m012,
 };
 
 export async function openDatabase(opts: OpenOptions): Promise<Database> {

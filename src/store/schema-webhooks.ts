@@ -1,4 +1,4 @@
-// Row types of the webhook tables (migration 003; 012 rewrote their data to
+// Row types of the webhook tables (migration 003; 010 rewrote their data to
 // Composio's V3 names and payloads). An endpoint row is what the API calls a
 // webhook subscription (/webhook_subscriptions).
 

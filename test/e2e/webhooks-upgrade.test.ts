@@ -1,10 +1,10 @@
 // Issue #15, upgrading: a database written before webhooks moved to
 // Composio's /webhook_subscriptions and V3 payloads (everything up to
-// migration 012). Its endpoint, secret and stored events keep working after
+// migration 010). Its endpoint, secret and stored events keep working after
 // the upgrade: the endpoint is a subscription at the new path with its id and
 // secret, a delivery still pending and a redelivery of a dead one go out as
 // V3 payloads, and @composio/core's verifyWebhook accepts them with the secret
-// the receiver already has. Migration 012 undone gives the old data back.
+// the receiver already has. Migration 010 undone gives the old data back.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -26,7 +26,7 @@ import type { WebhookDeliveryRow, WebhookEndpointRow } from '../../src/store/web
 
 type Receiver = Awaited<ReturnType<typeof startReceiver>>;
 
-const V3 = '012_webhooks_composio_v3';
+const V3 = '010_webhooks_composio_v3';
 const BEFORE_V3 = MIGRATION_NAMES[MIGRATION_NAMES.indexOf(V3) - 1];
 
 forEachBackend('webhooks: upgrading a database from before Composio V3', (backend) => {
@@ -233,7 +233,7 @@ forEachBackend('webhooks: upgrading a database from before Composio V3', (backen
     assert.equal(v3Payload(n).type, 'composio.connected_account.active');
   });
 
-  test('migration 012 undone gives the old events and event names back', async () => {
+  test('migration 010 undone gives the old events and event names back', async () => {
     const db = t.runtime.database;
     await migrate(db, { to: BEFORE_V3 });
     try {
