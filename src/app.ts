@@ -15,6 +15,7 @@ import { requestIdFor } from './http/request-id.ts';
 import { logRequest, loggerOptions } from './http/log.ts';
 import { clientErrorHandler, frameworkErrors, installErrorHandling } from './http/error-handler.ts';
 import { serverLimits } from './http/server-limits.ts';
+import { lazySerializers } from './http/lazy-serializers.ts';
 import { apiKeyHook } from './http/api-auth.ts';
 import { jsonDepthHook, optionalBodyHook, validatorCompiler } from './http/validation.ts';
 import { createServices, type Services } from './services/index.ts';
@@ -44,11 +45,14 @@ export interface AppDeps {
 }
 
 /** `draining`: set by a graceful shutdown (src/cli/serve.ts): /ready answers 503 and every response closes its connection. */
-export type App = FastifyInstance & { services: Services; metrics: Metrics; draining: boolean };
+/** `compileSerializers`: compiles every response serializer not compiled yet (they compile on first use; tests). */
+export type App = FastifyInstance & { services: Services; metrics: Metrics; draining: boolean; compileSerializers: () => number };
 
 export async function createApp(deps: AppDeps): Promise<App> {
   const { config } = deps;
+  const serializers = lazySerializers();
   const app = Fastify({
+    schemaController: { compilersFactory: { buildSerializer: serializers.buildSerializer } },
     logger: loggerOptions(config.logLevel, deps.logStream),
     genReqId: requestIdFor,
     bodyLimit: config.bodyLimitBytes,
@@ -68,6 +72,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
   app.decorate('services', services);
   app.decorate('metrics', metrics);
   app.decorate('draining', false);
+  app.decorate('compileSerializers', serializers.compileAll);
   // Background work and upstream connection pools end with the app.
   app.addHook('onClose', async () => {
     services.apiKeys.close();
