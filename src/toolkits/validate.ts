@@ -2,9 +2,8 @@
 // for shape, then the cross-field rules a schema cannot express. Every
 // problem is returned, each with the JSON pointer of the offending value, so
 // an operator can fix a file in one pass.
-import { readFileSync } from 'node:fs';
-import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
-import ajvFormats from 'ajv-formats';
+import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
+import { validateToolkitFile } from './schema.generated.ts';
 import { placeholders, splitUrlTemplate } from './template.ts';
 
 export interface Problem {
@@ -12,21 +11,8 @@ export interface Problem {
   message: string;
 }
 
-export const SCHEMA_URL = new URL('../../docs/toolkit.schema.json', import.meta.url);
-
-// ajv-formats is CommonJS: under NodeNext the default import is module.exports,
-// which is the plugin function itself, but its typings describe a namespace.
-const addFormats = ajvFormats as unknown as typeof ajvFormats.default;
-
-let compiled: ValidateFunction | undefined;
-function schemaValidator(): ValidateFunction {
-  if (!compiled) {
-    const ajv = new Ajv2020({ allErrors: true, verbose: true, strict: true, strictRequired: false });
-    addFormats(ajv, ['uri']);
-    compiled = ajv.compile(JSON.parse(readFileSync(SCHEMA_URL, 'utf8')));
-  }
-  return compiled;
-}
+// docs/toolkit.schema.json compiled ahead of time (scripts/validators.ts): compiling it with Ajv at every start cost ~100 ms.
+const schemaValidator = (): ValidateFunction => validateToolkitFile as unknown as ValidateFunction;
 
 const esc = (s: string | number) => String(s).replace(/~/g, '~0').replace(/\//g, '~1');
 const ptr = (...parts: (string | number)[]) => parts.map((p) => '/' + esc(p)).join('');

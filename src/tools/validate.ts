@@ -10,20 +10,20 @@
 // against the meta-schema, and the examples' arguments are left to the
 // offline check and the contract test, which compile everything. The catalog
 // compiles an argument validator on a tool's first execution and keeps it.
-import { readFileSync } from 'node:fs';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import ajvFormats from 'ajv-formats';
 import { MANAGED_HEADERS } from '../proxy/types.ts';
 import { BUILDER_PARAMETERS } from './builders.ts';
 import { pathArguments, sourceArguments } from './request.ts';
 import { BUILDERS, type BuilderName, type ValueSource } from './types.ts';
+import { validateJsonSchema, validateToolFileShape } from './schema.generated.ts';
+
+const META_SCHEMA_ID = 'https://json-schema.org/draft/2020-12/schema';
 
 export interface Problem {
   path: string; // JSON pointer, "/" for the whole document
   message: string;
 }
-
-export const TOOL_SCHEMA_URL = new URL('../../docs/tool.schema.json', import.meta.url);
 
 // ajv-formats is CommonJS: the default import is the plugin function itself.
 const addFormats = ajvFormats as unknown as typeof ajvFormats.default;
@@ -35,24 +35,11 @@ export function argumentsAjv(): Ajv2020 {
   return ajv;
 }
 
-// Compiled once per process and shared by every load: the file schema's
-// validator. Its Ajv also checks tool schemas against the draft 2020-12
-// meta-schema, which it compiled anyway while compiling the file schema; it
-// compiles nothing else, so it holds no catalog's schemas.
-let fileAjv: Ajv2020 | undefined;
-let fileValidator: ValidateFunction | undefined;
-function schemaValidator(): ValidateFunction {
-  if (!fileValidator) {
-    fileAjv = new Ajv2020({ allErrors: true, strict: true, strictRequired: false });
-    addFormats(fileAjv, ['uri']);
-    fileValidator = fileAjv.compile(JSON.parse(readFileSync(TOOL_SCHEMA_URL, 'utf8')));
-  }
-  return fileValidator;
-}
-function metaChecker(): Ajv2020 {
-  schemaValidator();
-  return fileAjv!;
-}
+// docs/tool.schema.json and the draft 2020-12 meta-schema compiled ahead of
+// time (scripts/validators.ts): compiling them with Ajv at every start cost
+// ~150 ms. The meta-schema checks every argument and output schema at load.
+const schemaValidator = (): ValidateFunction => validateToolFileShape as unknown as ValidateFunction;
+const metaSchemaValidator = validateJsonSchema as unknown as ValidateFunction;
 
 const esc = (s: string | number) => String(s).replace(/~/g, '~0').replace(/\//g, '~1');
 export const ptr = (...parts: (string | number)[]) => parts.map((p) => '/' + esc(p)).join('');
@@ -111,16 +98,17 @@ function compileArguments(ctx: CheckContext, schema: Obj, at: string, problems: 
 /** Meta-schema check only (no compilation): catches a malformed schema cheaply. */
 function checkSchemaShape(schema: unknown, at: string, problems: Problem[]): void {
   if (!isObj(schema)) return; // the file schema reports it
-  const ajv = metaChecker();
-  let valid: boolean;
-  try {
-    valid = ajv.validateSchema(schema) as boolean;
-  } catch (e) {
-    problems.push({ path: at, message: `is not a valid JSON Schema: ${(e as Error).message}` });
+  if (schema.$schema !== undefined && schema.$schema !== META_SCHEMA_ID) {
+    problems.push({ path: at + '/$schema', message: `is not a valid JSON Schema: only draft 2020-12 (${META_SCHEMA_ID}) is supported` });
     return;
   }
-  if (!valid)
-    problems.push(...ajvProblems(ajv.errors).map((p) => ({ path: at + (p.path === '/' ? '' : p.path), message: `is not a valid JSON Schema: ${p.message}` })));
+  if (!metaSchemaValidator(schema))
+    problems.push(
+      ...ajvProblems(metaSchemaValidator.errors).map((p) => ({
+        path: at + (p.path === '/' ? '' : p.path),
+        message: `is not a valid JSON Schema: ${p.message}`,
+      })),
+    );
 }
 
 /** Headers a tool may not set: the proxy manages them (framing, hop-by-hop) or they carry credentials. */
