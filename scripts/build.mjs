@@ -118,6 +118,8 @@ async function bundle(root) {
     target: 'node20',
     external: EXTERNAL,
     sourcemap: true,
+    minify: true,
+    keepNames: true,
     logLevel: 'error',
     plugins: [ownUrl],
     // CommonJS dependencies call require(); an ES module has none of its own.

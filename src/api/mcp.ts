@@ -7,11 +7,11 @@
 // what the MCP layer refuses (a message that is not JSON-RPC, an unknown tool)
 // is answered by the MCP SDK as JSON-RPC.
 import type { FastifyRequest } from 'fastify';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import type { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { Type } from 'typebox';
 import { ApiError, envelope } from '../errors.ts';
 import { principalOf } from '../http/api-auth.ts';
-import { sessionMcpServers } from '../mcp/server.ts';
+import type { sessionMcpServers } from '../mcp/server.ts';
 import type { Services } from '../services/index.ts';
 import { errors, type ApiApp, type RouteOptions } from './types.ts';
 
@@ -40,6 +40,25 @@ const JsonRpc = Type.Object(
   { additionalProperties: true, description: 'The JSON-RPC response (a JSON-RPC error for a message that is not valid JSON-RPC)' },
 );
 
+/**
+ * The MCP SDK (with zod and its HTTP adapter) is loaded on the first MCP
+ * request, not at start-up: most processes never serve one, and loading it
+ * cost ~25 MiB of memory and tens of milliseconds of every start
+ * (docs/benchmarks.md, "Start-up").
+ */
+interface McpRuntime {
+  Transport: typeof StreamableHTTPServerTransport;
+  createServer: ReturnType<typeof sessionMcpServers>;
+}
+const loadMcp = (() => {
+  let loading: Promise<McpRuntime> | undefined;
+  return () =>
+    (loading ??= Promise.all([import('@modelcontextprotocol/sdk/server/streamableHttp.js'), import('../mcp/server.ts')]).then(([http, mcp]) => ({
+      Transport: http.StreamableHTTPServerTransport,
+      createServer: mcp.sessionMcpServers(),
+    })));
+})();
+
 /** Streamable HTTP: a POST must accept both answers the server may give (MCP spec, "Sending Messages to the Server"). */
 function checkPost(req: FastifyRequest): void {
   const accept = req.headers.accept ?? '';
@@ -59,7 +78,6 @@ function checkPost(req: FastifyRequest): void {
 export function registerMcpRoutes(api: ApiApp, services: Services, opts: RouteOptions): void {
   const url = '/tool_router/session/:session_id/mcp';
   const { sessions, meta } = services;
-  const createServer = sessionMcpServers();
 
   api.post(
     url,
@@ -84,6 +102,7 @@ export function registerMcpRoutes(api: ApiApp, services: Services, opts: RouteOp
       const sessionId = req.params.session_id;
       const { config } = await sessions.get(projectId, sessionId);
       checkPost(req);
+      const { Transport, createServer } = await loadMcp();
       const server = createServer({
         meta,
         projectId,
@@ -91,7 +110,7 @@ export function registerMcpRoutes(api: ApiApp, services: Services, opts: RouteOp
         config,
         call: { logId: req.id, onUnexpected: (err) => req.log.error({ err }, 'MCP tool call failed') },
       });
-      const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+      const transport = new Transport({ sessionIdGenerator: undefined, enableJsonResponse: true });
       reply.raw.on('close', () => {
         void transport.close();
         void server.close();

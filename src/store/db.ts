@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import pg from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type KyselyConfig, type Migration, type SqliteDatabase } from 'kysely';
 import type { DB } from './schema.ts';
 import type { Metrics } from '../metrics/types.ts';
@@ -47,9 +47,9 @@ function queryLog(metrics: Metrics | undefined): KyselyConfig['log'] {
 }
 
 /** Times every wait for a pool connection, and reports the pool's counters at scrape time. */
-function watchPool(pool: pg.Pool, metrics: Metrics | undefined): void {
+function watchPool(pool: Pool, metrics: Metrics | undefined): void {
   if (!metrics?.enabled) return;
-  const connect = pool.connect.bind(pool) as () => Promise<pg.PoolClient>;
+  const connect = pool.connect.bind(pool) as () => Promise<PoolClient>;
   pool.connect = (async () => {
     const started = performance.now();
     try {
@@ -78,6 +78,8 @@ const migrations: Record<string, Migration> = {
 
 export async function openDatabase(opts: OpenOptions): Promise<Database> {
   if (opts.databaseUrl) {
+    // Loaded only here: a SQLite deployment never loads the PostgreSQL driver (start-up time, memory).
+    const { default: pg } = await import('pg');
     if (opts.pgSchema) {
       const admin = new pg.Client({ connectionString: opts.databaseUrl });
       await admin.connect();

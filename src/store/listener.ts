@@ -6,7 +6,7 @@
 // (100 ms doubling to 5 s) and then flushes every cache, since announcements
 // sent while it was away are lost. A periodic `select 1` notices a connection
 // that died silently (no FIN: a network partition, a failed-over server).
-import pg from 'pg';
+import type { Client } from 'pg';
 import { CHANNEL, decodeMessage, type InvalidationHub } from './invalidation.ts';
 import type { Metrics } from '../metrics/types.ts';
 
@@ -32,7 +32,7 @@ export interface InvalidationListener {
 export function startInvalidationListener(opts: ListenerOptions): InvalidationListener {
   const pingMs = opts.pingMs ?? 10_000;
   const log = opts.log ?? (() => {});
-  let client: pg.Client | undefined;
+  let client: Client | undefined;
   let up = false;
   let pid: number | undefined;
   let closed = false;
@@ -43,7 +43,7 @@ export function startInvalidationListener(opts: ListenerOptions): InvalidationLi
   const ready = new Promise<void>((r) => (markReady = r));
   opts.metrics.invalidationListener(false);
 
-  const down = (c: pg.Client, why: string) => {
+  const down = (c: Client, why: string) => {
     if (client !== c) return; // an older connection, already replaced
     client = undefined;
     pid = undefined;
@@ -60,6 +60,8 @@ export function startInvalidationListener(opts: ListenerOptions): InvalidationLi
   };
 
   async function connect(): Promise<void> {
+    if (closed) return;
+    const { default: pg } = await import('pg');
     if (closed) return;
     const c = new pg.Client({ connectionString: opts.connectionString, application_name: 'authlink-listener', keepAlive: true });
     client = c;
