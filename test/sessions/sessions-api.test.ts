@@ -367,9 +367,18 @@ forEachBackend('tool-router sessions API', (backend) => {
       const pin = await w.account(user, 'k-pin');
       const s = await w.session({ user_id: user, connected_accounts: { echoapi: pin } });
       await api(w.t).patch(`/api/v3.1/connected_accounts/${pin}/status`, { enabled: false });
-      const res = await api(w.t).get(`${base}/${s.session_id}/toolkits?limit=50`);
-      assert.equal(res.body.total_items, w.t.runtime.catalog.size);
-      const echo = res.body.items.find((i: { slug: string }) => i.slug === 'echoapi');
+      const items: Array<{ slug: string; connected_account: unknown; error: unknown }> = [];
+      let cursor = '';
+      for (;;) {
+        const res = await api(w.t).get(`${base}/${s.session_id}/toolkits?limit=50${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+        assert.equal(res.status, 200, res.text);
+        assert.equal(res.body.total_items, w.t.runtime.catalog.size);
+        items.push(...res.body.items);
+        if (!res.body.next_cursor) break;
+        cursor = res.body.next_cursor;
+      }
+      assert.equal(items.length, w.t.runtime.catalog.size);
+      const echo = items.find((i) => i.slug === 'echoapi')!;
       assert.deepEqual(echo.connected_account, null);
       assert.deepEqual(echo.error, { message: `Connected account ${pin} is disabled`, code: 703, slug: 'ConnectedAccount_NotActive' });
     });
