@@ -4,9 +4,10 @@
 // against the toolkit catalog; any invalid file stops the start with one error
 // listing every problem in every file (as the toolkit catalog does).
 //
-// Cheap to load (docs/tools.md): one Ajv for the whole catalog; schemas are
-// checked against the meta-schema at load, and each is compiled on first use
-// (Ajv generates code: milliseconds a schema) and kept.
+// Cheap to load (docs/tools.md): the file format's validator is generated
+// ahead of time; an operator's argument and output schemas are checked
+// against the meta-schema at load (the shipped ones by the suite); each is
+// compiled on first use by one Ajv per catalog (milliseconds a schema) and kept.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Ajv2020, ValidateFunction } from 'ajv/dist/2020.js';
@@ -41,6 +42,14 @@ export interface LoadToolCatalogOptions {
   toolkits: Pick<Catalog, 'get'>;
   builtinDir?: string;
   extraDir?: string;
+  /**
+   * Check the shipped built-ins' argument and output schemas against the
+   * draft 2020-12 meta-schema too. Off at start-up: ~440 schemas took ~30 ms
+   * of every start, and the suite checks them (test/tools/catalog.test.ts).
+   * An operator's directory, and a builtinDir given explicitly, are always
+   * checked in full.
+   */
+  checkShippedSchemas?: boolean;
 }
 
 export class ToolCatalogError extends Error {
@@ -101,14 +110,17 @@ export function loadToolCatalog(options: LoadToolCatalogOptions): ToolCatalog {
   // Nothing is compiled while loading (compile: false); the Ajv that compiles
   // validators on first use is made then, once per catalog.
   let ajv: Ajv2020 | undefined;
-  const ctx: CheckContext = {
+  const context = (metaSchema: boolean): CheckContext => ({
     get ajv() {
       ajv ??= argumentsAjv();
       return ajv;
     },
     compile: false,
-  };
-  const tools = loadDir(options.builtinDir ?? BUILTIN_TOOLS_DIR, options, ctx, problems, options.builtinDir === undefined);
+    metaSchema,
+  });
+  const ctx = context(true);
+  const shipped = options.builtinDir === undefined;
+  const tools = loadDir(options.builtinDir ?? BUILTIN_TOOLS_DIR, options, context(!shipped || options.checkShippedSchemas === true), problems, shipped);
   if (options.extraDir) {
     for (const [slug, tool] of loadDir(options.extraDir, options, ctx, problems, false)) tools.set(slug, tool);
   }

@@ -80,6 +80,8 @@ export interface CheckContext {
   ajv: Ajv2020;
   /** Compile each argument schema and validate the examples' arguments with it (the thorough, slow check). */
   compile: boolean;
+  /** Check argument and output schemas against the meta-schema (default true; see LoadToolCatalogOptions.checkShippedSchemas). */
+  metaSchema?: boolean;
 }
 
 export function checkContext(ajv: Ajv2020 = argumentsAjv(), compile = true): CheckContext {
@@ -159,9 +161,11 @@ function checkTool(ctx: CheckContext, tool: Obj, at: string, prefix: string, cre
     problems.push({ path: at + '/slug', message: `must start with ${prefix} (the toolkit's slug)` });
   const { properties, required } = checkArgumentSchema(tool.input_parameters, at + '/input_parameters', problems);
   let validate: ValidateFunction | undefined;
-  if (!ctx.compile) checkSchemaShape(tool.input_parameters, at + '/input_parameters', problems);
-  else if (isObj(tool.input_parameters)) validate = compileArguments(ctx, tool.input_parameters, at + '/input_parameters', problems);
-  checkSchemaShape(tool.output_parameters, at + '/output_parameters', problems);
+  const metaSchema = ctx.metaSchema !== false;
+  if (!ctx.compile) {
+    if (metaSchema) checkSchemaShape(tool.input_parameters, at + '/input_parameters', problems);
+  } else if (isObj(tool.input_parameters)) validate = compileArguments(ctx, tool.input_parameters, at + '/input_parameters', problems);
+  if (metaSchema) checkSchemaShape(tool.output_parameters, at + '/output_parameters', problems);
   const request = isObj(tool.request) ? tool.request : {};
   if (typeof request.path === 'string') {
     for (const arg of pathArguments(request.path)) {

@@ -77,6 +77,20 @@ test('every built-in tool file is valid, named after its toolkit, and the catalo
   assert.ok(catalog.forToolkit('github').length >= 20, 'at least 20 GitHub tools');
 });
 
+test('every built-in argument and output schema passes the draft 2020-12 meta-schema (start-up skips this check for the shipped files)', () => {
+  assert.doesNotThrow(() => loadToolCatalog({ toolkits, checkShippedSchemas: true }));
+  // The check itself works on the shipped files' path: a copy with a broken schema is refused.
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'authlink-tools-meta-'));
+  try {
+    const github = JSON.parse(readFileSync(path.join(BUILTIN_TOOLS_DIR, 'github.json'), 'utf8'));
+    github.tools[0].output_parameters = { type: 'objekt' };
+    writeFileSync(path.join(dir, 'github.json'), JSON.stringify(github));
+    assert.throws(() => loadToolCatalog({ toolkits, builtinDir: dir }), /output_parameters\/type: is not a valid JSON Schema/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('list() is sorted, get() ignores case, definitions are frozen', () => {
   const catalog = loadToolCatalog({ toolkits });
   const slugs = catalog.list().map((t) => t.def.slug);
