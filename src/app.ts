@@ -22,6 +22,7 @@ import { createServices, type Services } from './services/index.ts';
 import { registerApiRoutes } from './api/index.ts';
 import { registerLinkRoutes } from './link/routes.ts';
 import { registerDownloadRoute } from './api/downloads.ts';
+import { registerLogoRoute } from './api/logos.ts';
 import { ApiError } from './errors.ts';
 import type { ManagedAuth } from './services/auth-configs.ts';
 import { createMetrics, isPrometheus, type Metrics } from './metrics/index.ts';
@@ -151,6 +152,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
   app.get('/api/v3.1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   registerLinkRoutes(app, services);
   registerDownloadRoute(app, services.downloads);
+  registerLogoRoute(app, (slug) => services.catalog.get(slug) !== undefined);
 
   return app as unknown as App;
 }

@@ -12,6 +12,7 @@ import { withReadCache } from './store/read-cache.ts';
 import { createStore, type Store } from './store/store.ts';
 import { createKeyRing, KeyRingError, parseKeys, type KeyRing } from './crypto/keyring.ts';
 import { loadCatalog } from './toolkits/catalog.ts';
+import { LOGO_PATH } from './toolkits/logos.ts';
 import type { Catalog } from './toolkits/catalog.ts';
 import { loadToolCatalog, type ToolCatalog } from './tools/catalog.ts';
 import type { ManagedAuth } from './services/auth-configs.ts';
@@ -86,7 +87,7 @@ export interface RuntimeOptions {
 export async function startRuntime(config: Config, opts: RuntimeOptions = {}): Promise<Runtime> {
   const notices: string[] = [];
   const keyRing = loadKeyRing(config, notices);
-  const catalog = loadCatalog({ extraDir: config.toolkitsDir });
+  const catalog = loadCatalog({ extraDir: config.toolkitsDir, logoUrl: (slug) => `${config.publicUrl}${LOGO_PATH}/${slug}.svg` });
   const tools = loadToolCatalog({ toolkits: catalog, extraDir: config.toolsDir });
   const managedAuth = loadManagedAuth(config.managedAuthFile, catalog);
   const database = await openDatabase({

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { deepFreeze, jsonFiles } from '../json-dir.ts';
+import { toolkitLogo } from './logos.ts';
 import type { ToolkitDef } from './types.ts';
 import { validateToolkit } from './validate.ts';
 
@@ -18,6 +19,11 @@ export interface Catalog {
 export interface LoadCatalogOptions {
   builtinDir?: string;
   extraDir?: string;
+  /**
+   * Where authlink serves a built-in logo (GET /logos/<slug>.svg). Toolkits
+   * that have one (src/toolkits/logos.ts) and no `logo` URL of their own get it.
+   */
+  logoUrl?: (slug: string) => string;
 }
 
 export class CatalogError extends Error {
@@ -31,7 +37,7 @@ export class CatalogError extends Error {
 export const BUILTIN_DIR = fileURLToPath(new URL('./builtin/', import.meta.url));
 
 /** Valid toolkits of one directory by slug; problems are appended. */
-function loadDir(dir: string, problems: string[]): Map<string, ToolkitDef> {
+function loadDir(dir: string, problems: string[], logoUrl: LoadCatalogOptions['logoUrl']): Map<string, ToolkitDef> {
   const bySlug = new Map<string, ToolkitDef>();
   const fileOf = new Map<string, string>();
   for (const file of jsonFiles(dir, problems, 'toolkit')) {
@@ -54,6 +60,7 @@ function loadDir(dir: string, problems: string[]): Map<string, ToolkitDef> {
       continue;
     }
     const { $schema: _editorHint, ...def } = doc as ToolkitDef & { $schema?: string };
+    if (!def.logo && logoUrl && toolkitLogo(def.slug)) def.logo = logoUrl(def.slug);
     bySlug.set(def.slug, deepFreeze(def));
   }
   return bySlug;
@@ -61,9 +68,9 @@ function loadDir(dir: string, problems: string[]): Map<string, ToolkitDef> {
 
 export function loadCatalog(options: LoadCatalogOptions = {}): Catalog {
   const problems: string[] = [];
-  const toolkits = loadDir(options.builtinDir ?? BUILTIN_DIR, problems);
+  const toolkits = loadDir(options.builtinDir ?? BUILTIN_DIR, problems, options.logoUrl);
   if (options.extraDir) {
-    for (const [slug, def] of loadDir(options.extraDir, problems)) toolkits.set(slug, def);
+    for (const [slug, def] of loadDir(options.extraDir, problems, options.logoUrl)) toolkits.set(slug, def);
   }
   if (problems.length) throw new CatalogError(problems);
 

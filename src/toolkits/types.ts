@@ -81,6 +81,8 @@ export interface ToolkitDef {
   description: string;
   categories: string[];
   logo?: string;
+  /** Simple Icons slug of a built-in's logo (src/toolkits/logos.generated.json). */
+  icon?: string;
   docs_url: string; // where the endpoints below were taken from
   base_url: string; // proxy base, may hold {{field}} placeholders
   auth_schemes: AuthScheme[];

@@ -26,6 +26,8 @@ import {
 import { openCredentials } from '../../src/services/account-view.ts';
 import { hashSecret } from '../../src/crypto/tokens.ts';
 import { STYLESHEET_PATH } from '../../src/link/views/style.ts';
+import { toolkitLogo } from '../../src/toolkits/logos.ts';
+import { api } from '../helpers/test-app.ts';
 
 const SUITE = 'hosted connect page in a real browser';
 const DOCS = path.join(REPO_ROOT, 'docs', 'images');
@@ -173,6 +175,26 @@ else
       const again = await page.goto(link.redirect_url);
       assert.equal(again?.status(), 409);
       assert.match(await page.locator('main').innerText(), /already/i);
+    });
+
+    test("a built-in toolkit's logo (issue #17): inline SVG on the page, nothing fetched, no CSP report", async () => {
+      const created = await api(w.t).post('/api/v3.1/auth_configs', { toolkit: { slug: 'stripe' }, auth_config: { type: 'use_custom_auth', authScheme: 'API_KEY' } });
+      assert.equal(created.status, 201, created.text);
+      const link = await createLink(w.t, { auth_config_id: created.body.auth_config.id, user_id: 'logo-user' });
+      const { page, rec } = await openBrowser();
+      await openLinkPage(page, link);
+      assert.equal(await page.locator('h1').innerText(), 'Connect your Stripe account');
+      const mark = page.locator('.brand-row .logo svg path');
+      assert.equal(await mark.getAttribute('fill'), `#${toolkitLogo('stripe')!.hex}`);
+      const box = await page.locator('.brand-row .logo').boundingBox();
+      assert.ok(box && box.width === 48 && box.height === 48, JSON.stringify(box));
+      await snap(page, shot('logo-1-form'), { copyTo: backend === 'sqlite' ? path.join(DOCS, 'connect-logo.png') : undefined });
+      await assertCleanPage(rec, link.link_token);
+      assert.deepEqual(
+        rec.requests.filter((r) => /\.svg|logos/.test(r.url)),
+        [],
+        'the logo is part of the page, not a request',
+      );
     });
 
     test('API key: pre-filled workspace, password input, required + server-side validation, success; the key is never echoed', async () => {

@@ -1,6 +1,7 @@
 // Small building blocks shared by the pages. All return SafeHtml built with `html`.
 
 import { html, raw, type SafeHtml } from './escape.ts';
+import { logoFill, toolkitLogo } from '../../toolkits/logos.ts';
 import { MONOGRAM_PALETTE } from './style.ts';
 
 /** Stable palette index for a key (FNV-1a 32-bit). */
@@ -41,9 +42,16 @@ export function icon(name: IconName, size = 24): SafeHtml {
   return html`<svg width="${size}" height="${size}" viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round" aria-hidden="true" focusable="false"><path d="${ICON_PATHS[name]}"/></svg>`;
 }
 
+/** The toolkit's logo (inline SVG: nothing is fetched), or its letter badge when it has none. Decorative, like the badge. */
+export function toolkitMark(toolkit: { slug: string; name: string }): SafeHtml {
+  const logo = toolkitLogo(toolkit.slug);
+  if (!logo) return monogram(toolkit.slug, toolkit.name);
+  return html`<span class="logo" aria-hidden="true"><svg width="28" height="28" viewBox="0 0 24 24" focusable="false"><path fill="${logoFill(logo.hex)}" d="${logo.path}"/></svg></span>`;
+}
+
 /** "[A] <-> [G]" header showing the app and the toolkit being connected. */
 export function brandRow(projectName: string, toolkit: { slug: string; name: string }): SafeHtml {
-  return html`<div class="brand-row">${monogram(`project:${projectName}`, projectName)}<span class="connector">${icon('connect')}</span>${monogram(toolkit.slug, toolkit.name)}</div>`;
+  return html`<div class="brand-row">${monogram(`project:${projectName}`, projectName)}<span class="connector">${icon('connect')}</span>${toolkitMark(toolkit)}</div>`;
 }
 
 export function csrfInput(token: string): SafeHtml {

@@ -59,6 +59,8 @@ p{margin:0 0 12px}
 .monogram{display:inline-flex;align-items:center;justify-content:center;width:48px;height:48px;border-radius:12px;
   color:#fff;font-size:1.375rem;font-weight:700;line-height:1;user-select:none}
 ${toneRules}
+.logo{display:inline-flex;align-items:center;justify-content:center;width:48px;height:48px;border-radius:12px;
+  background:#fff;border:1px solid var(--border)}
 .connector{color:var(--muted);display:inline-flex}
 .status-icon{display:flex;align-items:center;justify-content:center;width:56px;height:56px;margin:0 auto 16px;
   border-radius:50%;background:var(--subtle);border:1px solid var(--border)}
