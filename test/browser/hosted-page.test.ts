@@ -178,7 +178,10 @@ else
     });
 
     test("a built-in toolkit's logo (issue #17): inline SVG on the page, nothing fetched, no CSP report", async () => {
-      const created = await api(w.t).post('/api/v3.1/auth_configs', { toolkit: { slug: 'stripe' }, auth_config: { type: 'use_custom_auth', authScheme: 'API_KEY' } });
+      const created = await api(w.t).post('/api/v3.1/auth_configs', {
+        toolkit: { slug: 'stripe' },
+        auth_config: { type: 'use_custom_auth', authScheme: 'API_KEY' },
+      });
       assert.equal(created.status, 201, created.text);
       const link = await createLink(w.t, { auth_config_id: created.body.auth_config.id, user_id: 'logo-user' });
       const { page, rec } = await openBrowser();
