@@ -4,12 +4,13 @@
 //   npx tsx bench/lib/profile.ts <file.cpuprofile | dir> [top]
 //   npx tsx bench/lib/profile.ts <file.cpuprofile | dir> --callers <regex>   (who calls the matching functions)
 import fs from 'node:fs';
+import { SourceMap } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 interface Node {
   id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
+  callFrame: { functionName: string; url: string; lineNumber: number; columnNumber?: number };
   children?: number[];
 }
 interface Profile {
@@ -39,8 +40,36 @@ export interface ProfileSummary {
   srcInclusive: Array<{ name: string; ms: number; pct: number }>;
 }
 
-export function summarize(file: string, top = 25): ProfileSummary {
+/**
+ * A profile with the frames of the minified bundle (dist/authlink.mjs) put
+ * back where they came from, through its source map: authlink's modules as
+ * src/<module>.ts (line numbers are those of the compiled dist/<module>.js) with
+ * their own function names, dependencies as node_modules/<package>/....
+ */
+function readProfile(file: string): Profile {
   const p = JSON.parse(fs.readFileSync(file, 'utf8')) as Profile;
+  const maps = new Map<string, SourceMap | undefined>();
+  for (const n of p.nodes) {
+    const cf = n.callFrame;
+    if (!/\/dist\/authlink\.mjs$/.test(cf.url)) continue;
+    if (!maps.has(cf.url)) {
+      const mapFile = `${fileURLToPath(cf.url)}.map`;
+      maps.set(cf.url, fs.existsSync(mapFile) ? new SourceMap(JSON.parse(fs.readFileSync(mapFile, 'utf8'))) : undefined);
+    }
+    const entry = maps.get(cf.url)?.findEntry(cf.lineNumber, cf.columnNumber ?? 0) as
+      | { originalSource?: string; originalLine?: number; name?: string }
+      | undefined;
+    if (!entry?.originalSource) continue;
+    const original = entry.originalSource.replace(/^.*?\/node_modules\//, '/node_modules/');
+    cf.url = original.startsWith('/node_modules/') ? original : `/src/${original.replace(/^(\.\.\/)*(dist\/)?/, '').replace(/\.js$/, '.ts')}`;
+    cf.lineNumber = entry.originalLine ?? cf.lineNumber;
+    if (entry.name) cf.functionName = entry.name;
+  }
+  return p;
+}
+
+export function summarize(file: string, top = 25): ProfileSummary {
+  const p = readProfile(file);
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
   const self = new Map<number, number>();
   let total = 0;
@@ -106,7 +135,7 @@ export function renderSummary(s: ProfileSummary): string {
 
 /** The heaviest call stacks (up to 12 frames) leading to functions whose name or URL matches `pattern`. */
 export function callers(file: string, pattern: RegExp, top = 8): Array<{ ms: number; stack: string }> {
-  const p = JSON.parse(fs.readFileSync(file, 'utf8')) as Profile;
+  const p = readProfile(file);
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
   for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
