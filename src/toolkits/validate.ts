@@ -12,7 +12,7 @@ export interface Problem {
 }
 
 // docs/toolkit.schema.json compiled ahead of time (scripts/validators.ts): compiling it with Ajv at every start cost ~100 ms.
-const schemaValidator = (): ValidateFunction => validateToolkitFile as unknown as ValidateFunction;
+const fileShape = validateToolkitFile as unknown as ValidateFunction;
 
 const esc = (s: string | number) => String(s).replace(/~/g, '~0').replace(/\//g, '~1');
 const ptr = (...parts: (string | number)[]) => parts.map((p) => '/' + esc(p)).join('');
@@ -203,10 +203,9 @@ function semanticProblems(doc: Obj): Problem[] {
 
 /** All problems with one parsed toolkit document; empty when it is valid. */
 export function validateToolkit(doc: unknown): Problem[] {
-  const validate = schemaValidator();
   const problems: Problem[] = [];
-  if (!validate(doc)) {
-    for (const e of validate.errors ?? []) {
+  if (!fileShape(doc)) {
+    for (const e of fileShape.errors ?? []) {
       const p = schemaProblem(e);
       if (p) problems.push(p);
     }

@@ -18,6 +18,7 @@ import { pathArguments, sourceArguments } from './request.ts';
 import { BUILDERS, type BuilderName, type ValueSource } from './types.ts';
 import { validateJsonSchema, validateToolFileShape } from './schema.generated.ts';
 
+// The meta-schema src/tools/schema.generated.ts checks against (scripts/validators.ts names it too).
 const META_SCHEMA_ID = 'https://json-schema.org/draft/2020-12/schema';
 
 export interface Problem {
@@ -38,7 +39,7 @@ export function argumentsAjv(): Ajv2020 {
 // docs/tool.schema.json and the draft 2020-12 meta-schema compiled ahead of
 // time (scripts/validators.ts): compiling them with Ajv at every start cost
 // ~150 ms. The meta-schema checks every argument and output schema at load.
-const schemaValidator = (): ValidateFunction => validateToolFileShape as unknown as ValidateFunction;
+const fileShape = validateToolFileShape as unknown as ValidateFunction;
 const metaSchemaValidator = validateJsonSchema as unknown as ValidateFunction;
 
 const esc = (s: string | number) => String(s).replace(/~/g, '~0').replace(/\//g, '~1');
@@ -214,8 +215,7 @@ export function validateToolFile(
   ctx: CheckContext = checkContext(),
   credentialHeaders: Set<string> = new Set(),
 ): Problem[] {
-  const validate = schemaValidator();
-  const problems: Problem[] = validate(doc) ? [] : ajvProblems(validate.errors);
+  const problems: Problem[] = fileShape(doc) ? [] : ajvProblems(fileShape.errors);
   if (!isObj(doc)) return problems;
   const toolkit = typeof doc.toolkit === 'string' ? doc.toolkit : undefined;
   if (toolkit && !toolkitExists(toolkit)) problems.push({ path: '/toolkit', message: `no toolkit ${show(toolkit)} in the toolkit catalog` });
