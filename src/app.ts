@@ -45,8 +45,10 @@ export interface AppDeps {
   invalidation?: InvalidationHub;
 }
 
-/** `draining`: set by a graceful shutdown (src/cli/serve.ts): /ready answers 503 and every response closes its connection. */
-/** `compileSerializers`: compiles every response serializer not compiled yet (they compile on first use; tests). */
+/**
+ * `draining`: set by a graceful shutdown (src/cli/serve.ts): /ready answers 503 and every response closes its connection.
+ * `compileSerializers`: compiles every response serializer not compiled yet (they compile on first use; tests).
+ */
 export type App = FastifyInstance & { services: Services; metrics: Metrics; draining: boolean; compileSerializers: () => number };
 
 export async function createApp(deps: AppDeps): Promise<App> {
