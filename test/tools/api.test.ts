@@ -67,7 +67,7 @@ forEachBackend('tools API', (backend) => {
       assert.deepEqual(slugs, [...slugs].sort());
       assert.ok(slugs.every((s: string) => s.startsWith('GITHUB_')));
       const create = res.body.items.find((t: any) => t.slug === 'GITHUB_CREATE_AN_ISSUE');
-      assert.deepEqual(create.toolkit, { slug: 'github', name: 'GitHub', logo: '' });
+      assert.deepEqual(create.toolkit, { slug: 'github', name: 'GitHub', logo: `${w.t.config.publicUrl}/logos/github.svg` });
       assert.deepEqual(create.tags, ['issues', 'openWorldHint']);
       assert.deepEqual(create.scopes, ['repo']);
       assert.equal(create.no_auth, false);
