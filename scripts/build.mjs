@@ -63,15 +63,29 @@ export function findTsc(root = ROOT) {
   }
 }
 
-function copyAssets(from, to) {
+/**
+ * Mirrors the data files of src/ (everything that is not TypeScript: toolkit
+ * and tool JSON, generated data) into dist/: copies each, and deletes a data
+ * file dist/ still has but src/ no longer does (a renamed or removed toolkit
+ * must not keep loading from a directory listing). Compiled output (.js,
+ * .mjs, .map) and dotfiles are tsc's and esbuild's, and left alone.
+ */
+export function copyAssets(from, to) {
+  const wanted = new Set();
   for (const entry of fs.readdirSync(from, { withFileTypes: true })) {
     const src = path.join(from, entry.name);
     const dst = path.join(to, entry.name);
+    wanted.add(entry.name);
     if (entry.isDirectory()) copyAssets(src, dst);
     else if (!entry.name.endsWith('.ts')) {
       fs.mkdirSync(to, { recursive: true });
       fs.copyFileSync(src, dst);
     }
+  }
+  if (!fs.existsSync(to)) return;
+  for (const entry of fs.readdirSync(to, { withFileTypes: true })) {
+    if (entry.isDirectory() || wanted.has(entry.name) || entry.name.startsWith('.') || /\.(js|mjs|map)$/.test(entry.name)) continue;
+    fs.rmSync(path.join(to, entry.name));
   }
 }
 

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 // @ts-expect-error plain JavaScript without declarations (it runs before anything is compiled)
-import { staleReason } from '../../scripts/build.mjs';
+import { copyAssets, staleReason } from '../../scripts/build.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const run = promisify(execFile);
@@ -44,6 +44,26 @@ test('staleness: no build, a source newer than the build, an up-to-date build', 
     assert.equal(staleReason(dir), undefined);
     fs.rmSync(path.join(dir, 'src', 'store', 'a.ts'));
     assert.equal(staleReason(dir), 'src/ changed since the last build');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('data files are mirrored: a renamed or deleted one leaves dist/, compiled output stays', () => {
+  const dir = tree();
+  try {
+    const src = path.join(dir, 'src');
+    const dist = path.join(dir, 'dist');
+    fs.mkdirSync(path.join(src, 'toolkits', 'builtin'), { recursive: true });
+    fs.writeFileSync(path.join(src, 'toolkits', 'builtin', 'new_name.json'), '{}');
+    fs.mkdirSync(path.join(dist, 'toolkits', 'builtin'), { recursive: true });
+    fs.mkdirSync(path.join(dist, 'store'), { recursive: true });
+    for (const f of ['toolkits/builtin/old_name.json', 'toolkits/catalog.js', 'toolkits/catalog.js.map', 'store/a.js', 'authlink.mjs', '.build-stamp'])
+      fs.writeFileSync(path.join(dist, f), 'x');
+    copyAssets(src, dist);
+    assert.deepEqual(fs.readdirSync(path.join(dist, 'toolkits', 'builtin')), ['new_name.json']);
+    for (const f of ['toolkits/catalog.js', 'toolkits/catalog.js.map', 'store/a.js', 'authlink.mjs', '.build-stamp']) assert.ok(fs.existsSync(path.join(dist, f)), f);
+    assert.ok(!fs.existsSync(path.join(dist, 'store', 'a.ts')), 'TypeScript is compiled, not copied');
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
