@@ -62,7 +62,8 @@ test('data files are mirrored: a renamed or deleted one leaves dist/, compiled o
       fs.writeFileSync(path.join(dist, f), 'x');
     copyAssets(src, dist);
     assert.deepEqual(fs.readdirSync(path.join(dist, 'toolkits', 'builtin')), ['new_name.json']);
-    for (const f of ['toolkits/catalog.js', 'toolkits/catalog.js.map', 'store/a.js', 'authlink.mjs', '.build-stamp']) assert.ok(fs.existsSync(path.join(dist, f)), f);
+    for (const f of ['toolkits/catalog.js', 'toolkits/catalog.js.map', 'store/a.js', 'authlink.mjs', '.build-stamp'])
+      assert.ok(fs.existsSync(path.join(dist, f)), f);
     assert.ok(!fs.existsSync(path.join(dist, 'store', 'a.ts')), 'TypeScript is compiled, not copied');
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
