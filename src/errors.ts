@@ -43,7 +43,6 @@ export const ERRORS = {
   WebhookDeliveryNotFound: { code: 802, slug: 'WebhookDelivery_NotFound', status: 404 },
   WebhookSubscriptionLimitReached: { code: 803, slug: 'WebhookSubscription_LimitReached', status: 422 },
   MultipleSharedAccounts: { code: 4347, slug: 'ToolRouterV2_MultipleSharedAccountsPerToolkit', status: 400 },
-  NotImplemented: { code: 501, slug: 'Request_NotImplemented', status: 501 },
   MethodNotAllowed: { code: 405, slug: 'Request_MethodNotAllowed', status: 405 },
   NotAcceptable: { code: 406, slug: 'Request_NotAcceptable', status: 406 },
   ToolNotFound: { code: 1201, slug: 'Tool_NotFound', status: 404 },
