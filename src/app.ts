@@ -6,11 +6,6 @@ import formbody from '@fastify/formbody';
 import cookie from '@fastify/cookie';
 import rateLimit from '@fastify/rate-limit';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { Config } from './config.ts';
-import type { Store } from './store/store.ts';
-import type { KeyRing } from './crypto/keyring.ts';
-import type { Catalog } from './toolkits/catalog.ts';
-import type { ToolCatalog } from './tools/catalog.ts';
 import { requestIdFor } from './http/request-id.ts';
 import { logRequest, loggerOptions } from './http/log.ts';
 import { clientErrorHandler, frameworkErrors, installErrorHandling } from './http/error-handler.ts';
@@ -18,31 +13,18 @@ import { serverLimits } from './http/server-limits.ts';
 import { lazySerializers } from './http/lazy-serializers.ts';
 import { apiKeyHook } from './http/api-auth.ts';
 import { jsonDepthHook, optionalBodyHook, validatorCompiler } from './http/validation.ts';
-import { createServices, type Services } from './services/index.ts';
+import { type CoreDeps, createServices, type Services } from './services/index.ts';
 import { registerApiRoutes } from './api/index.ts';
 import { registerLinkRoutes } from './link/routes.ts';
 import { registerDownloadRoute } from './api/downloads.ts';
 import { registerLogoRoute } from './api/logos.ts';
 import { ApiError } from './errors.ts';
-import type { ManagedAuth } from './services/auth-configs.ts';
 import { createMetrics, isPrometheus, type Metrics } from './metrics/index.ts';
 import { httpMetricsHook, registerMetricsRoute } from './http/metrics.ts';
-import type { InvalidationHub } from './store/invalidation.ts';
 
-export interface AppDeps {
-  config: Config;
-  store: Store;
-  keyRing: KeyRing;
-  catalog: Catalog;
-  tools: ToolCatalog;
-  managedAuth?: ManagedAuth;
-  now?: () => Date;
-  fetch?: typeof fetch;
+/** What createApp needs: the services' dependencies (src/services/index.ts) and where the log goes. */
+export interface AppDeps extends CoreDeps {
   logStream?: NodeJS.WritableStream;
-  /** Shared with the store's query timing when given (src/cli/serve.ts); made here from the config otherwise. */
-  metrics?: Metrics;
-  /** Cache invalidations from every process (the runtime's; src/store/invalidation.ts). */
-  invalidation?: InvalidationHub;
 }
 
 /**

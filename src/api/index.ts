@@ -3,7 +3,7 @@ import type { ApiApp, RouteOptions } from './types.ts';
 import { registerToolRouterRoutes } from './tool-router.ts';
 import { registerToolRoutes } from './tools.ts';
 import { registerMcpRoutes } from './mcp.ts';
-import { registerProxyRoute } from '../proxy/route.ts';
+import { registerProxyRoute } from './proxy.ts';
 import { registerToolkitRoutes } from './toolkits.ts';
 import { registerAuthConfigRoutes } from './auth-configs.ts';
 import { registerProjectRoutes } from './project.ts';

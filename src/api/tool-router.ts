@@ -6,7 +6,7 @@ import { Type } from 'typebox';
 import type { Services } from '../services/index.ts';
 import { principalOf } from '../http/api-auth.ts';
 import { ApiError } from '../errors.ts';
-import { ProxyBody, ProxyResponse } from '../proxy/route.ts';
+import { ProxyBody, ProxyResponse } from './proxy.ts';
 import { AclConfig, LinkResponse } from './connected-accounts-link.ts';
 import { Cursor, errors, StringEnum, type ApiApp, type RouteOptions } from './types.ts';
 

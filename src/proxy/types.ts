@@ -1,6 +1,18 @@
 // The proxy's seams: where credentials come from, how it is tuned, and the
 // shapes of one proxied call in and out (API.md "Tool-router sessions and proxy").
-import type { ResolvedAuthConfig } from '../services/auth-configs.ts';
+import type { AuthConfigRow } from '../store/auth-configs.ts';
+import type { AuthScheme, ToolkitDef } from '../toolkits/types.ts';
+
+/** An auth config row with its toolkit, scheme and decrypted creation values: what services resolve and the proxy and OAuth code use. */
+export interface ResolvedAuthConfig {
+  row: AuthConfigRow;
+  toolkit: ToolkitDef;
+  scheme: AuthScheme;
+  scopes: string[];
+  values: Record<string, string>; // creation fields, secrets included (never send to a client)
+  /** proxy_config, decrypted: calls with this config's accounts go through it. */
+  proxy?: EgressProxy;
+}
 
 /** A connected account ready to be used on a request, secrets decrypted. */
 export interface UsableAccount {

@@ -11,7 +11,9 @@ import type { AuthMode, AuthScheme, ToolkitDef } from '../toolkits/types.ts';
 import { CursorError } from '../store/cursor.ts';
 import { ENCRYPTED_FIELDS } from '../crypto/fields.ts';
 import { addressPolicy, assertLiteralHostAllowed } from '../proxy/ssrf.ts';
-import type { EgressProxy } from '../proxy/types.ts';
+// ResolvedAuthConfig lives beside the proxy that consumes it (a lower layer); services keep importing it from here.
+import type { ResolvedAuthConfig } from '../proxy/types.ts';
+export type { ResolvedAuthConfig } from '../proxy/types.ts';
 import type { ToolCatalog } from '../tools/catalog.ts';
 import { mergeToolAccess, toolAccessColumn, toolAccessOf, type ToolAccessInput } from '../tools/access.ts';
 
@@ -36,16 +38,6 @@ export interface ProxyConfigInput {
 }
 
 /** A decrypted auth config, for services that start flows with it. */
-export interface ResolvedAuthConfig {
-  row: AuthConfigRow;
-  toolkit: ToolkitDef;
-  scheme: AuthScheme;
-  scopes: string[];
-  values: Record<string, string>; // creation fields, secrets included (never send to a client)
-  /** proxy_config, decrypted: calls with this config's accounts go through it. */
-  proxy?: EgressProxy;
-}
-
 export function normalizeScopes(raw: unknown): string[] | undefined {
   if (raw === undefined || raw === null) return undefined;
   const list = Array.isArray(raw) ? raw.map(String) : String(raw).split(/[\s,]+/);

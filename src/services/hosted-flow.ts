@@ -18,7 +18,6 @@
 import { createHmac } from 'node:crypto';
 import { constantTimeEqual, hashSecret, newId, newSecret } from '../crypto/tokens.ts';
 import { changeWithEvents } from './transitions.ts';
-import type { CredentialFieldVm } from '../link/views/credential-form.ts';
 import type { KeyRing } from '../crypto/keyring.ts';
 import type { Store } from '../store/store.ts';
 import type { AccountRow } from '../store/accounts.ts';
@@ -64,8 +63,18 @@ export interface Outcome {
   explain?: boolean;
 }
 
-/** A field of the credential form, as the view renders it. */
-export type FormField = CredentialFieldVm;
+/** One field of the hosted credential form (rendered by src/link/views/credential-form.ts). */
+export interface FormField {
+  /** Form field name posted back (the toolkit's snake_case field key). */
+  name: string;
+  display_name: string;
+  description: string;
+  /** Rendered as a password input; never given a value attribute. */
+  secret: boolean;
+  required: boolean;
+  /** Pre-filled value, used for non-secret fields only. */
+  value?: string;
+}
 
 /**
  * The cookie's name. `__Host-` pins it to this host and path `/` (no Domain,

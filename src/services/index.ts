@@ -1,6 +1,12 @@
 // Wires the services from the app's dependencies. No module singletons: each
 // createApp() call gets its own set.
-import type { AppDeps } from '../app.ts';
+import type { Config } from '../config.ts';
+import type { KeyRing } from '../crypto/keyring.ts';
+import type { InvalidationHub } from '../store/invalidation.ts';
+import type { Store } from '../store/store.ts';
+import type { Catalog } from '../toolkits/catalog.ts';
+import type { ToolCatalog } from '../tools/catalog.ts';
+import type { ManagedAuth } from './auth-configs.ts';
 import { createApiKeyService } from './api-keys.ts';
 import { createAuthConfigService } from './auth-configs.ts';
 import { createLinkService } from './links.ts';
@@ -19,7 +25,23 @@ import { createMetaTools } from '../mcp/meta-tools.ts';
 import { createDownloads } from './downloads.ts';
 import type { Metrics } from '../metrics/types.ts';
 
-export interface ServiceDeps extends AppDeps {
+/** The runtime's parts every service set is built from (src/bootstrap.ts makes them; createApp passes them on). */
+export interface CoreDeps {
+  config: Config;
+  store: Store;
+  keyRing: KeyRing;
+  catalog: Catalog;
+  tools: ToolCatalog;
+  managedAuth?: ManagedAuth;
+  now?: () => Date;
+  fetch?: typeof fetch;
+  /** Shared with the store's query timing when given (src/cli/serve.ts); made here from the config otherwise. */
+  metrics?: Metrics;
+  /** Cache invalidations from every process (the runtime's; src/store/invalidation.ts). */
+  invalidation?: InvalidationHub;
+}
+
+export interface ServiceDeps extends CoreDeps {
   now: () => Date;
   fetch: typeof fetch;
   /** The app's logger: background work reports to the operator through it. */

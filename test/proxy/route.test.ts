@@ -8,7 +8,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { installErrorHandling } from '../../src/http/error-handler.ts';
 import { validatorCompiler } from '../../src/http/validation.ts';
 import { createProxy, type Proxy } from '../../src/proxy/execute.ts';
-import { registerProxyRoute } from '../../src/proxy/route.ts';
+import { registerProxyRoute } from '../../src/api/proxy.ts';
 import type { ApiApp } from '../../src/api/types.ts';
 import { account, fakeSource, memoryDownloads, PNG, startUpstream, toolkit, type Upstream } from './helpers.ts';
 

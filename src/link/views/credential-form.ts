@@ -5,18 +5,10 @@ import { brandRow, csrfInput, metaList, sharedNotice } from './components.ts';
 import { renderDocument } from './layout.ts';
 import { requireSafeUrl } from './url.ts';
 import type { ConnectVmBase } from './types.ts';
+import type { FormField } from '../../services/hosted-flow.ts';
 
-export interface CredentialFieldVm {
-  /** Form field name posted back (the toolkit's snake_case field key). */
-  name: string;
-  display_name: string;
-  description: string;
-  /** Rendered as a password input; never given a value attribute. */
-  secret: boolean;
-  required: boolean;
-  /** Pre-filled value, used for non-secret fields only. */
-  value?: string;
-}
+/** A form field as the hosted flow describes it (src/services/hosted-flow.ts). */
+export type CredentialFieldVm = FormField;
 
 export interface CredentialFormVm extends ConnectVmBase {
   /** Human name of the auth scheme, e.g. "API Key". */

@@ -1,9 +1,9 @@
 // POST /tools/execute/proxy (API.md "Tool-router sessions and proxy").
 import { Type } from 'typebox';
 import { principalOf } from '../http/api-auth.ts';
-import { errors, StringEnum, type ApiApp, type RouteOptions } from '../api/types.ts';
-import type { Proxy } from './execute.ts';
-import { PROXY_METHODS } from './types.ts';
+import { errors, StringEnum, type ApiApp, type RouteOptions } from './types.ts';
+import type { Proxy } from '../proxy/execute.ts';
+import { PROXY_METHODS } from '../proxy/types.ts';
 
 const Parameter = Type.Object({
   name: Type.String({ minLength: 1, maxLength: 256, description: 'Header or query parameter name' }),
