@@ -111,8 +111,14 @@ export function registerLinkRoutes(app: FastifyInstance, services: Services): vo
     };
     if (ctx.resolved.scheme.mode === 'OAUTH2') {
       // Chrome applies form-action to the redirect that follows the consent POST.
+      // (A client-credentials account never has a link: src/services/client-credentials.ts.)
       const provider = oauthProviderFor(ctx.resolved, JSON.parse(ctx.account.data)).authorizationUrl;
-      return page(reply, status, renderConsent({ ...common, scopes: ctx.resolved.scopes, action: '/link/authorize' }), formActionsFor(ctx, [provider]));
+      return page(
+        reply,
+        status,
+        renderConsent({ ...common, scopes: ctx.resolved.scopes, action: '/link/authorize' }),
+        formActionsFor(ctx, provider ? [provider] : []),
+      );
     }
     return page(
       reply,

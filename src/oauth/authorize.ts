@@ -23,7 +23,7 @@ export function buildAuthorizeUrl(input: BuildAuthorizeUrlInput): string {
 
   let url: URL;
   try {
-    url = new URL(provider.authorizationUrl); // may carry fixed query params of its own; they are kept
+    url = new URL(provider.authorizationUrl ?? ''); // may carry fixed query params of its own; they are kept
   } catch {
     throw new OAuthClientError('config', 'OAuth provider authorizationUrl is not a valid absolute URL');
   }

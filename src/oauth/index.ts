@@ -5,6 +5,7 @@ export { OAuthClientError, isInvalidGrant, isTransient, type OAuthErrorKind } fr
 export { buildAuthorizeUrl, newPkce, newState, type BuildAuthorizeUrlInput, type Pkce } from './authorize.ts';
 export { exchangeCode, type ExchangeCodeInput } from './exchange.ts';
 export { refreshTokens, type RefreshTokensInput } from './refresh.ts';
+export { clientCredentialsTokens, type ClientCredentialsInput } from './client-credentials.ts';
 export { revokeToken, type RevokeTokenInput } from './revoke.ts';
 export { oauthProviderFromSettings } from './provider.ts';
 export { assertProviderUrlsSecure, INSECURE_URL_MESSAGE } from './transport.ts';

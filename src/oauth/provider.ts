@@ -6,7 +6,8 @@ import type { OAuthProvider } from './types.ts';
 
 export function oauthProviderFromSettings(settings: OAuth2Settings, fillUrl: (template: string) => string): OAuthProvider {
   return {
-    authorizationUrl: fillUrl(settings.authorization_url),
+    // client_credentials toolkits have no authorization endpoint (and never reach the authorize step).
+    authorizationUrl: settings.authorization_url === undefined ? undefined : fillUrl(settings.authorization_url),
     tokenUrl: fillUrl(settings.token_url),
     revocationUrl: settings.revocation_url === undefined ? undefined : fillUrl(settings.revocation_url),
     userinfoUrl: settings.userinfo_url === undefined ? undefined : fillUrl(settings.userinfo_url),

@@ -21,7 +21,7 @@ export interface ReadTokenResponseInput {
   as: oauth.AuthorizationServer;
   client: oauth.Client;
   response: Response;
-  grant: 'authorization_code' | 'refresh_token';
+  grant: 'authorization_code' | 'refresh_token' | 'client_credentials';
   provider: OAuthProvider;
   fallbackScopes: string[]; // granted scopes when the response has no `scope`
   now: () => Date;
@@ -70,9 +70,9 @@ function process(
   recognizedTokenTypes: oauth.RecognizedTokenTypes | undefined,
 ): Promise<oauth.TokenEndpointResponse> {
   const options = recognizedTokenTypes ? { recognizedTokenTypes } : undefined;
-  return input.grant === 'authorization_code'
-    ? oauth.processAuthorizationCodeResponse(input.as, input.client, response, options)
-    : oauth.processRefreshTokenResponse(input.as, input.client, response, options);
+  if (input.grant === 'authorization_code') return oauth.processAuthorizationCodeResponse(input.as, input.client, response, options);
+  if (input.grant === 'client_credentials') return oauth.processClientCredentialsResponse(input.as, input.client, response, options);
+  return oauth.processRefreshTokenResponse(input.as, input.client, response, options);
 }
 
 async function readBody(response: Response, input: ReadTokenResponseInput): Promise<Record<string, unknown>> {

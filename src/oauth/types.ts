@@ -7,7 +7,8 @@ import type { OAuth2Quirks, OAuth2Settings } from '../toolkits/types.ts';
 export type TokenEndpointAuthMethod = OAuth2Settings['token_endpoint_auth_method'];
 
 export interface OAuthProvider {
-  authorizationUrl: string;
+  /** Absent for the client credentials grant (no person signs in). */
+  authorizationUrl?: string;
   tokenUrl: string;
   revocationUrl?: string;
   userinfoUrl?: string;

@@ -55,7 +55,16 @@ export function createServices(deps: ServiceDeps) {
   const oauth = { allowInsecureOAuth: config.allowInsecureOAuth, fetch: deps.fetch };
   const apiKeys = createApiKeyService(store, { cacheSeconds: config.apiKeyCacheSeconds, now, hub: deps.invalidation });
   const authConfigs = createAuthConfigService({ store, keyRing, catalog, managedAuth, now, tools: deps.tools, allowPrivateNetworks: config.proxyAllowPrivate });
-  const links = createLinkService({ store, keyRing, authConfigs, publicUrl: config.publicUrl, defaultTtlSeconds: config.linkTtlSeconds, now, metrics });
+  const links = createLinkService({
+    store,
+    keyRing,
+    authConfigs,
+    publicUrl: config.publicUrl,
+    defaultTtlSeconds: config.linkTtlSeconds,
+    now,
+    metrics,
+    ...oauth,
+  });
   const hostedFlow = createHostedFlow({ store, keyRing, authConfigs, publicUrl: config.publicUrl, ...oauth, now, metrics });
   const completeAuth = createCompleteAuthService({ store, keyRing, now });
   const refresher = createRefresher({

@@ -17,6 +17,11 @@ import { accountEvent, insertOutbox, type WebhookEventType } from '../webhooks/e
 import type { LinkSessionRow } from '../store/link-sessions.ts';
 import { type Acl, normalizeAcl, requireUserId } from './user-ids.ts';
 import type { Metrics } from '../metrics/types.ts';
+import { assertPersonFlow, isClientCredentials } from './client-credentials.ts';
+import { oauthClientFor, oauthProviderFor } from './oauth-provider.ts';
+import { clientCredentialsTokens } from '../oauth/client-credentials.ts';
+import { OAuthClientError } from '../oauth/errors.ts';
+import type { TokenSet } from '../oauth/types.ts';
 
 export type AccountType = 'PRIVATE' | 'SHARED';
 
@@ -54,6 +59,9 @@ export function createLinkService(deps: {
   defaultTtlSeconds: number;
   now: () => Date;
   metrics?: Metrics;
+  /** For client-credentials toolkits: the token request made when such an account is created. */
+  fetch: typeof fetch;
+  allowInsecureOAuth: boolean;
 }) {
   const { store } = deps;
 
@@ -228,9 +236,43 @@ export function createLinkService(deps: {
     return { accountId: account.id, status: 'ACTIVE', authScheme: auth.scheme.mode, redirectUrl: null };
   }
 
+  /**
+   * A client-credentials account (src/services/client-credentials.ts): the
+   * token is requested now, with the auth config's client id, secret and
+   * scopes; the account is stored only when the provider issued one, ACTIVE.
+   */
+  async function connectClientCredentials(projectId: string, input: LinkInput) {
+    const { account, resolved } = await prepare(projectId, input);
+    const provider = oauthProviderFor(resolved, JSON.parse(account.data));
+    let tokens: TokenSet;
+    try {
+      tokens = await clientCredentialsTokens({
+        provider,
+        client: oauthClientFor(resolved),
+        scopes: resolved.scopes,
+        fetch: deps.fetch,
+        allowInsecure: deps.allowInsecureOAuth,
+        now: deps.now,
+      });
+    } catch (e) {
+      if (!(e instanceof OAuthClientError)) throw e;
+      throw new ApiError('ProviderError', `${resolved.toolkit.name} issued no token for the client credentials grant: ${e.message}`, {
+        suggestedFix: `Check the client_id, client_secret and scopes of auth config ${resolved.row.id}; nothing was stored`,
+      });
+    }
+    account.status = 'ACTIVE';
+    const { refresh_token: _none, ...creds } = tokens;
+    account.credentials_enc = sealCredentials(deps.keyRing, account, creds);
+    account.granted_scopes = JSON.stringify(tokens.scope);
+    account.token_expires_at = tokens.expires_at ?? null;
+    await insertAccount(account);
+    return { accountId: account.id, status: 'ACTIVE', authScheme: resolved.scheme.mode, redirectUrl: null };
+  }
+
   return {
     async create(projectId: string, input: LinkInput): Promise<LinkResult> {
-      const { project, account, callbackUrl, now } = await prepare(projectId, input);
+      const { project, account, callbackUrl, now, resolved } = await prepare(projectId, input);
+      assertPersonFlow(resolved, 'link');
       if (!callbackUrl && project.settings.verify_callback_identity) {
         // The session_uri that verifies the user can only reach the app through its callback URL.
         throw new ApiError('ValidationFailed', 'callback_url is required: this project verifies who connected (verify_callback_identity)', {
@@ -270,6 +312,7 @@ export function createLinkService(deps: {
           suggestedFix: `Enable it with PATCH /api/v3.1/auth_configs/${resolved.row.id}/ENABLED`,
         });
       }
+      assertPersonFlow(resolved, 'reconnect');
       if (resolved.scheme.mode === 'NO_AUTH') {
         throw new ApiError('ValidationFailed', `${resolved.toolkit.name} needs no credential: there is nothing to reconnect`, {
           errors: ['redirect_url: the account has no credential to reconnect'],
@@ -291,6 +334,7 @@ export function createLinkService(deps: {
       input: LinkInput & { stateVal?: Record<string, unknown>; stateScheme?: string },
     ): Promise<{ accountId: string; status: string; authScheme: string; redirectUrl: string | null }> {
       const auth = await deps.authConfigs.resolve(projectId, input.authConfigId);
+      if (isClientCredentials(auth)) return connectClientCredentials(projectId, input);
       if (auth.scheme.mode === 'OAUTH2' && input.stateVal && wantsTokenImport(input.stateVal))
         return importTokens(projectId, auth, input, input.stateVal, input.stateScheme);
       const direct = auth.scheme.mode !== 'OAUTH2' && input.stateVal && Object.keys(input.stateVal).some((k) => k !== 'status');

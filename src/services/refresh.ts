@@ -12,6 +12,8 @@ import type { AuthConfigService } from './auth-configs.ts';
 import { openCredentials, sealCredentials } from './account-view.ts';
 import { oauthClientFor, oauthProviderFor } from './oauth-provider.ts';
 import { refreshTokens } from '../oauth/refresh.ts';
+import { clientCredentialsTokens } from '../oauth/client-credentials.ts';
+import { isClientCredentials } from './client-credentials.ts';
 import { revokeToken } from '../oauth/revoke.ts';
 import type { OAuthClient, OAuthProvider } from '../oauth/types.ts';
 import { isInvalidGrant, OAuthClientError } from '../oauth/errors.ts';
@@ -64,26 +66,30 @@ export function createRefresher(deps: {
     const authRow = await store.authConfigs.get(row.project_id, row.auth_config_id);
     const creds = openCredentials(keyRing, row);
     const release = () => store.accounts.releaseRefreshLease(row.project_id, row.id, owner);
-    if (!authRow || typeof creds.refresh_token !== 'string') {
+    const resolvedFirst = authRow ? deps.authConfigs.resolveRow(authRow) : undefined;
+    const clientCredentials = isClientCredentials(resolvedFirst);
+    if (!authRow || (!clientCredentials && typeof creds.refresh_token !== 'string')) {
       await release();
       throw new ApiError('ConnectedAccountNotActive', `Connected account ${row.id} cannot be refreshed: it has no refresh token`, {
         suggestedFix: 'Ask the user to connect again with a new link',
       });
     }
-    const resolved = deps.authConfigs.resolveRow(authRow);
+    const resolved = resolvedFirst!;
     const provider = oauthProviderFor(resolved, JSON.parse(row.data));
     const client = oauthClientFor(resolved);
     const ts = deps.now().toISOString();
+    const transport = { fetch: deps.fetch, allowInsecure: deps.allowInsecureOAuth, now: deps.now };
     try {
-      const tokens = await refreshTokens({
-        provider,
-        client,
-        refreshToken: creds.refresh_token,
-        fetch: deps.fetch,
-        allowInsecure: deps.allowInsecureOAuth,
-        now: deps.now,
-        scopesIfMissing: row.granted_scopes ? JSON.parse(row.granted_scopes) : resolved.scopes,
-      });
+      // A client-credentials account has no refresh token: the app's credentials get a new token.
+      const tokens = clientCredentials
+        ? await clientCredentialsTokens({ provider, client, scopes: resolved.scopes, ...transport })
+        : await refreshTokens({
+            provider,
+            client,
+            refreshToken: creds.refresh_token as string,
+            ...transport,
+            scopesIfMissing: row.granted_scopes ? JSON.parse(row.granted_scopes) : resolved.scopes,
+          });
       deps.metrics?.refresh(row.toolkit_slug, 'success');
       // A rotated refresh token replaces the old one in the same write.
       const next = { ...creds, ...tokens, refresh_token: tokens.refresh_token ?? creds.refresh_token };
@@ -104,7 +110,7 @@ export function createRefresher(deps: {
         // process took over the lease): what the provider just issued is stored
         // nowhere, so it must not stay valid there.
         await release();
-        await revokeIssued(provider, client, tokens, creds.refresh_token);
+        await revokeIssued(provider, client, tokens, creds.refresh_token as string | undefined);
         const now = await store.accounts.get(row.project_id, row.id);
         if (!now) throw new ApiError('ConnectedAccountNotFound', `Connected account ${row.id} was deleted while it was being refreshed`);
         if (now.status !== 'ACTIVE')
@@ -155,7 +161,7 @@ export function createRefresher(deps: {
     provider: OAuthProvider,
     client: OAuthClient,
     tokens: { access_token: string; refresh_token?: string },
-    previousRefresh: string,
+    previousRefresh: string | undefined,
   ): Promise<void> {
     if (!provider.revocationUrl) return;
     const rotated = tokens.refresh_token !== undefined && tokens.refresh_token !== previousRefresh;

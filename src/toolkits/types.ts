@@ -46,7 +46,9 @@ export interface SubjectSource {
 }
 
 export interface OAuth2Settings {
-  authorization_url: string; // may hold {{field}} placeholders
+  /** authorization_code (default): a person signs in; client_credentials: the app's credentials get the token (no authorization_url). */
+  grant_type?: 'authorization_code' | 'client_credentials';
+  authorization_url?: string; // may hold {{field}} placeholders; absent for client_credentials
   token_url: string;
   revocation_url?: string;
   userinfo_url?: string;

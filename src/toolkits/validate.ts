@@ -34,7 +34,7 @@ function schemaProblem(e: ErrorObject): Problem | undefined {
       return undefined; // the failing `then` branch reports the actual problem
     case 'required': {
       const name = String(p.missingProperty);
-      const when = name === 'oauth2' ? ' when mode is OAUTH2' : '';
+      const when = name === 'oauth2' ? ' when mode is OAUTH2' : name === 'authorization_url' ? ' (unless grant_type is client_credentials)' : '';
       return { path: at + ptr(name), message: `is required${when}` };
     }
     case 'additionalProperties': {
@@ -42,9 +42,13 @@ function schemaProblem(e: ErrorObject): Problem | undefined {
       return { path: at + ptr(String(p.additionalProperty)), message: `unknown key (allowed: ${allowed.join(', ')})` };
     }
     case 'false schema':
-      return at.endsWith('/oauth2')
-        ? { path: at, message: 'is only allowed when mode is OAUTH2' }
-        : { path: at, message: 'is not allowed here (header/query rules take name and value; basic rules take username and password)' };
+      if (at.endsWith('/oauth2')) return { path: at, message: 'is only allowed when mode is OAUTH2' };
+      if (at.endsWith('/oauth2/authorization_url'))
+        return { path: at, message: 'is not used with grant_type client_credentials (no person signs in): leave it out' };
+      return { path: at, message: 'is not allowed here (header/query rules take name and value; basic rules take username and password)' };
+    case 'const':
+      if (at.endsWith('/oauth2/pkce')) return { path: at, message: 'must be false with grant_type client_credentials (PKCE belongs to the sign-in flow)' };
+      return { path: at, message: e.message ?? e.keyword };
     case 'propertyNames':
       return {
         path: at + ptr(String(p.propertyName)),

@@ -102,6 +102,8 @@ export async function startOidcProvider(opts: StartOidcProviderOptions = {}): Pr
       devInteractions: { enabled: true },
       revocation: { enabled: true, allowedPolicy: async () => true },
       userinfo: { enabled: true },
+      // Server-to-server tokens for client-credentials toolkits (issue #17).
+      clientCredentials: { enabled: true },
     },
     pkce: { required: () => requirePkce },
     issueRefreshToken: async () => true,
@@ -246,7 +248,7 @@ function clientAdapter(byId: Map<string, TestClient>) {
         client_id: c.clientId,
         client_secret: c.clientSecret,
         redirect_uris: c.redirectUris.length ? [...c.redirectUris] : [PLACEHOLDER_REDIRECT],
-        grant_types: ['authorization_code', 'refresh_token'],
+        grant_types: ['authorization_code', 'refresh_token', 'client_credentials'],
         response_types: ['code'],
         token_endpoint_auth_method: c.tokenEndpointAuthMethod,
       };
