@@ -66,15 +66,14 @@ export function createRefresher(deps: {
     const authRow = await store.authConfigs.get(row.project_id, row.auth_config_id);
     const creds = openCredentials(keyRing, row);
     const release = () => store.accounts.releaseRefreshLease(row.project_id, row.id, owner);
-    const resolvedFirst = authRow ? deps.authConfigs.resolveRow(authRow) : undefined;
-    const clientCredentials = isClientCredentials(resolvedFirst);
-    if (!authRow || (!clientCredentials && typeof creds.refresh_token !== 'string')) {
+    const resolved = authRow ? deps.authConfigs.resolveRow(authRow) : undefined;
+    const clientCredentials = isClientCredentials(resolved);
+    if (!resolved || (!clientCredentials && typeof creds.refresh_token !== 'string')) {
       await release();
       throw new ApiError('ConnectedAccountNotActive', `Connected account ${row.id} cannot be refreshed: it has no refresh token`, {
         suggestedFix: 'Ask the user to connect again with a new link',
       });
     }
-    const resolved = resolvedFirst!;
     const provider = oauthProviderFor(resolved, JSON.parse(row.data));
     const client = oauthClientFor(resolved);
     const ts = deps.now().toISOString();
