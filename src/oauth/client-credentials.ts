@@ -2,8 +2,8 @@
 // get an access token, no person involved. Used to create such an account and
 // to fetch a new token before the old one expires (there is no refresh token).
 import * as oauth from 'oauth4webapi';
-import { readTokenResponse } from './token-response.ts';
-import { assertProviderUrlsSecure, authorizationServer, clientAuthentication, oauthClient, requestOptions, toOAuthClientError } from './transport.ts';
+import { requestTokens } from './token-response.ts';
+import { assertProviderUrlsSecure, authorizationServer, clientAuthentication, oauthClient, requestOptions } from './transport.ts';
 import type { OAuthClient, OAuthProvider, TokenSet, TransportOptions } from './types.ts';
 
 export interface ClientCredentialsInput extends TransportOptions {
@@ -24,21 +24,15 @@ export async function clientCredentialsTokens(input: ClientCredentialsInput): Pr
   const oc = oauthClient(provider, client);
   const parameters = new URLSearchParams();
   if (input.scopes.length) parameters.set('scope', input.scopes.join(provider.scopeSeparator));
-  let response: Response;
-  try {
-    response = await oauth.clientCredentialsGrantRequest(as, oc, clientAuthentication(provider, client), parameters, requestOptions(input, OPERATION, secrets));
-  } catch (e) {
-    throw toOAuthClientError(e, OPERATION, secrets);
-  }
-  return readTokenResponse({
+  return requestTokens({
     as,
     client: oc,
-    response,
     grant: 'client_credentials',
     provider,
     fallbackScopes: input.scopes,
     now: input.now ?? (() => new Date()),
     operation: OPERATION,
     secrets,
+    send: () => oauth.clientCredentialsGrantRequest(as, oc, clientAuthentication(provider, client), parameters, requestOptions(input, OPERATION, secrets)),
   });
 }

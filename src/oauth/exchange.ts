@@ -2,7 +2,7 @@
 // (state, error), trade the code for tokens, normalize the result.
 import * as oauth from 'oauth4webapi';
 import { OAuthClientError } from './errors.ts';
-import { readTokenResponse } from './token-response.ts';
+import { requestTokens } from './token-response.ts';
 import {
   assertProviderUrlsSecure,
   authorizationServer,
@@ -41,31 +41,26 @@ export async function exchangeCode(input: ExchangeCodeInput): Promise<TokenSet> 
   const oc = oauthClient(provider, client);
   const params = validateCallback(as, oc, input.callbackUrl, input.expectedState, secrets);
 
-  let response: Response;
-  try {
-    response = await oauth.authorizationCodeGrantRequest(
-      as,
-      oc,
-      clientAuthentication(provider, client),
-      params,
-      input.redirectUri,
-      // Same rule as buildAuthorizeUrl: PKCE iff the provider is marked for it.
-      provider.pkce ? input.codeVerifier! : oauth.nopkce,
-      requestOptions(input, OPERATION, secrets),
-    );
-  } catch (e) {
-    throw toOAuthClientError(e, OPERATION, secrets);
-  }
-  return readTokenResponse({
+  return requestTokens({
     as,
     client: oc,
-    response,
     grant: 'authorization_code',
     provider,
     fallbackScopes: input.requestedScopes,
     now: input.now ?? (() => new Date()),
     operation: OPERATION,
     secrets,
+    send: () =>
+      oauth.authorizationCodeGrantRequest(
+        as,
+        oc,
+        clientAuthentication(provider, client),
+        params,
+        input.redirectUri,
+        // Same rule as buildAuthorizeUrl: PKCE iff the provider is marked for it.
+        provider.pkce ? input.codeVerifier! : oauth.nopkce,
+        requestOptions(input, OPERATION, secrets),
+      ),
   });
 }
 

@@ -4,8 +4,8 @@
 // the old one dies on use, so concurrent refreshes of one account must be
 // serialized; nothing changes on the wire.)
 import * as oauth from 'oauth4webapi';
-import { readTokenResponse } from './token-response.ts';
-import { assertProviderUrlsSecure, authorizationServer, clientAuthentication, oauthClient, requestOptions, toOAuthClientError } from './transport.ts';
+import { requestTokens } from './token-response.ts';
+import { assertProviderUrlsSecure, authorizationServer, clientAuthentication, oauthClient, requestOptions } from './transport.ts';
 import type { OAuthClient, OAuthProvider, TokenSet, TransportOptions } from './types.ts';
 
 export interface RefreshTokensInput extends TransportOptions {
@@ -27,27 +27,15 @@ export async function refreshTokens(input: RefreshTokensInput): Promise<TokenSet
   const as = authorizationServer(provider);
   const oc = oauthClient(provider, client);
 
-  let response: Response;
-  try {
-    response = await oauth.refreshTokenGrantRequest(
-      as,
-      oc,
-      clientAuthentication(provider, client),
-      input.refreshToken,
-      requestOptions(input, OPERATION, secrets),
-    );
-  } catch (e) {
-    throw toOAuthClientError(e, OPERATION, secrets);
-  }
-  return readTokenResponse({
+  return requestTokens({
     as,
     client: oc,
-    response,
     grant: 'refresh_token',
     provider,
     fallbackScopes: input.scopesIfMissing ?? [],
     now: input.now ?? (() => new Date()),
     operation: OPERATION,
     secrets,
+    send: () => oauth.refreshTokenGrantRequest(as, oc, clientAuthentication(provider, client), input.refreshToken, requestOptions(input, OPERATION, secrets)),
   });
 }

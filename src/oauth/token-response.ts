@@ -29,6 +29,22 @@ export interface ReadTokenResponseInput {
   secrets: ReadonlyArray<string | undefined>;
 }
 
+/**
+ * Sends one grant to the token endpoint (`send`) and reads the answer: a
+ * failure to send and a refusal alike become an OAuthClientError with the
+ * secrets redacted. Shared by the code exchange, the refresh and the client
+ * credentials grant.
+ */
+export async function requestTokens(input: Omit<ReadTokenResponseInput, 'response'> & { send: () => Promise<Response> }): Promise<TokenSet> {
+  let response: Response;
+  try {
+    response = await input.send();
+  } catch (e) {
+    throw toOAuthClientError(e, input.operation, input.secrets);
+  }
+  return readTokenResponse({ ...input, response });
+}
+
 export async function readTokenResponse(input: ReadTokenResponseInput): Promise<TokenSet> {
   const { response, operation, secrets } = input;
   try {
