@@ -14,7 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { forEachBackend, PG_URL } from '../helpers/backends.ts';
 import { api, startTestApp, type TestApp } from '../helpers/test-app.ts';
 import { apiKeyToolkit, writeToolkitsDir } from '../helpers/toolkits.ts';
-import { accountRow } from '../helpers/account-row.ts';
+import { accountRow, authConfigRow } from '../helpers/account-row.ts';
 import { startReceiver } from '../helpers/receiver.ts';
 import { coreClient, coreVerify, v3Payload } from '../helpers/composio-webhooks.ts';
 import { parseConfig } from '../../src/config.ts';
@@ -61,20 +61,7 @@ forEachBackend('webhooks: upgrading a database from before Composio V3', (backen
       const projectId = created.project.id;
       const ts = new Date(Date.now() - 60_000).toISOString();
       const acId = `ac_${randomBytes(6).toString('hex')}`;
-      await before.store.authConfigs.insert({
-        id: acId,
-        project_id: projectId,
-        toolkit_slug: 'echoapi',
-        name: 'Echo',
-        auth_scheme: 'API_KEY',
-        is_composio_managed: 0,
-        status: 'ENABLED',
-        settings: '{}',
-        secrets_enc: null,
-        created_at: ts,
-        updated_at: ts,
-        deleted_at: null,
-      });
+      await before.store.authConfigs.insert(authConfigRow(projectId, { id: acId, name: 'Echo', created_at: ts }));
       const account = accountRow(projectId, acId, {
         toolkit_slug: 'echoapi',
         word_id: 'echoapi_red-castle',

@@ -1,6 +1,26 @@
-// A complete connected_accounts row for store-level tests: ACTIVE, PRIVATE,
-// no credentials, a random id; `over` sets anything else.
+// Complete rows for store-level tests: a connected account (ACTIVE, PRIVATE,
+// no credentials, a random id) and an auth config (ENABLED, API_KEY, no
+// secrets); `over` sets anything else.
 import type { AccountRow } from '../../src/store/accounts.ts';
+import type { AuthConfigRow } from '../../src/store/auth-configs.ts';
+
+export function authConfigRow(projectId: string, over: Partial<AuthConfigRow> & Pick<AuthConfigRow, 'id'>): AuthConfigRow {
+  const ts = over.created_at ?? new Date().toISOString();
+  return {
+    project_id: projectId,
+    toolkit_slug: 'echoapi',
+    name: over.id,
+    auth_scheme: 'API_KEY',
+    is_composio_managed: 0,
+    status: 'ENABLED',
+    settings: '{}',
+    secrets_enc: null,
+    created_at: ts,
+    updated_at: ts,
+    deleted_at: null,
+    ...over,
+  };
+}
 
 export function accountRow(projectId: string, authConfigId: string, over: Partial<AccountRow>): AccountRow {
   const ts = over.created_at ?? new Date().toISOString();

@@ -18,7 +18,7 @@ import { createCookieClient, consentAndAuthorize, openLink, type OAuthWorld } fr
 import { startOidcProvider, type TestOidcProvider } from '../helpers/oidc-provider.ts';
 import { api, startTestApp, type TestApp, type TestAppOptions } from '../helpers/test-app.ts';
 import { apiKeyToolkit, oidcToolkit, writeToolkitsDir } from '../helpers/toolkits.ts';
-import { multimap, type Seen } from '../tools/helpers.ts';
+import { readSeen, type Seen } from '../tools/helpers.ts';
 
 const tool = (slug: string, base: string, method: 'GET' | 'POST', p: string, args: Record<string, object> = {}) => ({
   slug,
@@ -77,18 +77,7 @@ async function startUpstream(): Promise<Upstream> {
     close: async () => {},
   };
   const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', async () => {
-      const raw = req.url ?? '/';
-      const q = raw.indexOf('?');
-      const seen: Seen = {
-        method: req.method ?? '',
-        path: q === -1 ? raw : raw.slice(0, q),
-        query: multimap(new URLSearchParams(q === -1 ? '' : raw.slice(q + 1))),
-        headers: req.headers,
-        body: Buffer.concat(chunks).toString('utf8'),
-      };
+    readSeen(req, async (seen) => {
       up.requests.push(seen);
       up.inFlight++;
       up.maxInFlight = Math.max(up.maxInFlight, up.inFlight);

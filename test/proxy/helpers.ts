@@ -4,9 +4,9 @@ import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import zlib from 'node:zlib';
 import { ApiError } from '../../src/errors.ts';
-import type { AuthConfigRow } from '../../src/store/auth-configs.ts';
 import type { ApplyRule, AuthMode, ToolkitDef } from '../../src/toolkits/types.ts';
 import type { BinarySink, CredentialSource, UsableAccount } from '../../src/proxy/types.ts';
+import { authConfigRow } from '../helpers/account-row.ts';
 
 export interface SeenRequest {
   method: string;
@@ -184,20 +184,13 @@ export function account(
   projectId = 'pr_test',
 ): UsableAccount {
   const scheme = def.auth_schemes[0];
-  const row: AuthConfigRow = {
+  const row = authConfigRow(projectId, {
     id: `ac_${def.slug}`,
-    project_id: projectId,
     toolkit_slug: def.slug,
     name: def.name,
     auth_scheme: scheme.mode,
-    is_composio_managed: 0,
-    status: 'ENABLED',
-    settings: '{}',
-    secrets_enc: null,
     created_at: '2025-01-01T00:00:00.000Z',
-    updated_at: '2025-01-01T00:00:00.000Z',
-    deleted_at: null,
-  };
+  });
   return { accountId: id, projectId, toolkitSlug: def.slug, resolved: { row, toolkit: def, scheme, scopes: [], values: {} }, credentials, data };
 }
 

@@ -23,6 +23,7 @@ import { openCredentials } from '../../src/services/account-view.ts';
 import { sweepOnce } from '../../src/services/sweeper.ts';
 import { createKeyRing, parseKeys } from '../../src/crypto/keyring.ts';
 import { ENCRYPTED_FIELDS } from '../../src/crypto/fields.ts';
+import { authConfigRow } from '../helpers/account-row.ts';
 
 const BIN = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'authlink.js');
 
@@ -266,19 +267,14 @@ forEachBackend('crash safety', (backend: Backend) => {
     const ts = new Date().toISOString();
     const rows = Array.from({ length: 20000 }, (_, i) => {
       const row = { id: `ac_rot${String(i).padStart(6, '0')}`, project_id: t.projectId };
-      return {
+      return authConfigRow(t.projectId, {
         ...row,
         toolkit_slug: 'localoidc',
         name: `r${i}`,
         auth_scheme: 'OAUTH2',
-        is_composio_managed: 0,
-        status: 'ENABLED',
-        settings: '{}',
         secrets_enc: oldRing.encrypt(JSON.stringify({ client_secret: `secret-${i}` }), ENCRYPTED_FIELDS.authConfigSecrets.aad(row)),
         created_at: ts,
-        updated_at: ts,
-        deleted_at: null,
-      };
+      });
     });
     for (let i = 0; i < rows.length; i += 1000)
       await t.runtime.database.db

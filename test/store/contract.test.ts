@@ -5,7 +5,7 @@ import { forEachBackend } from '../helpers/backends.ts';
 import { QueryRecorder } from '../helpers/query-recorder.ts';
 import { startTestApp, type TestApp } from '../helpers/test-app.ts';
 import { isUniqueViolation } from '../../src/store/accounts.ts';
-import { accountRow as account } from '../helpers/account-row.ts';
+import { accountRow as account, authConfigRow } from '../helpers/account-row.ts';
 import { createStore } from '../../src/store/store.ts';
 import { accountEventRows } from '../../src/webhooks/events.ts';
 import { migrate } from '../../src/store/db.ts';
@@ -17,20 +17,9 @@ forEachBackend('store contract', (backend) => {
     t = await startTestApp(backend);
     const ts = new Date().toISOString();
     acId = 'ac_contract0001';
-    await t.runtime.store.authConfigs.insert({
-      id: acId,
-      project_id: t.projectId,
-      toolkit_slug: 'github',
-      name: 'gh',
-      auth_scheme: 'OAUTH2',
-      is_composio_managed: 0,
-      status: 'ENABLED',
-      settings: '{}',
-      secrets_enc: null,
-      created_at: ts,
-      updated_at: ts,
-      deleted_at: null,
-    });
+    await t.runtime.store.authConfigs.insert(
+      authConfigRow(t.projectId, { id: acId, toolkit_slug: 'github', name: 'gh', auth_scheme: 'OAUTH2', created_at: ts }),
+    );
   });
   after(() => t.close());
   const store = () => t.runtime.store;

@@ -4,7 +4,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { QueryRecorder } from '../helpers/query-recorder.ts';
-import { accountRow } from '../helpers/account-row.ts';
+import { accountRow, authConfigRow } from '../helpers/account-row.ts';
 import { forEachBackend } from '../helpers/backends.ts';
 import { api, startTestApp, type TestApp } from '../helpers/test-app.ts';
 import type { AccountQuery, AccountRow } from '../../src/store/accounts.ts';
@@ -196,20 +196,7 @@ forEachBackend('store list paging', (backend) => {
       const id = `ac_pg${String((i * 5) % 11).padStart(4, '0')}x`;
       const ts = new Date(base + Math.floor(i / 3) * 1000).toISOString();
       ids.push([ts, id]);
-      await store.authConfigs.insert({
-        id,
-        project_id: projectId,
-        toolkit_slug: 'pagingkit',
-        name: id,
-        auth_scheme: 'API_KEY',
-        is_composio_managed: 0,
-        status: 'ENABLED',
-        settings: '{}',
-        secrets_enc: null,
-        created_at: ts,
-        updated_at: ts,
-        deleted_at: null,
-      });
+      await store.authConfigs.insert(authConfigRow(projectId, { id, toolkit_slug: 'pagingkit', created_at: ts }));
     }
     const want = ids.sort((a, b) => cmp(b[0], a[0]) || cmp(b[1], a[1])).map(([, id]) => id);
     const seen: string[] = [];

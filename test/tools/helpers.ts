@@ -40,6 +40,23 @@ export function multimap(pairs: Iterable<[string, string]>): Record<string, stri
   return m;
 }
 
+/** Reads a whole request and hands it over as a Seen: method, path, query (multi-valued), headers, body text. */
+export function readSeen(req: http.IncomingMessage, onSeen: (seen: Seen) => void): void {
+  const chunks: Buffer[] = [];
+  req.on('data', (c: Buffer) => chunks.push(c));
+  req.on('end', () => {
+    const raw = req.url ?? '/';
+    const q = raw.indexOf('?');
+    onSeen({
+      method: req.method ?? '',
+      path: q === -1 ? raw : raw.slice(0, q),
+      query: multimap(new URLSearchParams(q === -1 ? '' : raw.slice(q + 1))),
+      headers: req.headers,
+      body: Buffer.concat(chunks).toString('utf8'),
+    });
+  });
+}
+
 export async function startStandIn(): Promise<StandIn> {
   const requests: Seen[] = [];
   const standIn: StandIn = {
@@ -49,18 +66,7 @@ export async function startStandIn(): Promise<StandIn> {
     close: async () => {},
   };
   const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const raw = req.url ?? '/';
-      const q = raw.indexOf('?');
-      const seen: Seen = {
-        method: req.method ?? '',
-        path: q === -1 ? raw : raw.slice(0, q),
-        query: multimap(new URLSearchParams(q === -1 ? '' : raw.slice(q + 1))),
-        headers: req.headers,
-        body: Buffer.concat(chunks).toString('utf8'),
-      };
+    readSeen(req, (seen) => {
       requests.push(seen);
       const r = standIn.reply(seen);
       if (r === 'hang') return; // never answers; closeAllConnections ends it
