@@ -33,20 +33,7 @@ forEachBackend('store list paging', (backend) => {
     projectId = t.projectId;
     store = createStore(t.runtime.database.db.withPlugin(recorder), t.runtime.database.dialect);
     const ts = '2026-01-01T00:00:00.000Z';
-    await store.authConfigs.insert({
-      id: acId,
-      project_id: projectId,
-      toolkit_slug: 'github',
-      name: 'gh',
-      auth_scheme: 'OAUTH2',
-      is_composio_managed: 0,
-      status: 'ENABLED',
-      settings: '{}',
-      secrets_enc: null,
-      created_at: ts,
-      updated_at: ts,
-      deleted_at: null,
-    });
+    await store.authConfigs.insert(authConfigRow(projectId, { id: acId, toolkit_slug: 'github', name: 'gh', auth_scheme: 'OAUTH2', created_at: ts }));
     const base = Date.parse(ts);
     // Ids not in created_at order, so the tie-break on id is really exercised.
     for (let i = 0; i < N; i++)
