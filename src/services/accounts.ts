@@ -15,7 +15,6 @@ import { maskSecret } from './auth-configs.ts';
 import { type Acl, normalizeAcl, normalizeUserIds } from './user-ids.ts';
 import { aliasTaken, splitFields } from './account-fields.ts';
 import { openCredentials, sealCredentials } from './account-view.ts';
-import { isClientCredentials } from './client-credentials.ts';
 import type { Refresher } from './refresh.ts';
 import { oauthClientFor, oauthProviderFor } from './oauth-provider.ts';
 import { revokeToken } from '../oauth/revoke.ts';
@@ -271,11 +270,7 @@ export function createAccountService(deps: {
 
     async refresh(projectId: string, id: string) {
       const row = await getRow(projectId, id);
-      if (!row.token_expires_at && !openCredentials(keyRing, row).refresh_token) {
-        // Nothing to refresh (API keys...), except a client-credentials account: it gets a new token from the app's credentials.
-        const authRow = await store.authConfigs.get(projectId, row.auth_config_id);
-        if (!authRow || !isClientCredentials(deps.authConfigs.resolveRow(authRow))) return row;
-      }
+      if (!row.token_expires_at && !(await deps.refresher.canRefresh(row))) return row; // nothing to refresh (API keys...)
       return deps.refresher.refresh(projectId, id, { force: true });
     },
   };

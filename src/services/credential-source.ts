@@ -9,7 +9,6 @@ import type { AuthConfigService } from './auth-configs.ts';
 import type { UsableAccount } from '../proxy/types.ts';
 import { openCredentials } from './account-view.ts';
 import type { Refresher } from './refresh.ts';
-import { isClientCredentials } from './client-credentials.ts';
 
 export type { UsableAccount };
 
@@ -30,11 +29,6 @@ export function createCredentialSource(deps: { store: Store; keyRing: KeyRing; a
       credentials: openCredentials(deps.keyRing, row),
       data: JSON.parse(row.data),
     };
-  }
-
-  async function clientCredentialsAccount(row: AccountRow): Promise<boolean> {
-    const authRow = await store.authConfigs.get(row.project_id, row.auth_config_id);
-    return authRow !== undefined && isClientCredentials(deps.authConfigs.resolveRow(authRow));
   }
 
   async function checked(projectId: string, id: string): Promise<AccountRow> {
@@ -66,8 +60,7 @@ export function createCredentialSource(deps: { store: Store; keyRing: KeyRing; a
     },
     async refreshAfter401(projectId: string, id: string): Promise<UsableAccount | undefined> {
       const row = await checked(projectId, id);
-      // A client-credentials account has no refresh token: the app's credentials get it a new token.
-      if (!openCredentials(deps.keyRing, row).refresh_token && !(await clientCredentialsAccount(row))) return undefined;
+      if (!(await deps.refresher.canRefresh(row))) return undefined;
       return usable(await deps.refresher.refresh(projectId, id, { force: true }));
     },
   };

@@ -239,6 +239,16 @@ export function createRefresher(deps: {
     owner,
     needsRefresh,
     exclusive,
+    /**
+     * Whether the provider can give this account a new token: it holds a
+     * refresh token, or its auth config uses the client credentials grant
+     * (the app's credentials get one). What callProvider requires.
+     */
+    async canRefresh(row: AccountRow): Promise<boolean> {
+      if (typeof openCredentials(keyRing, row).refresh_token === 'string') return true;
+      const authRow = await store.authConfigs.get(row.project_id, row.auth_config_id);
+      return authRow !== undefined && isClientCredentials(deps.authConfigs.resolveRow(authRow));
+    },
     /** The account with a usable token: refreshed first when expired or about to expire (or when forced). */
     refresh(projectId: string, id: string, opts: { force?: boolean } = {}): Promise<AccountRow> {
       const key = `${projectId}:${id}:${opts.force ? 'f' : ''}`;
