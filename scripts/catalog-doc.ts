@@ -16,7 +16,7 @@ interface Toolkit {
   name: string;
   categories: string[];
   docs_url: string;
-  auth_schemes: Array<{ mode: string; oauth2?: { pkce: boolean; grant_type?: string } }>;
+  auth_schemes: Array<{ mode: string; oauth2?: { pkce: boolean } }>;
 }
 
 const readDir = <T>(dir: string): T[] =>
@@ -43,7 +43,9 @@ export function generateCatalogDoc(root: string): string {
     '',
     `${toolkits.length} built-in toolkits, listed under their first category. The slug is what the API takes`,
     '(`toolkit_slug`); an operator can add or replace toolkits ([toolkits.md](toolkits.md)).',
-    '"Schemes" is how a user connects, preferred first (`OAUTH2` with `+PKCE` where the provider documents it; `client credentials`: the app\'s own credentials, no user sign-in);',
+    '"Schemes" is how a user connects, preferred first, by Composio\'s names ([toolkits.md](toolkits.md#auth-schemes)): `OAUTH2` (with `+PKCE` where the provider',
+    "documents it), `OAUTH1`, `S2S_OAUTH2` (client credentials: the app's own credentials, no user sign-in), `GOOGLE_SERVICE_ACCOUNT` (a service account key),",
+    '`API_KEY`, `BEARER_TOKEN`, `BASIC`, `NO_AUTH`;',
     '"Tools" counts the actions an agent can call ([tools.md](tools.md)). `GET /api/v3.1/toolkits` gives the same, live.',
     '',
   ];
@@ -51,9 +53,7 @@ export function generateCatalogDoc(root: string): string {
   for (const c of categories) {
     lines.push(`## ${names[c] ?? c}`, '', '| toolkit | slug | schemes | tools | docs |', '| --- | --- | --- | --- | --- |');
     for (const t of byCategory.get(c)!.sort((a, b) => a.name.localeCompare(b.name))) {
-      const schemes = t.auth_schemes
-        .map((s) => (s.oauth2?.grant_type === 'client_credentials' ? `${s.mode} (client credentials)` : s.oauth2?.pkce ? `${s.mode}+PKCE` : s.mode))
-        .join(', ');
+      const schemes = t.auth_schemes.map((s) => (s.oauth2?.pkce ? `${s.mode}+PKCE` : s.mode)).join(', ');
       const host = new URL(t.docs_url).hostname;
       lines.push(`| ${cell(t.name)} | \`${t.slug}\` | ${schemes} | ${tools.get(t.slug) ?? ''} | [${host}](${t.docs_url}) |`);
     }

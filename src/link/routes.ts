@@ -111,7 +111,7 @@ export function registerLinkRoutes(app: FastifyInstance, services: Services): vo
     };
     if (ctx.resolved.scheme.mode === 'OAUTH2') {
       // Chrome applies form-action to the redirect that follows the consent POST.
-      // (A client-credentials account never has a link: src/services/client-credentials.ts.)
+      // (A client-credentials account never has a link: src/services/server-grant.ts.)
       const provider = oauthProviderFor(ctx.resolved, JSON.parse(ctx.account.data)).authorizationUrl;
       return page(
         reply,

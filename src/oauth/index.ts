@@ -6,6 +6,7 @@ export { buildAuthorizeUrl, newPkce, newState, type BuildAuthorizeUrlInput, type
 export { exchangeCode, type ExchangeCodeInput } from './exchange.ts';
 export { refreshTokens, type RefreshTokensInput } from './refresh.ts';
 export { clientCredentialsTokens, type ClientCredentialsInput } from './client-credentials.ts';
+export { parseServiceAccountKey, serviceAccountTokens, type ServiceAccountKey } from './jwt-bearer.ts';
 export { revokeToken, type RevokeTokenInput } from './revoke.ts';
 export { oauthProviderFromSettings } from './provider.ts';
 export { assertProviderUrlsSecure, INSECURE_URL_MESSAGE } from './transport.ts';

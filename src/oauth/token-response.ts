@@ -8,6 +8,8 @@ import { decodeJwtClaimsUnverified } from './id-token.ts';
 import { providerSaidNo, toOAuthClientError, transportError } from './transport.ts';
 import type { OAuthProvider, TokenSet } from './types.ts';
 
+const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
+
 // Standard fields: taken into TokenSet proper, and what a nested container holds.
 const TOKEN_FIELDS = ['access_token', 'token_type', 'refresh_token', 'expires_in', 'scope', 'id_token'] as const;
 
@@ -21,7 +23,7 @@ export interface ReadTokenResponseInput {
   as: oauth.AuthorizationServer;
   client: oauth.Client;
   response: Response;
-  grant: 'authorization_code' | 'refresh_token' | 'client_credentials';
+  grant: 'authorization_code' | 'refresh_token' | 'client_credentials' | typeof JWT_BEARER;
   provider: OAuthProvider;
   fallbackScopes: string[]; // granted scopes when the response has no `scope`
   now: () => Date;
@@ -33,7 +35,7 @@ export interface ReadTokenResponseInput {
  * Sends one grant to the token endpoint (`send`) and reads the answer: a
  * failure to send and a refusal alike become an OAuthClientError with the
  * secrets redacted. Shared by the code exchange, the refresh and the client
- * credentials grant.
+ * credentials grant and the JWT bearer grant.
  */
 export async function requestTokens(input: Omit<ReadTokenResponseInput, 'response'> & { send: () => Promise<Response> }): Promise<TokenSet> {
   let response: Response;
@@ -88,6 +90,7 @@ function process(
   const options = recognizedTokenTypes ? { recognizedTokenTypes } : undefined;
   if (input.grant === 'authorization_code') return oauth.processAuthorizationCodeResponse(input.as, input.client, response, options);
   if (input.grant === 'client_credentials') return oauth.processClientCredentialsResponse(input.as, input.client, response, options);
+  if (input.grant === JWT_BEARER) return oauth.processGenericTokenEndpointResponse(input.as, input.client, response, options);
   return oauth.processRefreshTokenResponse(input.as, input.client, response, options);
 }
 

@@ -33,6 +33,7 @@ import {
   type UsableAccount,
 } from './types.ts';
 import type { Metrics } from '../metrics/types.ts';
+import { usesAccessToken } from '../toolkits/modes.ts';
 
 export interface Proxy {
   execute(projectId: string, input: ProxyInput): Promise<ProxyResult>;
@@ -398,7 +399,7 @@ export function createProxy(deps: ProxyDeps): Proxy {
       const account = await credentials.get(projectId, input.connectedAccountId);
       const slug = account.resolved.toolkit.slug;
       let up = await timed(slug, input.method, prepare(account, input));
-      if (up.status === 401 && account.resolved.scheme.mode === 'OAUTH2') {
+      if (up.status === 401 && usesAccessToken(account.resolved.scheme.mode)) {
         const refreshed = await credentials.refreshAfter401(projectId, input.connectedAccountId);
         if (refreshed) up = await timed(slug, input.method, prepare(refreshed, input));
       }

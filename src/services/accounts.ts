@@ -19,6 +19,8 @@ import type { Refresher } from './refresh.ts';
 import { oauthClientFor, oauthProviderFor } from './oauth-provider.ts';
 import { revokeToken } from '../oauth/revoke.ts';
 import { OAuthClientError } from '../oauth/errors.ts';
+import { usesAccessToken } from '../toolkits/modes.ts';
+import type { AuthMode } from '../toolkits/types.ts';
 
 export const ACCOUNT_STATUSES = ['INITIALIZING', 'INITIATED', 'ACTIVE', 'FAILED', 'EXPIRED', 'INACTIVE', 'REVOKED'] as const;
 export type AccountStatus = (typeof ACCOUNT_STATUSES)[number];
@@ -59,7 +61,7 @@ export function createAccountService(deps: {
     for (const [k, v] of Object.entries(openCredentials(keyRing, row))) {
       val[k] = reveal || PUBLIC_TOKEN_FIELDS.has(k) || typeof v !== 'string' ? v : maskSecret(v);
     }
-    if (authRow?.auth_scheme === 'OAUTH2' && row.granted_scopes) val.scope = JSON.parse(row.granted_scopes);
+    if (authRow && usesAccessToken(authRow.auth_scheme as AuthMode) && row.granted_scopes) val.scope = JSON.parse(row.granted_scopes);
     return val;
   }
 
@@ -101,7 +103,7 @@ export function createAccountService(deps: {
   async function revocable(row: AccountRow) {
     const authRow = await store.authConfigs.getAny(row.project_id, row.auth_config_id);
     const resolved = authRow && deps.authConfigs.resolveRow(authRow);
-    if (resolved?.scheme.mode !== 'OAUTH2' || !resolved.scheme.oauth2?.revocation_url) {
+    if (!resolved?.scheme.oauth2?.revocation_url) {
       throw new ApiError('RevocationUnsupported', `Toolkit ${row.toolkit_slug} has no revocation endpoint`, {
         suggestedFix: "Delete the account instead, and revoke access in the provider's settings",
       });
@@ -194,9 +196,10 @@ export function createAccountService(deps: {
         if (patch.state) {
           const authRow = await store.authConfigs.getAny(projectId, row.auth_config_id);
           const resolved = authRow && deps.authConfigs.resolveRow(authRow);
-          if (!resolved || resolved.scheme.mode === 'OAUTH2')
-            throw new ApiError('ValidationFailed', 'OAuth2 credentials cannot be replaced; create a new link instead', {
-              errors: ['connection.state: not allowed for OAUTH2 accounts'],
+          // Tokens come from a provider (a sign-in or a grant), never from a PATCH.
+          if (!resolved || usesAccessToken(resolved.scheme.mode) || resolved.scheme.mode === 'OAUTH1')
+            throw new ApiError('ValidationFailed', `${resolved?.scheme.mode ?? 'OAuth'} credentials cannot be replaced; create a new link instead`, {
+              errors: [`connection.state: not allowed for ${resolved?.scheme.mode ?? 'OAUTH2'} accounts`],
             });
           if (patch.state.authScheme !== resolved.scheme.mode)
             throw new ApiError('ValidationFailed', `connection.state.authScheme must be ${resolved.scheme.mode}`, {

@@ -16,6 +16,7 @@ import type { ResolvedAuthConfig } from '../proxy/types.ts';
 export type { ResolvedAuthConfig } from '../proxy/types.ts';
 import type { ToolCatalog } from '../tools/catalog.ts';
 import { mergeToolAccess, toolAccessColumn, toolAccessOf, type ToolAccessInput } from '../tools/access.ts';
+import { usesAccessToken } from '../toolkits/modes.ts';
 
 export type ManagedAuth = Record<string, Record<string, string>>;
 
@@ -114,7 +115,7 @@ export function createAuthConfigService(deps: {
         suggestedFix: `List the toolkit's tools with GET /api/v3.1/tools?toolkit_slug=${toolkit}`,
       });
     const creation = input.tool_access_config?.tools_for_connected_account_creation;
-    const scopes = creation?.length && scheme.mode === 'OAUTH2' ? [...new Set(creation.flatMap((s) => deps.tools?.get(s)?.def.scopes ?? []))] : undefined;
+    const scopes = creation?.length && usesAccessToken(scheme.mode) ? [...new Set(creation.flatMap((s) => deps.tools?.get(s)?.def.scopes ?? []))] : undefined;
     return { column: toolAccessColumn(access), scopes: scopes?.length ? scopes : undefined };
   }
 
@@ -361,7 +362,7 @@ export function createAuthConfigService(deps: {
     const values: Record<string, string> = {};
     for (const [k, v] of Object.entries(settings)) if (typeof v === 'string') values[k] = v;
     Object.assign(values, row.is_composio_managed ? (deps.managedAuth[row.toolkit_slug] ?? {}) : {}, decryptSecrets(row));
-    const scopes = (settings.scopes as string[] | undefined) ?? scheme.oauth2?.default_scopes ?? [];
+    const scopes = (settings.scopes as string[] | undefined) ?? scheme.oauth2?.default_scopes ?? scheme.service_account?.default_scopes ?? [];
     const proxy = row.proxy_url
       ? Object.freeze({ url: row.proxy_url, ...(row.proxy_auth_key_enc ? { authKey: keyRing.decrypt(row.proxy_auth_key_enc, proxyKeyAad(row)) } : {}) })
       : undefined;

@@ -35,6 +35,7 @@ import { linkOutcomeOf, type Metrics } from '../metrics/types.ts';
 import type { OAuthClient, OAuthProvider, TokenSet } from '../oauth/types.ts';
 import { compareIdentity, providerSubject } from './provider-identity.ts';
 import { applyReconnect, sealPending, type ConnectionExtra } from './reconnect.ts';
+import { isServerGrant, SERVICE_ACCOUNT_KEY_FIELD, serverGrantTokens, serviceAccountKeyProblems } from './server-grant.ts';
 
 export type Stop = 'invalid' | 'used' | 'expired' | 'elsewhere';
 
@@ -307,6 +308,23 @@ export function createHostedFlow(deps: {
     }).catch(() => undefined);
   }
 
+  /** The first token of a service account key given on the form, or what to tell the person. */
+  async function grantForForm(
+    ctx: FlowContext,
+    data: Record<string, string>,
+    creds: Record<string, unknown>,
+  ): Promise<{ tokens: TokenSet } | { errors: string[] }> {
+    const field = ctx.resolved.scheme.fields.connected_account_initiation.required.find((f) => f.name === SERVICE_ACCOUNT_KEY_FIELD);
+    const problems = serviceAccountKeyProblems(creds[SERVICE_ACCOUNT_KEY_FIELD]);
+    if (problems.length) return { errors: problems.map((p) => `${field?.display_name ?? SERVICE_ACCOUNT_KEY_FIELD}: ${p}`) };
+    try {
+      return { tokens: await serverGrantTokens(ctx.resolved, data, creds, { fetch: deps.fetch, allowInsecure: deps.allowInsecureOAuth, now: deps.now }) };
+    } catch (e) {
+      if (!(e instanceof OAuthClientError)) throw e;
+      return { errors: [`${ctx.resolved.toolkit.name} issued no token for this key: ${e.message}`] };
+    }
+  }
+
   return {
     redirectUri,
 
@@ -492,12 +510,20 @@ export function createHostedFlow(deps: {
         else if (f.required) errors.push(`${f.display_name} is required`);
       }
       if (errors.length) return { errors };
-      if (!(await store.links.consume(ctx.link.id, deps.now().toISOString()))) return 'used';
       const secretNames = new Set(fields.filter((f) => f.secret).map((f) => f.name));
-      const creds: Record<string, string> = {};
+      const creds: Record<string, unknown> = {};
       const data: Record<string, string> = JSON.parse(ctx.account.data);
       for (const [k, v] of Object.entries(values)) (secretNames.has(k) ? creds : data)[k] = v;
-      return activate(ctx, creds, { data: JSON.stringify(data) });
+      const extra: ConnectionExtra = { data: JSON.stringify(data) };
+      if (isServerGrant(ctx.resolved)) {
+        // A service account key: checked with the provider before the link is used up, so a refused key can be corrected here.
+        const granted = await grantForForm(ctx, data, creds);
+        if ('errors' in granted) return granted;
+        Object.assign(creds, granted.tokens);
+        Object.assign(extra, { granted_scopes: JSON.stringify(granted.tokens.scope), token_expires_at: granted.tokens.expires_at ?? null });
+      }
+      if (!(await store.links.consume(ctx.link.id, deps.now().toISOString()))) return 'used';
+      return activate(ctx, creds, extra);
     },
 
     async cancel(ctx: FlowContext): Promise<Outcome | Stop> {

@@ -17,10 +17,9 @@ import { accountEvent, insertOutbox, type WebhookEventType } from '../webhooks/e
 import type { LinkSessionRow } from '../store/link-sessions.ts';
 import { type Acl, normalizeAcl, requireUserId } from './user-ids.ts';
 import type { Metrics } from '../metrics/types.ts';
-import { assertPersonFlow, isClientCredentials } from './client-credentials.ts';
-import { oauthClientFor, oauthProviderFor } from './oauth-provider.ts';
-import { clientCredentialsTokens } from '../oauth/client-credentials.ts';
+import { assertPersonFlow, isServerGrant, SERVICE_ACCOUNT_KEY_FIELD, noTokenIssued, serverGrantTokens, serviceAccountKeyProblems } from './server-grant.ts';
 import { OAuthClientError } from '../oauth/errors.ts';
+import { isRedirectFlow, usesAccessToken } from '../toolkits/modes.ts';
 import type { TokenSet } from '../oauth/types.ts';
 
 export type AccountType = 'PRIVATE' | 'SHARED';
@@ -94,7 +93,7 @@ export function createLinkService(deps: {
     }
     const callbackUrl = input.callbackUrl === undefined ? null : checkCallbackUrl(input.callbackUrl, project.settings.callback_url_allowlist);
     const data = checkConnectionData(resolved, input.connectionData ?? {});
-    if (resolved.scheme.mode === 'OAUTH2') {
+    if (isRedirectFlow(resolved.scheme.mode)) {
       // The provider URLs are filled from these before the user arrives, so they cannot wait for the hosted page.
       const missing = resolved.scheme.fields.connected_account_initiation.required.filter((f) => !data[f.name] && !f.default).map((f) => f.name);
       if (missing.length) {
@@ -128,7 +127,7 @@ export function createLinkService(deps: {
       is_disabled: 0,
       data: JSON.stringify(data),
       credentials_enc: null,
-      requested_scopes: resolved.scheme.mode === 'OAUTH2' ? JSON.stringify(resolved.scopes) : null,
+      requested_scopes: usesAccessToken(resolved.scheme.mode) ? JSON.stringify(resolved.scopes) : null,
       granted_scopes: null,
       token_expires_at: null,
       refresh_lock_owner: null,
@@ -237,32 +236,33 @@ export function createLinkService(deps: {
   }
 
   /**
-   * A client-credentials account (src/services/client-credentials.ts): the
-   * token is requested now, with the auth config's client id, secret and
-   * scopes; the account is stored only when the provider issued one, ACTIVE.
+   * A server-grant account (src/services/server-grant.ts): the token is
+   * requested now, with the auth config's client credentials (S2S_OAUTH2) or
+   * the service account key in state.val (GOOGLE_SERVICE_ACCOUNT); the account
+   * is stored only when the provider issued one, ACTIVE.
    */
-  async function connectClientCredentials(projectId: string, input: LinkInput) {
+  async function connectServerGrant(projectId: string, input: LinkInput, stateVal: Record<string, unknown>) {
     const { account, resolved } = await prepare(projectId, input);
-    const provider = oauthProviderFor(resolved, JSON.parse(account.data));
+    const { creds, data } = splitFields(resolved.scheme.fields.connected_account_initiation, stateVal, 'connection.state.val');
+    if (resolved.scheme.mode === 'GOOGLE_SERVICE_ACCOUNT') {
+      const problems = serviceAccountKeyProblems(creds[SERVICE_ACCOUNT_KEY_FIELD]);
+      if (problems.length)
+        throw new ApiError('ValidationFailed', `Invalid service account key in connection.state.val.${SERVICE_ACCOUNT_KEY_FIELD}`, {
+          errors: problems.map((p) => `connection.state.val.${SERVICE_ACCOUNT_KEY_FIELD}: ${p}`),
+          suggestedFix: 'Send the JSON key file of the service account as a string; nothing was stored',
+        });
+    }
+    const connection = { ...JSON.parse(account.data), ...data };
     let tokens: TokenSet;
     try {
-      tokens = await clientCredentialsTokens({
-        provider,
-        client: oauthClientFor(resolved),
-        scopes: resolved.scopes,
-        fetch: deps.fetch,
-        allowInsecure: deps.allowInsecureOAuth,
-        now: deps.now,
-      });
+      tokens = await serverGrantTokens(resolved, connection, creds, { fetch: deps.fetch, allowInsecure: deps.allowInsecureOAuth, now: deps.now });
     } catch (e) {
       if (!(e instanceof OAuthClientError)) throw e;
-      throw new ApiError('ProviderError', `${resolved.toolkit.name} issued no token for the client credentials grant: ${e.message}`, {
-        suggestedFix: `Check the client_id, client_secret and scopes of auth config ${resolved.row.id}; nothing was stored`,
-      });
+      throw noTokenIssued(resolved, e);
     }
     account.status = 'ACTIVE';
-    const { refresh_token: _none, ...creds } = tokens;
-    account.credentials_enc = sealCredentials(deps.keyRing, account, creds);
+    account.data = JSON.stringify(connection);
+    account.credentials_enc = sealCredentials(deps.keyRing, account, { ...creds, ...tokens });
     account.granted_scopes = JSON.stringify(tokens.scope);
     account.token_expires_at = tokens.expires_at ?? null;
     await insertAccount(account);
@@ -334,10 +334,11 @@ export function createLinkService(deps: {
       input: LinkInput & { stateVal?: Record<string, unknown>; stateScheme?: string },
     ): Promise<{ accountId: string; status: string; authScheme: string; redirectUrl: string | null }> {
       const auth = await deps.authConfigs.resolve(projectId, input.authConfigId);
-      if (isClientCredentials(auth)) return connectClientCredentials(projectId, input);
       if (auth.scheme.mode === 'OAUTH2' && input.stateVal && wantsTokenImport(input.stateVal))
         return importTokens(projectId, auth, input, input.stateVal, input.stateScheme);
       const direct = auth.scheme.mode !== 'OAUTH2' && input.stateVal && Object.keys(input.stateVal).some((k) => k !== 'status');
+      // Client credentials never have a person to send to a page; a service account key given here connects at once.
+      if (auth.scheme.mode === 'S2S_OAUTH2' || (isServerGrant(auth) && direct)) return connectServerGrant(projectId, input, input.stateVal ?? {});
       if (!direct) {
         const link = await this.create(projectId, input);
         return { accountId: link.connected_account_id, status: 'INITIATED', authScheme: auth.scheme.mode, redirectUrl: link.redirect_url };

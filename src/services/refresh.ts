@@ -12,8 +12,7 @@ import type { AuthConfigService } from './auth-configs.ts';
 import { openCredentials, sealCredentials } from './account-view.ts';
 import { oauthClientFor, oauthProviderFor } from './oauth-provider.ts';
 import { refreshTokens } from '../oauth/refresh.ts';
-import { clientCredentialsTokens } from '../oauth/client-credentials.ts';
-import { isClientCredentials } from './client-credentials.ts';
+import { isServerGrant, serverGrantTokens } from './server-grant.ts';
 import { revokeToken } from '../oauth/revoke.ts';
 import type { OAuthClient, OAuthProvider } from '../oauth/types.ts';
 import { isInvalidGrant, OAuthClientError } from '../oauth/errors.ts';
@@ -26,6 +25,9 @@ export interface RefreshOptions {
 }
 
 export const INVALID_GRANT_REASON = 'The provider rejected the refresh token (invalid_grant): the user must connect again';
+/** The same for a server grant: what the provider refused is the app's credentials or the account's key. */
+export const INVALID_GRANT_SERVER_REASON =
+  "The provider refused the app's credentials or the account's key (invalid_grant): fix them, then connect the account again";
 
 /** Backoff after the n-th consecutive transient failure: 5 s, 10 s, 20 s ... capped at 10 min. */
 export function backoffMs(failures: number): number {
@@ -67,23 +69,25 @@ export function createRefresher(deps: {
     const creds = openCredentials(keyRing, row);
     const release = () => store.accounts.releaseRefreshLease(row.project_id, row.id, owner);
     const resolved = authRow ? deps.authConfigs.resolveRow(authRow) : undefined;
-    const clientCredentials = isClientCredentials(resolved);
-    if (!resolved || (!clientCredentials && typeof creds.refresh_token !== 'string')) {
+    const serverGrant = isServerGrant(resolved);
+    if (!resolved || (!serverGrant && typeof creds.refresh_token !== 'string')) {
       await release();
       throw new ApiError('ConnectedAccountNotActive', `Connected account ${row.id} cannot be refreshed: it has no refresh token`, {
         suggestedFix: 'Ask the user to connect again with a new link',
       });
     }
-    const provider = oauthProviderFor(resolved, JSON.parse(row.data));
+    const data = JSON.parse(row.data);
+    // A service account scheme has no oauth2 settings (and nothing to revoke at an OAuth2 endpoint).
+    const provider = resolved.scheme.oauth2 ? oauthProviderFor(resolved, data) : undefined;
     const client = oauthClientFor(resolved);
     const ts = deps.now().toISOString();
     const transport = { fetch: deps.fetch, allowInsecure: deps.allowInsecureOAuth, now: deps.now };
     try {
-      // A client-credentials account has no refresh token: the app's credentials get a new token.
-      const tokens = clientCredentials
-        ? await clientCredentialsTokens({ provider, client, scopes: resolved.scopes, ...transport })
+      // A server-grant account has no refresh token: the app's credentials or the account's key get a new token.
+      const tokens = serverGrant
+        ? await serverGrantTokens(resolved, data, creds, transport)
         : await refreshTokens({
-            provider,
+            provider: provider!,
             client,
             refreshToken: creds.refresh_token as string,
             ...transport,
@@ -109,7 +113,7 @@ export function createRefresher(deps: {
         // process took over the lease): what the provider just issued is stored
         // nowhere, so it must not stay valid there.
         await release();
-        await revokeIssued(provider, client, tokens, creds.refresh_token as string | undefined);
+        if (provider) await revokeIssued(provider, client, tokens, creds.refresh_token as string | undefined);
         const now = await store.accounts.get(row.project_id, row.id);
         if (!now) throw new ApiError('ConnectedAccountNotFound', `Connected account ${row.id} was deleted while it was being refreshed`);
         if (now.status !== 'ACTIVE')
@@ -121,15 +125,16 @@ export function createRefresher(deps: {
       if (e instanceof ApiError) throw e;
       deps.metrics?.refresh(row.toolkit_slug, isInvalidGrant(e) ? 'invalid_grant' : 'transient_error');
       if (isInvalidGrant(e)) {
+        const reason = serverGrant ? INVALID_GRANT_SERVER_REASON : INVALID_GRANT_REASON;
         const expiredRow = await changeWithEvents(
           store,
           deps.now(),
-          (tx) => tx.accounts.finishRefresh(row.project_id, row.id, owner, { status: 'EXPIRED', status_reason: INVALID_GRANT_REASON, updated_at: ts }),
+          (tx) => tx.accounts.finishRefresh(row.project_id, row.id, owner, { status: 'EXPIRED', status_reason: reason, updated_at: ts }),
           ['connected_account.refresh_failed', 'connected_account.expired'],
           { refresh: { permanent: true, error: 'invalid_grant' } },
         );
         if (!expiredRow) await release(); // deleted or revoked meanwhile: nothing to mark
-        throw new ApiError('ConnectedAccountNotActive', `Connected account ${row.id} expired: ${INVALID_GRANT_REASON}`, {
+        throw new ApiError('ConnectedAccountNotActive', `Connected account ${row.id} expired: ${reason}`, {
           suggestedFix: 'Create a new link for this user',
         });
       }
@@ -241,13 +246,13 @@ export function createRefresher(deps: {
     exclusive,
     /**
      * Whether the provider can give this account a new token: it holds a
-     * refresh token, or its auth config uses the client credentials grant
-     * (the app's credentials get one). What callProvider requires.
+     * refresh token, or its auth config is a server grant (the app's
+     * credentials or the account's key get one). What callProvider requires.
      */
     async canRefresh(row: AccountRow): Promise<boolean> {
       if (typeof openCredentials(keyRing, row).refresh_token === 'string') return true;
       const authRow = await store.authConfigs.get(row.project_id, row.auth_config_id);
-      return authRow !== undefined && isClientCredentials(deps.authConfigs.resolveRow(authRow));
+      return authRow !== undefined && isServerGrant(deps.authConfigs.resolveRow(authRow));
     },
     /** The account with a usable token: refreshed first when expired or about to expire (or when forced). */
     refresh(projectId: string, id: string, opts: { force?: boolean } = {}): Promise<AccountRow> {

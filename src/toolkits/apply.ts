@@ -6,9 +6,12 @@ import { fillTemplate, lookup, placeholders, TemplateError, type TemplateVars } 
 export interface AppliedCredentials {
   headers: Record<string, string>;
   query: Record<string, string>;
+  /** An `oauth1` rule: the request is signed once its method, URL and body are final (src/proxy/oauth1-sign.ts). */
+  signOAuth1?: boolean;
 }
 
 function ruleTemplates(rule: ApplyRule): string[] {
+  if (rule.in === 'oauth1') return [];
   return rule.in === 'basic' ? [rule.username, rule.password] : [rule.value];
 }
 
@@ -24,7 +27,7 @@ function headerValue(name: string, template: string, vars: TemplateVars): string
 }
 
 /**
- * vars: connection fields, auth-config fields and (for OAUTH2) access_token.
+ * vars: connection fields, auth-config fields and the token (access_token, or OAUTH1's oauth_token).
  * Throws TemplateError naming every missing placeholder at once, so a caller
  * can report them together.
  */
@@ -38,6 +41,8 @@ export function applyCredentials(scheme: AuthScheme, vars: TemplateVars): Applie
       out.headers[rule.name] = headerValue(rule.name, rule.value, vars);
     } else if (rule.in === 'query') {
       out.query[rule.name] = fillTemplate(rule.value, vars);
+    } else if (rule.in === 'oauth1') {
+      out.signOAuth1 = true;
     } else {
       const username = fillTemplate(rule.username, vars);
       // RFC 7617: the user-id ends at the first colon, so one inside it would shift into the password.

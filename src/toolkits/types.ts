@@ -2,8 +2,13 @@
 // operator's AUTHLINK_TOOLKITS_DIR). docs/toolkit.schema.json is the published
 // JSON Schema for the same shape; keep the two in step.
 
-export type AuthMode = 'OAUTH2' | 'API_KEY' | 'BEARER_TOKEN' | 'BASIC' | 'NO_AUTH';
-export const AUTH_MODES: readonly AuthMode[] = ['OAUTH2', 'API_KEY', 'BEARER_TOKEN', 'BASIC', 'NO_AUTH'];
+// Composio's scheme names (the wire API's auth_scheme / state.authScheme).
+// OAUTH2: a person signs in (authorization code). S2S_OAUTH2: the OAuth2
+// client credentials grant, no person. OAUTH1: OAuth 1.0a, a person signs in,
+// every request is signed. GOOGLE_SERVICE_ACCOUNT: a service account key gets
+// tokens by the JWT bearer grant (RFC 7523). What each means for the flows:
+// src/toolkits/modes.ts.
+export type AuthMode = 'OAUTH2' | 'S2S_OAUTH2' | 'OAUTH1' | 'GOOGLE_SERVICE_ACCOUNT' | 'API_KEY' | 'BEARER_TOKEN' | 'BASIC' | 'NO_AUTH';
 
 export interface FieldDef {
   name: string; // snake_case key, e.g. "api_key", "subdomain"
@@ -21,11 +26,13 @@ export interface FieldGroup {
 
 // How stored credentials are put on a proxied request. Values are templates:
 // {{name}} is replaced by a connection field or credential value
-// (access_token for OAUTH2). `basic` entries build an Authorization: Basic header.
+// (access_token for the token modes). `basic` entries build an Authorization:
+// Basic header; `oauth1` signs the whole request (RFC 5849, OAUTH1 only).
 export type ApplyRule =
   | { in: 'header'; name: string; value: string }
   | { in: 'query'; name: string; value: string }
-  | { in: 'basic'; username: string; password: string };
+  | { in: 'basic'; username: string; password: string }
+  | { in: 'oauth1' };
 
 export interface OAuth2Quirks {
   token_type_missing?: boolean; // token response has no token_type (assume Bearer)
@@ -45,10 +52,9 @@ export interface SubjectSource {
   docs_url: string; // where the provider documents that field
 }
 
+/** OAUTH2 and S2S_OAUTH2 (which has no authorization_url and no PKCE: no person signs in). */
 export interface OAuth2Settings {
-  /** authorization_code (default): a person signs in; client_credentials: the app's credentials get the token (no authorization_url). */
-  grant_type?: 'authorization_code' | 'client_credentials';
-  authorization_url?: string; // may hold {{field}} placeholders; absent for client_credentials
+  authorization_url?: string; // may hold {{field}} placeholders; required for OAUTH2, absent for S2S_OAUTH2
   token_url: string;
   revocation_url?: string;
   userinfo_url?: string;
@@ -66,6 +72,22 @@ export interface OAuth2Settings {
   quirks?: OAuth2Quirks;
 }
 
+/** OAUTH1 (RFC 5849 with the 1.0a oauth_verifier): temporary credentials, the person's authorization, then token credentials. */
+export interface OAuth1Settings {
+  request_token_url: string;
+  authorization_url: string;
+  access_token_url: string;
+  signature_method: 'HMAC-SHA1';
+  authorize_params?: Record<string, string>; // extra query parameters on the authorization URL
+}
+
+/** GOOGLE_SERVICE_ACCOUNT: the JWT bearer grant (RFC 7523) signed with the connection's service account key. */
+export interface ServiceAccountSettings {
+  token_url: string; // also the assertion's audience
+  default_scopes: string[];
+  scope_separator: string;
+}
+
 export interface AuthScheme {
   mode: AuthMode;
   name: string;
@@ -74,7 +96,9 @@ export interface AuthScheme {
     connected_account_initiation: FieldGroup;
   };
   apply: ApplyRule[];
-  oauth2?: OAuth2Settings; // present iff mode === 'OAUTH2'
+  oauth2?: OAuth2Settings; // present iff mode is OAUTH2 or S2S_OAUTH2
+  oauth1?: OAuth1Settings; // present iff mode is OAUTH1
+  service_account?: ServiceAccountSettings; // present iff mode is GOOGLE_SERVICE_ACCOUNT
 }
 
 export interface ToolkitDef {

@@ -5,6 +5,8 @@
 import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 import { validateToolkitFile } from './schema.generated.ts';
 import { placeholders, splitUrlTemplate } from './template.ts';
+import { usesAccessToken } from './modes.ts';
+import type { AuthMode } from './types.ts';
 
 export interface Problem {
   path: string; // JSON pointer, "/" for the whole document
@@ -34,20 +36,26 @@ function schemaProblem(e: ErrorObject): Problem | undefined {
       return undefined; // the failing `then` branch reports the actual problem
     case 'required': {
       const name = String(p.missingProperty);
-      const when = name === 'oauth2' ? ' when mode is OAUTH2' : name === 'authorization_url' ? ' (unless grant_type is client_credentials)' : '';
-      return { path: at + ptr(name), message: `is required${when}` };
+      // A settings block is required by the scheme's own mode (the object being checked).
+      const mode = (e.data as { mode?: unknown } | undefined)?.mode;
+      const when = name in BLOCK_MODES ? String(mode) : name === 'authorization_url' && at.endsWith('/oauth2') ? 'OAUTH2' : undefined;
+      return { path: at + ptr(name), message: `is required${when ? ` when mode is ${when}` : ''}` };
     }
     case 'additionalProperties': {
       const allowed = Object.keys((e.parentSchema as { properties?: object } | undefined)?.properties ?? {});
       return { path: at + ptr(String(p.additionalProperty)), message: `unknown key (allowed: ${allowed.join(', ')})` };
     }
-    case 'false schema':
-      if (at.endsWith('/oauth2')) return { path: at, message: 'is only allowed when mode is OAUTH2' };
-      if (at.endsWith('/oauth2/authorization_url'))
-        return { path: at, message: 'is not used with grant_type client_credentials (no person signs in): leave it out' };
-      return { path: at, message: 'is not allowed here (header/query rules take name and value; basic rules take username and password)' };
+    case 'false schema': {
+      const block = /\/(oauth2|oauth1|service_account)$/.exec(at)?.[1];
+      if (block) return { path: at, message: `is only allowed when mode is ${BLOCK_MODES[block]}` };
+      if (at.endsWith('/oauth2/authorization_url')) return { path: at, message: 'is not used with S2S_OAUTH2 (no person signs in): leave it out' };
+      return {
+        path: at,
+        message: 'is not allowed here (header/query rules take name and value; basic rules take username and password; oauth1 rules take nothing else)',
+      };
+    }
     case 'const':
-      if (at.endsWith('/oauth2/pkce')) return { path: at, message: 'must be false with grant_type client_credentials (PKCE belongs to the sign-in flow)' };
+      if (at.endsWith('/oauth2/pkce')) return { path: at, message: 'must be false with S2S_OAUTH2 (PKCE belongs to the sign-in flow)' };
       return { path: at, message: e.message ?? e.keyword };
     case 'propertyNames':
       return {
@@ -67,10 +75,21 @@ function schemaProblem(e: ErrorObject): Problem | undefined {
   }
 }
 
+/** The settings block each mode needs, and the modes that take it. */
+const BLOCK_MODES: Record<string, string> = { oauth2: 'OAUTH2 or S2S_OAUTH2', oauth1: 'OAUTH1', service_account: 'GOOGLE_SERVICE_ACCOUNT' };
+const MODE_BLOCK: Partial<Record<string, string>> = { OAUTH2: 'oauth2', S2S_OAUTH2: 'oauth2', OAUTH1: 'oauth1', GOOGLE_SERVICE_ACCOUNT: 'service_account' };
+/** The URLs of each settings block, checked like base_url. */
+const BLOCK_URLS: Record<string, readonly string[]> = {
+  oauth2: ['authorization_url', 'token_url', 'revocation_url', 'userinfo_url', 'issuer'],
+  oauth1: ['request_token_url', 'authorization_url', 'access_token_url'],
+  service_account: ['token_url'],
+};
+/** Credential values a scheme's apply rules may name besides its fields. */
+const tokenNames = (mode: unknown): string[] => (usesAccessToken(mode as AuthMode) ? ['access_token'] : mode === 'OAUTH1' ? ['oauth_token'] : []);
+
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
-const OAUTH_URLS = ['authorization_url', 'token_url', 'revocation_url', 'userinfo_url', 'issuer'] as const;
 // After the last host placeholder there must be a fixed domain of at least two
 // labels, else a field value could pick the whole registrable domain (or an
 // internal single-label host) and send credentials there.
@@ -119,8 +138,8 @@ function schemeFields(scheme: Obj, at: string, problems: Problem[]): SchemeField
         const first = seen.get(f.name);
         if (first) problems.push({ path, message: `duplicate field name ${show(f.name)} (first at ${first})` });
         else seen.set(f.name, path);
-        if (f.name === 'access_token' && scheme.mode === 'OAUTH2') {
-          problems.push({ path, message: '"access_token" is reserved for the OAuth token in OAUTH2 schemes' });
+        if (tokenNames(scheme.mode).includes(f.name)) {
+          problems.push({ path, message: `${show(f.name)} is reserved for the token in ${String(scheme.mode)} schemes` });
         }
         all.add(f.name);
         if (group === 'connected_account_initiation') initiation.set(f.name, kind === 'required' || typeof f.default === 'string');
@@ -144,7 +163,8 @@ function checkApply(scheme: Obj, at: string, fields: SchemeFields, problems: Pro
   arr(scheme.apply).forEach((rule, k) => {
     if (!isObj(rule)) return;
     const path = at + ptr('apply', k);
-    if (!['header', 'query', 'basic'].includes(rule.in as string)) return; // the schema reports it
+    if (rule.in === 'oauth1' && scheme.mode !== 'OAUTH1') problems.push({ path: path + '/in', message: '"oauth1" signs requests of OAUTH1 schemes only' });
+    if (!['header', 'query', 'basic', 'oauth1'].includes(rule.in as string)) return; // the schema reports it
     const target = rule.in === 'basic' ? 'header authorization' : `${String(rule.in)} ${String(rule.name).toLowerCase()}`;
     const first = targets.get(target);
     if (first) problems.push({ path, message: `sets the same ${target} as ${first}` });
@@ -152,11 +172,11 @@ function checkApply(scheme: Obj, at: string, fields: SchemeFields, problems: Pro
     for (const key of ['value', 'username', 'password']) {
       if (typeof rule[key] !== 'string') continue;
       for (const name of placeholders(rule[key] as string)) {
-        const known = fields.all.has(name) || (name === 'access_token' && scheme.mode === 'OAUTH2');
-        if (!known)
+        const tokens = tokenNames(scheme.mode);
+        if (!fields.all.has(name) && !tokens.includes(name))
           problems.push({
             path: path + ptr(key),
-            message: `placeholder {{${name}}} is not a field of this scheme${scheme.mode === 'OAUTH2' ? ' nor access_token' : ''}`,
+            message: `placeholder {{${name}}} is not a field of this scheme${tokens.length ? ` nor ${tokens.join(', ')}` : ''}`,
           });
       }
     }
@@ -180,13 +200,21 @@ function semanticProblems(doc: Obj): Problem[] {
       });
     else modes.set(scheme.mode, at + '/mode');
 
-    if (scheme.mode === 'OAUTH2' && !isObj(scheme.oauth2)) problems.push({ path: at + '/oauth2', message: 'is required when mode is OAUTH2' });
-    if (scheme.mode !== 'OAUTH2' && scheme.oauth2 !== undefined) problems.push({ path: at + '/oauth2', message: 'is only allowed when mode is OAUTH2' });
+    const needed = MODE_BLOCK[String(scheme.mode)];
+    for (const block of Object.keys(BLOCK_MODES)) {
+      if (block === needed && !isObj(scheme[block])) problems.push({ path: at + ptr(block), message: `is required when mode is ${String(scheme.mode)}` });
+      if (block !== needed && scheme[block] !== undefined)
+        problems.push({ path: at + ptr(block), message: `is only allowed when mode is ${BLOCK_MODES[block]}` });
+    }
 
     const fields = schemeFields(scheme, at, problems);
     perScheme.push({ label, fields });
+    for (const [block, urls] of Object.entries(BLOCK_URLS)) {
+      const settings = scheme[block];
+      if (!isObj(settings)) continue;
+      for (const key of urls) problems.push(...checkUrlTemplate(at + ptr(block, key), settings[key], urlFieldRule(fields, 'this scheme')));
+    }
     if (isObj(scheme.oauth2)) {
-      for (const key of OAUTH_URLS) problems.push(...checkUrlTemplate(at + ptr('oauth2', key), scheme.oauth2[key], urlFieldRule(fields, 'this scheme')));
       const subject = scheme.oauth2.subject;
       if (isObj(subject) && subject.from === 'userinfo' && typeof scheme.oauth2.userinfo_url !== 'string') {
         problems.push({ path: at + ptr('oauth2', 'subject', 'from'), message: '"userinfo" needs oauth2.userinfo_url' });

@@ -16,6 +16,8 @@ import type { Store } from '../store/store.ts';
 import type { AccountRow } from '../store/accounts.ts';
 import type { AuthConfigRow } from '../store/auth-configs.ts';
 import type { OutboxRows, WebhookEndpointRow } from '../store/webhooks.ts';
+import { usesAccessToken } from '../toolkits/modes.ts';
+import type { AuthMode } from '../toolkits/types.ts';
 
 /** Internal event names: what services emit. The wire name is `composio.` + this. */
 export const WEBHOOK_EVENT_TYPES = [
@@ -79,7 +81,7 @@ export function accountData(row: AccountRow, auth: AuthConfigFacts | undefined) 
   const scheme = auth?.auth_scheme ?? 'OAUTH2';
   const val: Record<string, unknown> = { ...(JSON.parse(row.data) as Record<string, unknown>), status: row.status };
   // As the API: the granted scopes while the account holds a token (never the token itself).
-  if (scheme === 'OAUTH2' && row.credentials_enc && row.granted_scopes) val.scope = JSON.parse(row.granted_scopes);
+  if (usesAccessToken(scheme as AuthMode) && row.credentials_enc && row.granted_scopes) val.scope = JSON.parse(row.granted_scopes);
   const acl = row.acl ? (JSON.parse(row.acl) as Record<string, unknown>) : undefined;
   return {
     id: row.id,

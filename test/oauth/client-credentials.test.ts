@@ -1,4 +1,4 @@
-// Issue #17: OAuth2 client credentials (RFC 6749 4.4) against a real
+// Issue #17: OAuth2 client credentials (RFC 6749 4.4; Composio's S2S_OAUTH2) against a real
 // authorization server (oidc-provider): an account is created through the API
 // with the app's credentials and is ACTIVE at once, its token goes on proxied
 // calls, it is fetched again when it expires, after a 401 and on request; a
@@ -53,8 +53,9 @@ forEachBackend('OAuth2 client credentials', (backend) => {
       auth_schemes: [
         {
           ...base.auth_schemes[0],
+          mode: 'S2S_OAUTH2' as const,
           name: 'Client credentials',
-          oauth2: { ...oauth2, grant_type: 'client_credentials' as const, pkce: false, default_scopes: ['repo'] },
+          oauth2: { ...oauth2, pkce: false, default_scopes: ['repo'] },
         },
       ],
     };
@@ -64,7 +65,7 @@ forEachBackend('OAuth2 client credentials', (backend) => {
     });
     const ac = await api(t).post('/api/v3.1/auth_configs', {
       toolkit: { slug: 'localcc' },
-      auth_config: { type: 'use_custom_auth', authScheme: 'OAUTH2', credentials: { client_id: op.clientId, client_secret: op.clientSecret } },
+      auth_config: { type: 'use_custom_auth', authScheme: 'S2S_OAUTH2', credentials: { client_id: op.clientId, client_secret: op.clientSecret } },
     });
     assert.equal(ac.status, 201, ac.text);
     authConfigId = ac.body.auth_config.id;
@@ -91,7 +92,10 @@ forEachBackend('OAuth2 client credentials', (backend) => {
     assert.equal(grants(), before + 1, 'one client_credentials grant');
     const got = await api(t).get(`/api/v3.1/connected_accounts/${res.body.id}`);
     assert.equal(got.body.status, 'ACTIVE');
-    assert.equal(got.body.state.authScheme, 'OAUTH2');
+    // Composio's name for the client credentials grant (@composio/client's S2S_OAUTH2 state).
+    assert.equal(got.body.state.authScheme, 'S2S_OAUTH2');
+    assert.equal(got.body.auth_config.auth_scheme, 'S2S_OAUTH2');
+    assert.deepEqual(got.body.state.val.scope, ['repo']);
     const token = await tokenOf(res.body.id);
     assert.ok(token.length >= 16);
     assert.match(got.body.state.val.access_token, /^\*{8}/);
@@ -149,7 +153,7 @@ forEachBackend('OAuth2 client credentials', (backend) => {
   test('a grant the provider refuses (wrong secret) is a 502 naming the auth config, and stores nothing', async () => {
     const bad = await api(t).post('/api/v3.1/auth_configs', {
       toolkit: { slug: 'localcc' },
-      auth_config: { type: 'use_custom_auth', authScheme: 'OAUTH2', credentials: { client_id: op.clientId, client_secret: 'wrong-secret-0123456789' } },
+      auth_config: { type: 'use_custom_auth', authScheme: 'S2S_OAUTH2', credentials: { client_id: op.clientId, client_secret: 'wrong-secret-0123456789' } },
     });
     const badId = bad.body.auth_config.id;
     const res = await create(badId, 'svc-bad');

@@ -30,12 +30,12 @@ export interface FakeTokenServer {
   requests: RecordedRequest[];
   /** Bytes written by `endless` answers so far. */
   endlessBytes(): number;
-  answer(fn: (req: RecordedRequest) => CannedAnswer): void;
+  answer(fn: (req: RecordedRequest) => CannedAnswer | Promise<CannedAnswer>): void;
   close(): Promise<void>;
 }
 
-export async function startFakeTokenServer(initial?: (req: RecordedRequest) => CannedAnswer): Promise<FakeTokenServer> {
-  let respond: (req: RecordedRequest) => CannedAnswer = initial ?? (() => ({ status: 500, text: 'no answer configured' }));
+export async function startFakeTokenServer(initial?: (req: RecordedRequest) => CannedAnswer | Promise<CannedAnswer>): Promise<FakeTokenServer> {
+  let respond: (req: RecordedRequest) => CannedAnswer | Promise<CannedAnswer> = initial ?? (() => ({ status: 500, text: 'no answer configured' }));
   const requests: RecordedRequest[] = [];
   const server = createServer(async (req, res) => {
     const chunks: Buffer[] = [];
@@ -47,7 +47,7 @@ export async function startFakeTokenServer(initial?: (req: RecordedRequest) => C
       form: new URLSearchParams(Buffer.concat(chunks).toString('utf8')),
     };
     requests.push(rec);
-    const a = respond(rec);
+    const a = await respond(rec);
     if (a.hang) return;
     if (a.endless) {
       res.writeHead(200, { 'content-type': 'application/json' });

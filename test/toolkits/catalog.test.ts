@@ -234,7 +234,39 @@ test('oauth2 is required for OAUTH2 and forbidden otherwise', () => {
   t.auth_schemes[1].oauth2 = settings;
   const problems = problemsFor({ 'acme.json': t });
   assert.ok(problems.includes('acme.json: /auth_schemes/0/oauth2: is required when mode is OAUTH2'), problems.join('\n'));
-  assert.ok(problems.includes('acme.json: /auth_schemes/1/oauth2: is only allowed when mode is OAUTH2'), problems.join('\n'));
+  assert.ok(problems.includes('acme.json: /auth_schemes/1/oauth2: is only allowed when mode is OAUTH2 or S2S_OAUTH2'), problems.join('\n'));
+});
+
+test('each mode takes its own settings block: S2S_OAUTH2 without a sign-in, OAUTH1 and GOOGLE_SERVICE_ACCOUNT theirs', () => {
+  const t = acme();
+  const oauth2 = t.auth_schemes[0].oauth2;
+  t.auth_schemes = [
+    { ...t.auth_schemes[0], mode: 'S2S_OAUTH2', oauth2: { ...oauth2, pkce: true } },
+    { ...t.auth_schemes[1], mode: 'OAUTH1', apply: [{ in: 'oauth1' }, { in: 'query', name: 'token', value: '{{oauth_token}}' }] },
+    {
+      ...t.auth_schemes[1],
+      mode: 'GOOGLE_SERVICE_ACCOUNT',
+      apply: [{ in: 'oauth1' }],
+      oauth1: {
+        request_token_url: 'https://acme.test/rt',
+        authorization_url: 'https://acme.test/a',
+        access_token_url: 'https://acme.test/at',
+        signature_method: 'HMAC-SHA1',
+      },
+    },
+  ];
+  const problems = problemsFor({ 'acme.json': t });
+  for (const expected of [
+    'acme.json: /auth_schemes/0/oauth2/authorization_url: is not used with S2S_OAUTH2 (no person signs in): leave it out',
+    'acme.json: /auth_schemes/0/oauth2/pkce: must be false with S2S_OAUTH2 (PKCE belongs to the sign-in flow)',
+    'acme.json: /auth_schemes/1/oauth1: is required when mode is OAUTH1',
+    'acme.json: /auth_schemes/2/service_account: is required when mode is GOOGLE_SERVICE_ACCOUNT',
+    'acme.json: /auth_schemes/2/oauth1: is only allowed when mode is OAUTH1',
+    'acme.json: /auth_schemes/2/apply/0/in: "oauth1" signs requests of OAUTH1 schemes only',
+  ]) {
+    assert.ok(problems.includes(expected), `missing: ${expected}\n${problems.join('\n')}`);
+  }
+  assert.ok(!problems.some((p) => p.includes('/auth_schemes/1/apply')), 'an OAUTH1 scheme may sign and name {{oauth_token}}');
 });
 
 test('URL placeholders must name connected_account_initiation fields', () => {
