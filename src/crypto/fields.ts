@@ -19,6 +19,11 @@ export const ENCRYPTED_FIELDS = {
     aad: (r: RowIdentity) => `connected_account:${r.project_id}:${r.id}:credentials`,
   },
   pkceVerifier: { table: 'link_sessions', column: 'pkce_verifier_enc', aad: (r: RowIdentity) => `link_session:${r.project_id}:${r.id}:pkce_verifier` },
+  oauth1Temporary: {
+    table: 'link_sessions',
+    column: 'oauth1_temporary_enc',
+    aad: (r: RowIdentity) => `link_session:${r.project_id}:${r.id}:oauth1_temporary`,
+  },
   // A reconnect's new credential while the app has not yet confirmed its user (complete_auth).
   pendingReconnect: {
     table: 'callback_verifications',

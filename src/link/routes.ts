@@ -6,7 +6,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Services } from '../services/index.ts';
 import { linkCookieName, type FlowContext, type Outcome, type Stop } from '../services/hosted-flow.ts';
 import { outcomeUrl, type OutcomeParams } from '../services/callback-url.ts';
-import { oauthProviderFor } from '../services/oauth-provider.ts';
+import { oauth1EndpointsFor, oauthProviderFor } from '../services/oauth-provider.ts';
+import { isRedirectFlow } from '../toolkits/modes.ts';
 import { renderConsent, renderCredentialForm, renderResult } from './views/pages.ts';
 import { contentSecurityPolicy, securityHeaders } from './views/csp.ts';
 import { STYLESHEET, STYLESHEET_PATH } from './views/style.ts';
@@ -109,14 +110,16 @@ export function registerLinkRoutes(app: FastifyInstance, services: Services): vo
       cancelAction: '/link/cancel',
       reconnect: ctx.link.reconnect === 1,
     };
-    if (ctx.resolved.scheme.mode === 'OAUTH2') {
+    if (isRedirectFlow(ctx.resolved.scheme.mode)) {
       // Chrome applies form-action to the redirect that follows the consent POST.
       // (A client-credentials account never has a link: src/services/server-grant.ts.)
-      const provider = oauthProviderFor(ctx.resolved, JSON.parse(ctx.account.data)).authorizationUrl;
+      const data = JSON.parse(ctx.account.data);
+      const provider =
+        ctx.resolved.scheme.mode === 'OAUTH1' ? oauth1EndpointsFor(ctx.resolved, data).authorizationUrl : oauthProviderFor(ctx.resolved, data).authorizationUrl;
       return page(
         reply,
         status,
-        renderConsent({ ...common, scopes: ctx.resolved.scopes, action: '/link/authorize' }),
+        renderConsent({ ...common, scopes: ctx.resolved.scopes, action: '/link/authorize', errors }),
         formActionsFor(ctx, provider ? [provider] : []),
       );
     }
@@ -150,8 +153,9 @@ export function registerLinkRoutes(app: FastifyInstance, services: Services): vo
   app.post('/link/authorize', { schema: { hide: true } }, async (req, reply) => {
     const ctx = await actingContext(req, reply);
     if (!ctx) return;
-    if (ctx.resolved.scheme.mode !== 'OAUTH2') return showPage(reply, ctx, undefined, 400);
+    if (!isRedirectFlow(ctx.resolved.scheme.mode)) return showPage(reply, ctx, undefined, 400);
     const url = await flow.startOAuth(ctx);
+    if (typeof url !== 'string') return showPage(reply, ctx, url.errors, 502);
     reply.headers(securityHeaders(contentSecurityPolicy({ formActions: [url] })));
     return reply.redirect(url, 303);
   });
@@ -159,7 +163,7 @@ export function registerLinkRoutes(app: FastifyInstance, services: Services): vo
   app.post('/link/submit', { schema: { hide: true } }, async (req, reply) => {
     const ctx = await actingContext(req, reply);
     if (!ctx) return;
-    if (ctx.resolved.scheme.mode === 'OAUTH2') return showPage(reply, ctx, undefined, 400);
+    if (isRedirectFlow(ctx.resolved.scheme.mode)) return showPage(reply, ctx, undefined, 400);
     const result = await flow.submitCredentials(ctx, (req.body ?? {}) as Record<string, unknown>);
     if (typeof result === 'object' && 'errors' in result) return showPage(reply, ctx, result.errors, 400);
     return finish(reply, result);

@@ -16,6 +16,7 @@
 import { type Dispatcher, ProxyAgent } from 'undici';
 import { ApiError } from '../errors.ts';
 import { applyCredentials } from '../toolkits/apply.ts';
+import { oauth1Authorization } from '../oauth/oauth1.ts';
 import { fillUrlTemplate, TemplateError, type TemplateVars } from '../toolkits/template.ts';
 import { type ProxyError, proxyError } from './errors.ts';
 import { createUpstreamPool, type PoolTuning, type UpstreamPool, watchSent } from './pool.ts';
@@ -80,6 +81,19 @@ function templateVars(account: UsableAccount): TemplateVars {
     vars[k] = typeof v === 'string' ? v : typeof v === 'object' ? JSON.stringify(v) : String(v);
   }
   return vars;
+}
+
+/** An OAUTH1 account's signature for one request (RFC 5849 3.5.1), with the auth config's consumer and the account's token credentials. */
+function oauth1Signature(account: UsableAccount, method: string, url: URL, contentType: string | undefined, body: Buffer | string | undefined): string {
+  const { oauth_token: token, oauth_token_secret: tokenSecret } = account.credentials;
+  const { client_id: key, client_secret: secret } = account.resolved.values;
+  if (typeof token !== 'string' || typeof tokenSecret !== 'string' || !key || !secret) {
+    throw new ApiError('ConnectedAccountNotActive', `Connected account ${account.accountId} has no OAuth 1.0a token credentials to sign with`, {
+      suggestedFix: 'Connect the account again with a new link',
+    });
+  }
+  const form = typeof body === 'string' && /^application\/x-www-form-urlencoded\b/i.test(contentType ?? '') ? new URLSearchParams(body) : undefined;
+  return oauth1Authorization({ method, url, formBody: form, consumer: { key, secret }, token: { key: token, secret: tokenSecret } });
 }
 
 function templateFailure(e: TemplateError, account: UsableAccount, what: string): ApiError {
@@ -232,7 +246,7 @@ export function createProxy(deps: ProxyDeps): Proxy {
       throw e;
     }
 
-    const credentialHeaders = new Set(Object.keys(applied.headers).map((h) => h.toLowerCase()));
+    const credentialHeaders = new Set([...Object.keys(applied.headers), ...(applied.signOAuth1 ? ['authorization'] : [])].map((h) => h.toLowerCase()));
     const credentialQuery = new Set(Object.keys(applied.query).map((q) => q.toLowerCase()));
     const problems: string[] = [];
     const refused: string[] = [];
@@ -288,6 +302,8 @@ export function createProxy(deps: ProxyDeps): Proxy {
     headers.set('accept-encoding', ACCEPT_ENCODING);
     for (const [name, value] of Object.entries(applied.headers)) headers.set(name, value);
     for (const [name, value] of Object.entries(applied.query)) appendQuery(url, name, value);
+    // Last: the signature covers the final URL and, for a form body, its parameters.
+    if (applied.signOAuth1) headers.set('authorization', oauth1Signature(account, input.method, url, headers.get('content-type'), body));
     return { url, headers: headers.toObject(), body, ...(account.resolved.proxy ? { egress: account.resolved.proxy } : {}) };
   }
 

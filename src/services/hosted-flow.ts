@@ -26,7 +26,8 @@ import type { Project } from '../store/projects.ts';
 import type { AuthConfigService, ResolvedAuthConfig } from './auth-configs.ts';
 import { sealCredentials } from './account-view.ts';
 import { ENCRYPTED_FIELDS } from '../crypto/fields.ts';
-import { oauthProviderFor, oauthClientFor } from './oauth-provider.ts';
+import { oauth1ConsumerFor, oauth1EndpointsFor, oauthProviderFor, oauthClientFor } from './oauth-provider.ts';
+import { oauth1AuthorizationUrl, temporaryCredentials, tokenCredentials, type OAuth1Credentials } from '../oauth/oauth1.ts';
 import { buildAuthorizeUrl, newPkce, newState } from '../oauth/authorize.ts';
 import { exchangeCode } from '../oauth/exchange.ts';
 import { revokeToken } from '../oauth/revoke.ts';
@@ -137,6 +138,8 @@ export function createHostedFlow(deps: {
   const { store, keyRing } = deps;
   const redirectUri = `${deps.publicUrl}/api/v3.1/toolkits/auth/callback`;
   const verifierAad = ENCRYPTED_FIELDS.pkceVerifier.aad;
+  const oauth1Aad = ENCRYPTED_FIELDS.oauth1Temporary.aad;
+  const transport = () => ({ fetch: deps.fetch, allowInsecure: deps.allowInsecureOAuth, now: deps.now });
 
   function stopFor(link: LinkSessionRow | undefined, nowIso: string): Stop | undefined {
     if (!link) return 'invalid';
@@ -308,6 +311,77 @@ export function createHostedFlow(deps: {
     }).catch(() => undefined);
   }
 
+  /**
+   * OAuth 1.0a has no state parameter: authlink's state rides in the
+   * callback URL it registers with the temporary credentials (RFC 5849 2.1
+   * allows a query there), so the callback finds its link the same way.
+   */
+  async function startOAuth1(ctx: FlowContext): Promise<string | { errors: string[] }> {
+    const endpoints = oauth1EndpointsFor(ctx.resolved, JSON.parse(ctx.account.data));
+    const consumer = oauth1ConsumerFor(ctx.resolved);
+    const state = newState();
+    const callback = new URL(redirectUri);
+    callback.searchParams.set('state', state);
+    let temporary: OAuth1Credentials;
+    try {
+      temporary = await temporaryCredentials({ endpoints, consumer, callbackUrl: callback.href, ...transport() });
+    } catch (e) {
+      if (!(e instanceof OAuthClientError)) throw e;
+      return { errors: [`${ctx.resolved.toolkit.name} could not start the sign-in: ${e.message}. Try again in a moment.`] };
+    }
+    await store.links.setOAuthState(ctx.link.id, {
+      stateHash: hashSecret(state),
+      verifierEnc: null,
+      oauth1TemporaryEnc: keyRing.encrypt(JSON.stringify(temporary), oauth1Aad(ctx.link)),
+      authConfigId: ctx.account.auth_config_id,
+      clientId: consumer.key,
+    });
+    return oauth1AuthorizationUrl(endpoints, temporary.key);
+  }
+
+  /** The person came back from an OAuth 1.0a provider: the same temporary token, then the verifier buys the token credentials. */
+  async function finishOAuth1(ctx: FlowContext, link: LinkSessionRow, callbackUrl: URL): Promise<Outcome> {
+    const params = callbackUrl.searchParams;
+    const temporary = link.oauth1_temporary_enc ? (JSON.parse(keyRing.decrypt(link.oauth1_temporary_enc, oauth1Aad(link))) as OAuth1Credentials) : undefined;
+    const verifier = params.get('oauth_verifier');
+    // X sends `denied=<token>` when the person refuses; others just omit the verifier.
+    if (params.has('denied') || !verifier) return fail(ctx, 'access_denied', 'The user denied access at the provider');
+    const token = params.get('oauth_token');
+    if (!temporary || !token || !constantTimeEqual(token, temporary.key)) {
+      return fail(ctx, 'invalid_request', 'The provider sent back other temporary credentials than it issued for this link');
+    }
+    try {
+      const got = await tokenCredentials({
+        endpoints: oauth1EndpointsFor(ctx.resolved, JSON.parse(ctx.account.data)),
+        consumer: oauth1ConsumerFor(ctx.resolved),
+        temporary,
+        verifier,
+        ...transport(),
+      });
+      const subjectParam = ctx.resolved.scheme.oauth1?.subject_param;
+      const subject = subjectParam ? got.extra[subjectParam] : undefined;
+      if (ctx.link.reconnect) {
+        const verdict = compareIdentity(ctx.account.provider_subject, subject, ctx.resolved.row.allow_reconnect_as_other_identity === 1);
+        if (verdict !== 'ok') {
+          return fail(
+            ctx,
+            verdict,
+            verdict === 'identity_mismatch'
+              ? `You signed in to ${ctx.resolved.toolkit.name} as a different account than the one connected before. To reconnect, sign in with that account`
+              : `${ctx.resolved.toolkit.name} did not say which account you signed in with, so it could not be checked against the one connected before`,
+            { explain: true },
+          );
+        }
+      }
+      const creds = { oauth_token: got.oauth_token, oauth_token_secret: got.oauth_token_secret, raw_extra: got.extra };
+      return await activate(ctx, creds, { provider_subject: subject ?? null });
+    } catch (e) {
+      if (e instanceof OAuthClientError) return fail(ctx, e.oauthError ?? e.kind, `Connecting failed: ${e.message}`);
+      await fail(ctx, 'internal_error', 'Connecting failed because of an internal error');
+      throw e;
+    }
+  }
+
   /** The first token of a service account key given on the form, or what to tell the person. */
   async function grantForForm(
     ctx: FlowContext,
@@ -404,8 +478,13 @@ export function createHostedFlow(deps: {
       }));
     },
 
-    /** Consent accepted: remember a fresh state (and PKCE verifier) and send the browser to the provider. */
-    async startOAuth(ctx: FlowContext): Promise<string> {
+    /**
+     * Consent accepted: remember a fresh state (and PKCE verifier, or OAuth
+     * 1.0a temporary credentials) and return where to send the browser, or
+     * what to tell the person when the provider could not be asked.
+     */
+    async startOAuth(ctx: FlowContext): Promise<string | { errors: string[] }> {
+      if (ctx.resolved.scheme.mode === 'OAUTH1') return startOAuth1(ctx);
       const provider = oauthProviderFor(ctx.resolved, JSON.parse(ctx.account.data));
       const client = oauthClientFor(ctx.resolved);
       const state = newState();
@@ -442,13 +521,14 @@ export function createHostedFlow(deps: {
       const ctx = await context(link, cookie!, true);
       if (typeof ctx === 'string') return ctx;
       if (!(await store.links.consume(link.id, nowIso))) return 'used';
-      const provider = oauthProviderFor(ctx.resolved, JSON.parse(ctx.account.data));
       const client = oauthClientFor(ctx.resolved);
       // Mix-up defence (RFC 9700 4.4): the code goes only to the auth config
       // and client the authorization was started with.
       if (link.oauth_auth_config_id !== ctx.account.auth_config_id || link.oauth_client_id !== client.clientId) {
         return fail(ctx, 'auth_config_changed', 'The auth config or its OAuth client changed while the user was connecting');
       }
+      if (ctx.resolved.scheme.mode === 'OAUTH1') return finishOAuth1(ctx, link, callbackUrl);
+      const provider = oauthProviderFor(ctx.resolved, JSON.parse(ctx.account.data));
       try {
         const tokens = await exchangeCode({
           provider,

@@ -172,6 +172,7 @@ export function createLinkService(deps: {
       csrf_token: null,
       oauth_state_hash: null,
       pkce_verifier_enc: null,
+      oauth1_temporary_enc: null,
       opened_at: null,
       consumed_at: null,
       created_at: now.toISOString(),

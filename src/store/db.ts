@@ -18,6 +18,7 @@ import * as m008 from './migrations/008_tool_router_enabled.ts';
 import * as m009 from './migrations/009_reconnect.ts';
 import * as m010 from './migrations/010_webhooks_composio_v3.ts';
 import * as m011 from './migrations/011_downloads.ts';
+import * as m014 from './migrations/014_oauth1_link.ts';
 import * as m012 from './migrations/012_egress_proxy.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -74,6 +75,7 @@ const migrations: Record<string, Migration> = {
   '010_webhooks_composio_v3': m010,
   '011_downloads': m011,
   '012_egress_proxy': m012,
+  '014_oauth1_link': m014,
 };
 
 export async function openDatabase(opts: OpenOptions): Promise<Database> {

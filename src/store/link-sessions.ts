@@ -140,12 +140,16 @@ export function linkSessionsRepo(db: Kysely<DB>, dialect: Dialect) {
         .executeTakeFirst();
     },
     /** A new authorization attempt: its state, PKCE verifier, and the auth config and client that started it. */
-    async setOAuthState(id: string, started: { stateHash: string; verifierEnc: string | null; authConfigId: string; clientId: string }): Promise<void> {
+    async setOAuthState(
+      id: string,
+      started: { stateHash: string; verifierEnc: string | null; oauth1TemporaryEnc?: string | null; authConfigId: string; clientId: string },
+    ): Promise<void> {
       await db
         .updateTable('link_sessions')
         .set({
           oauth_state_hash: started.stateHash,
           pkce_verifier_enc: started.verifierEnc,
+          oauth1_temporary_enc: started.oauth1TemporaryEnc ?? null,
           oauth_auth_config_id: started.authConfigId,
           oauth_client_id: started.clientId,
         })

@@ -86,6 +86,7 @@ export interface LinkSessionsTable {
   csrf_token: string | null; // unused since issue #20 B (form tokens are derived from the cookie); always null
   oauth_state_hash: string | null;
   pkce_verifier_enc: string | null;
+  oauth1_temporary_enc: string | null; // OAuth 1.0a temporary credentials while the person authorizes
   opened_at: string | null; // when the link was bound (first action), despite the name
   consumed_at: string | null;
   created_at: string;

@@ -79,6 +79,8 @@ export interface OAuth1Settings {
   access_token_url: string;
   signature_method: 'HMAC-SHA1';
   authorize_params?: Record<string, string>; // extra query parameters on the authorization URL
+  /** A parameter of the token credentials answer naming who connected (X: user_id), compared when the account is reconnected. */
+  subject_param?: string;
 }
 
 /** GOOGLE_SERVICE_ACCOUNT: the JWT bearer grant (RFC 7523) signed with the connection's service account key. */

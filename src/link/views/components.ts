@@ -69,3 +69,9 @@ export function sharedNotice(projectName: string, toolkitName: string): SafeHtml
 }
 
 export const poweredBy: SafeHtml = raw('<footer class="footer">Secured by <strong>authlink</strong></footer>');
+
+/** Why the last attempt did not connect (a form's validation, a provider that could not be reached), shown above the form. */
+export function renderErrors(errors: string[] | undefined): SafeHtml | '' {
+  if (!errors || errors.length === 0) return '';
+  return html`<div class="alert alert-error" role="alert"><p><strong>We couldn't connect your account.</strong></p><ul>${errors.map((e) => html`<li>${e}</li>`)}</ul></div>`;
+}

@@ -1,7 +1,7 @@
 // OAuth2 consent screen: "<Project> wants to connect your <Toolkit> account".
 
 import { html } from './escape.ts';
-import { brandRow, csrfInput, metaList, sharedNotice } from './components.ts';
+import { brandRow, csrfInput, metaList, renderErrors, sharedNotice } from './components.ts';
 import { renderDocument } from './layout.ts';
 import { requireSafeUrl } from './url.ts';
 import type { ConnectVmBase } from './types.ts';
@@ -9,6 +9,8 @@ import type { ConnectVmBase } from './types.ts';
 export interface ConsentVm extends ConnectVmBase {
   /** OAuth scopes that will be requested; empty means basic profile only. */
   scopes: string[];
+  /** Why the last attempt did not reach the provider (an OAuth 1.0a provider that refused to start). */
+  errors?: string[];
 }
 
 export function renderConsent(vm: ConsentVm): string {
@@ -23,6 +25,7 @@ export function renderConsent(vm: ConsentVm): string {
 
   const body = html`${brandRow(projectName, toolkit)}
 <h1>${projectName} wants to ${vm.reconnect ? 'reconnect' : 'connect'} your ${toolkit.name} account</h1>
+${renderErrors(vm.errors)}
 ${toolkit.description ? html`<p class="lead">${toolkit.description}</p>` : ''}
 ${metaList([
   ['App', projectName],
@@ -44,5 +47,6 @@ ${csrfInput(vm.csrfToken)}
 <button type="submit" class="btn btn-secondary">Cancel</button>
 </form>`;
 
-  return renderDocument({ title: `Connect ${toolkit.name} to ${projectName}`, body });
+  const title = `Connect ${toolkit.name} to ${projectName}`;
+  return renderDocument({ title: vm.errors?.length ? `Error: ${title}` : title, body });
 }

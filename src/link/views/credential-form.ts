@@ -1,7 +1,7 @@
 // Credential form for API key / bearer token / basic-auth toolkits.
 
 import { html, type SafeHtml } from './escape.ts';
-import { brandRow, csrfInput, metaList, sharedNotice } from './components.ts';
+import { brandRow, csrfInput, metaList, renderErrors, sharedNotice } from './components.ts';
 import { renderDocument } from './layout.ts';
 import { requireSafeUrl } from './url.ts';
 import type { ConnectVmBase } from './types.ts';
@@ -32,11 +32,6 @@ function renderField(field: CredentialFieldVm, index: number): SafeHtml {
 <label for="${id}">${field.display_name}${field.required ? '' : html` <span class="optional">(optional)</span>`}</label>
 ${hint}${input}
 </div>`;
-}
-
-function renderErrors(errors: string[] | undefined): SafeHtml | '' {
-  if (!errors || errors.length === 0) return '';
-  return html`<div class="alert alert-error" role="alert"><p><strong>We couldn't connect your account.</strong></p><ul>${errors.map((e) => html`<li>${e}</li>`)}</ul></div>`;
 }
 
 export function renderCredentialForm(vm: CredentialFormVm): string {
