@@ -7,6 +7,8 @@
 import { readFileSync } from 'node:fs';
 
 export interface Logo {
+  /** Its Simple Icons slug. */
+  icon: string;
   /** The brand's name as Simple Icons spells it. */
   title: string;
   /** Brand colour, six hex digits. */
