@@ -9,11 +9,12 @@ export function toolkitsCommand(args: string[], out: Output): number {
   const dir = args[1] === undefined ? undefined : path.resolve(args[1]);
   const result = checkToolkitDir(dir);
   const { problems } = result;
-  const what = result.builtin ? 'built-in toolkits' : `toolkits in ${result.dir}`;
+  const n = result.toolkits.length;
+  const what = `${n} ${result.builtin ? 'built-in ' : ''}toolkit${n === 1 ? '' : 's'}${result.builtin ? '' : ` in ${result.dir}`}`;
   const replacing = result.replaces.length ? ` (replacing the built-in ${result.replaces.join(', ')})` : '';
   const summary = problems.length
-    ? `${problems.length} problem${problems.length === 1 ? '' : 's'} in ${new Set(problems.map((p) => p.file)).size} file(s) of ${result.toolkits.length} ${what}`
-    : `${result.toolkits.length} ${what}${replacing}: no problems`;
+    ? `${problems.length} problem${problems.length === 1 ? '' : 's'} in ${new Set(problems.map((p) => p.file)).size} file(s) of ${what}`
+    : `${what}${replacing}: no problems`;
   out.result(
     { ok: problems.length === 0, dir: result.dir, builtin: result.builtin, toolkits: result.toolkits.length, replaces: result.replaces, problems },
     [...problems.map((p) => `${p.file}: ${p.pointer}: ${p.message}`), summary].join('\n'),

@@ -51,7 +51,7 @@ test('toolkits check DIR: an operator directory over the built-ins; problems lis
   fs.writeFileSync(path.join(dir, 'github.json'), JSON.stringify(github));
   const clean = await cli(['toolkits', 'check', 'toolkits']);
   assert.equal(clean.code, 0, clean.stdout + clean.stderr);
-  assert.equal(clean.stdout, `1 toolkits in ${dir} (replacing the built-in github): no problems\n`);
+  assert.equal(clean.stdout, `1 toolkit in ${dir} (replacing the built-in github): no problems\n`);
 
   const broken = { ...github, slug: 'my_github', docs_url: 'http://docs.github.com/en/apps' };
   broken.auth_schemes = [
