@@ -81,6 +81,9 @@ export const SIGN_IN_DOMAINS: Readonly<Record<string, readonly string[]>> = {
   'zoho.com': ['zohoapis.com', 'bigin.com'],
 };
 
+// Documentation platforms anyone can publish on: a docs_url there names no provider domain.
+const SHARED_DOCS_DOMAINS = new Set(['github.com', 'github.io', 'gitlab.io', 'readme.io', 'gitbook.io', 'notion.site']);
+
 const ENDPOINTS = ['authorization_url', 'token_url', 'revocation_url', 'userinfo_url', 'issuer'] as const;
 
 function hostOf(url: unknown): string | undefined {
@@ -94,7 +97,8 @@ function hostProblems(doc: Obj): Problem[] {
   const provider = new Map<string, string>(); // registrable domain -> where it comes from
   for (const key of ['base_url', 'docs_url'] as const) {
     const host = hostOf(doc[key]);
-    if (host && !provider.has(registrableDomain(host))) provider.set(registrableDomain(host), key);
+    const domain = host && registrableDomain(host);
+    if (domain && !provider.has(domain) && !(key === 'docs_url' && SHARED_DOCS_DOMAINS.has(domain))) provider.set(domain, key);
   }
   const fixedDomain = (pointer: string, host: string) => {
     const domain = registrableDomain(host);

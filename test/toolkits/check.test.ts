@@ -189,6 +189,13 @@ test("the same sign-in domain passes for the provider it belongs to: Microsoft's
     'docs.json': acme('docs_domain', { token_url: 'https://oauth.docs-only.test/token' }, { docs_url: 'https://developer.docs-only.test/' }),
   });
   assert.deepEqual(checkToolkitDir(docs).problems, []);
+  // ... unless the docs are on a platform anyone publishes on: github.com names no provider.
+  const shared = dirWith({
+    'shared.json': acme('shared_docs', { token_url: 'https://gist.github.com/oauth/token' }, { docs_url: 'https://github.com/acme/api-docs' }),
+  });
+  assert.deepEqual(lines(shared, checkToolkitDir(shared)), [
+    "shared.json: /auth_schemes/0/oauth2/token_url: host gist.github.com is not on the provider's domains (acme.test (base_url)): an OAuth endpoint must share a registrable domain with base_url or docs_url, or be a sign-in domain src/toolkits/check.ts lists for one of them",
+  ]);
 });
 
 test('built-in rules: a file is named after its slug, its icon is in logos.generated.json', () => {
