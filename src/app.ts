@@ -136,7 +136,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
   app.get('/api/v3.1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   registerLinkRoutes(app, services);
   registerDownloadRoute(app, services.downloads);
-  registerLogoRoute(app, (slug) => services.catalog.get(slug) !== undefined);
+  registerLogoRoute(app, (slug) => services.catalog.get(slug));
 
   return app as unknown as App;
 }

@@ -8,6 +8,7 @@ import { startRuntime } from './bootstrap.ts';
 import { serve } from './cli/serve.ts';
 import { projectsCommand, keysCommand, migrateCommand, auditCommand, type Output } from './cli/admin.ts';
 import { encryptionCommand } from './cli/encryption.ts';
+import { toolkitsCommand } from './cli/toolkits.ts';
 
 const USAGE = `authlink <command> [options]   (every command takes --json)
 
@@ -23,7 +24,9 @@ const USAGE = `authlink <command> [options]   (every command takes --json)
   keys revoke KEY_ID
   audit list --project ID                 the project's audit log (credential reveals, settings changes)
   encryption status                       values per encryption key
-  encryption rotate [--batch-size N]      re-encrypt everything under the active key (resumable)`;
+  encryption rotate [--batch-size N]      re-encrypt everything under the active key (resumable)
+  toolkits check [DIR]                    every problem of a toolkit directory (default: the built-ins);
+                                          exit 1 when there are any; needs no database or configuration`;
 
 export async function main(argv: string[], env: Record<string, string | undefined>): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -58,6 +61,8 @@ export async function main(argv: string[], env: Record<string, string | undefine
     process.stdout.write(USAGE + '\n');
     return command ? 0 : 1;
   }
+  // Reads files only: no configuration, no database.
+  if (command === 'toolkits') return toolkitsCommand(rest, out);
   try {
     const config = parseConfig(env);
     if (command === 'serve') return await serve(config, { json });

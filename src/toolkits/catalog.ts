@@ -5,7 +5,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { deepFreeze, jsonFiles } from '../json-dir.ts';
-import { toolkitLogo } from './logos.ts';
 import type { ToolkitDef } from './types.ts';
 import { validateToolkit } from './validate.ts';
 
@@ -20,8 +19,9 @@ export interface LoadCatalogOptions {
   builtinDir?: string;
   extraDir?: string;
   /**
-   * Where authlink serves a built-in logo (GET /logos/<slug>.svg). Toolkits
-   * that have one (src/toolkits/logos.ts) and no `logo` URL of their own get it.
+   * Where authlink serves a toolkit's logo (GET /logos/<slug>.svg): its brand's
+   * or the generated tile (src/toolkits/logos.ts). Every toolkit without a
+   * `logo` URL of its own gets it.
    */
   logoUrl?: (slug: string) => string;
 }
@@ -60,7 +60,7 @@ function loadDir(dir: string, problems: string[], logoUrl: LoadCatalogOptions['l
       continue;
     }
     const { $schema: _editorHint, ...def } = doc as ToolkitDef & { $schema?: string };
-    if (!def.logo && logoUrl && toolkitLogo(def.slug)) def.logo = logoUrl(def.slug);
+    if (!def.logo && logoUrl) def.logo = logoUrl(def.slug);
     bySlug.set(def.slug, deepFreeze(def));
   }
   return bySlug;

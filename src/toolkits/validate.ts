@@ -78,8 +78,8 @@ function schemaProblem(e: ErrorObject): Problem | undefined {
 /** The settings block each mode needs, and the modes that take it. */
 const BLOCK_MODES: Record<string, string> = { oauth2: 'OAUTH2 or S2S_OAUTH2', oauth1: 'OAUTH1', service_account: 'GOOGLE_SERVICE_ACCOUNT' };
 const MODE_BLOCK: Partial<Record<string, string>> = { OAUTH2: 'oauth2', S2S_OAUTH2: 'oauth2', OAUTH1: 'oauth1', GOOGLE_SERVICE_ACCOUNT: 'service_account' };
-/** The URLs of each settings block, checked like base_url. */
-const BLOCK_URLS: Record<string, readonly string[]> = {
+/** The URLs of each settings block, checked like base_url (and by `toolkits check`). */
+export const BLOCK_URLS: Record<string, readonly string[]> = {
   oauth2: ['authorization_url', 'token_url', 'revocation_url', 'userinfo_url', 'issuer'],
   oauth1: ['request_token_url', 'authorization_url', 'access_token_url'],
   service_account: ['token_url'],

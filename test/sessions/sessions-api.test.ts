@@ -311,7 +311,7 @@ forEachBackend('tool-router sessions API', (backend) => {
             enabled: true,
             is_no_auth: false,
             composio_managed_auth_schemes: [],
-            meta: { logo: '', description: 'A local upstream that echoes the credential it receives' },
+            meta: { logo: `${w.t.config.publicUrl}/logos/echoapi.svg`, description: 'A local upstream that echoes the credential it receives' },
             connected_account: {
               id: mine,
               user_id: user,

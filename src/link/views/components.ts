@@ -1,7 +1,7 @@
 // Small building blocks shared by the pages. All return SafeHtml built with `html`.
 
 import { html, raw, type SafeHtml } from './escape.ts';
-import { logoFill, toolkitLogo } from '../../toolkits/logos.ts';
+import { initials, logoFill, paletteIndex, toolkitLogo } from '../../toolkits/logos.ts';
 import { MONOGRAM_PALETTE } from './style.ts';
 
 /** Stable palette index for a key (FNV-1a 32-bit). */
@@ -42,10 +42,15 @@ export function icon(name: IconName, size = 24): SafeHtml {
   return html`<svg width="${size}" height="${size}" viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round" aria-hidden="true" focusable="false"><path d="${ICON_PATHS[name]}"/></svg>`;
 }
 
-/** The toolkit's logo (inline SVG: nothing is fetched), or its letter badge when it has none. Decorative, like the badge. */
+/**
+ * The toolkit's logo, drawn inline (nothing is fetched): its brand's as SVG,
+ * or else the generated tile GET /logos/<slug>.svg serves (src/toolkits/logos.ts)
+ * drawn as a badge: the same initials on the same colour (tone-N is
+ * FALLBACK_PALETTE[paletteIndex(slug)]). Decorative: the name is spelled out nearby.
+ */
 export function toolkitMark(toolkit: { slug: string; name: string }): SafeHtml {
   const logo = toolkitLogo(toolkit.slug);
-  if (!logo) return monogram(toolkit.slug, toolkit.name);
+  if (!logo) return html`<span class="monogram tone-${paletteIndex(toolkit.slug)}" aria-hidden="true">${initials(toolkit.name)}</span>`;
   return html`<span class="logo" aria-hidden="true"><svg width="28" height="28" viewBox="0 0 24 24" focusable="false"><path fill="${logoFill(logo.hex)}" d="${logo.path}"/></svg></span>`;
 }
 
