@@ -35,7 +35,16 @@ export function csrfIn(html: string): string {
   return m[1];
 }
 
-export function consoleClient(t: TestApp): ConsoleClient {
+let clients = 0;
+
+/**
+ * A client with its own (injected, not real) remote address, so that the
+ * sign-in rate limit, which counts per address, only meets the test that
+ * is about it (that test passes one `ip` to several clients).
+ */
+export function consoleClient(t: TestApp, opts: { ip?: string } = {}): ConsoleClient {
+  clients++;
+  const remoteAddress = opts.ip ?? `127.0.${Math.floor(clients / 250) % 250}.${(clients % 250) + 2}`;
   const client: ConsoleClient = {
     cookie: undefined,
     async get(url) {
@@ -60,7 +69,7 @@ export function consoleClient(t: TestApp): ConsoleClient {
     },
   };
   async function send(method: 'GET' | 'POST', url: string, payload?: string, headers: Record<string, string> = {}): Promise<Res> {
-    const res = await t.app.inject({ method, url, payload, headers: { ...headers, ...(client.cookie ? { cookie: client.cookie } : {}) } });
+    const res = await t.app.inject({ method, url, payload, remoteAddress, headers: { ...headers, ...(client.cookie ? { cookie: client.cookie } : {}) } });
     for (const line of setCookieOf(res.headers)) {
       const [pair, ...attrs] = line.split(';');
       if (!/^(__Host-)?authlink_console=/.test(pair)) continue;
