@@ -91,10 +91,15 @@ export async function registerConsoleRoutes(app: FastifyInstance, services: Serv
       });
       c.setNotFoundHandler((req, reply) => errorPage(req, reply, 404, 'Not found', 'There is nothing here, or it is not in a project you can see.'));
 
-      // Refuses a post another site's page made (also sign-in, which has no session yet: no signing a browser into someone else's project).
+      // Refuses a post another site's page made (also sign-in, which has no session yet: no signing a browser into someone
+      // else's project). Browsers say where a request came from in Sec-Fetch-Site; older ones only in Origin, which is
+      // "null" under this console's no-referrer policy, so "null" alone proves nothing either way.
       c.addHook('preHandler', async (req, reply) => {
+        if (req.method !== 'POST') return;
+        const site = req.headers['sec-fetch-site'];
         const origin = req.headers.origin;
-        if (req.method === 'POST' && origin !== undefined && origin !== publicOrigin) {
+        const foreign = site !== undefined ? site !== 'same-origin' && site !== 'none' : origin !== undefined && origin !== 'null' && origin !== publicOrigin;
+        if (foreign) {
           return errorPage(req, reply, 403, 'Form refused', 'This form came from another site. Nothing was changed.');
         }
       });
