@@ -7,7 +7,7 @@ import { pager, when, withQuery } from './format.ts';
 export function auditRows(entries: AuditEntry[], caption: string): SafeHtml {
   const rows = entries.map(
     (e) => html`<tr><td>${when(e.created_at)}</td><td><code>${e.action}</code></td><td><code>${e.target_id}</code></td>
-<td>${e.api_key_id ? html`<code>${e.api_key_id}</code>` : html`<span class="muted">operator</span>`}</td><td><code>${e.details ?? ''}</code></td></tr>`,
+<td>${e.api_key_id ? html`<code>${e.api_key_id}</code>` : html`<span class="muted">operator</span>`}</td><td class="details"><code>${e.details ?? ''}</code></td></tr>`,
   );
   return html`<div class="table-wrap"><table><caption>${caption}</caption>
 <thead><tr><th scope="col">When</th><th scope="col">Action</th><th scope="col">Target</th><th scope="col">By (API key)</th><th scope="col">Details</th></tr></thead>

@@ -59,17 +59,23 @@ button.danger{background:var(--danger);border-color:var(--danger);color:#fff}
 .actions form{margin:0}
 .check{display:flex;gap:.5rem;align-items:center;font-weight:400}
 .table-wrap{overflow-x:auto}
-table{width:100%;border-collapse:collapse;font-size:.95rem}
+table{width:100%;min-width:34rem;border-collapse:collapse;font-size:.95rem}
 caption{text-align:left;color:var(--muted);padding-bottom:.5rem}
-th,td{text-align:left;padding:.5rem;border-bottom:1px solid var(--border);vertical-align:top;overflow-wrap:anywhere}
-th{font-weight:600}
+th,td{text-align:left;padding:.5rem;border-bottom:1px solid var(--border);vertical-align:top;overflow-wrap:break-word}
+th{font-weight:600;white-space:nowrap}
+td code{overflow-wrap:normal;word-break:normal}
+td button{white-space:nowrap}
+td.details{min-width:14rem}
+td.details code{overflow-wrap:anywhere}
 .stats{display:grid;grid-template-columns:repeat(auto-fill,minmax(130px,1fr));gap:.5rem;margin:0}
 .stats div{border:1px solid var(--border);border-radius:8px;padding:.5rem .75rem;background:var(--subtle)}
 .stats dt{font-size:.85rem;color:var(--muted)}
 .stats dd{margin:0;font-size:1.5rem;font-weight:700}
-dl.meta{display:grid;grid-template-columns:1fr;gap:.25rem 1rem;margin:0}
+dl.meta{margin:0}
+dl.meta>div{display:grid;grid-template-columns:1fr;gap:0 1rem;padding:.3rem 0;border-bottom:1px solid var(--border)}
+dl.meta>div:last-child{border-bottom:none}
 dl.meta dt{font-weight:600;color:var(--muted)}
-dl.meta dd{margin:0 0 .5rem;overflow-wrap:anywhere}
+dl.meta dd{margin:0;overflow-wrap:anywhere}
 .badge{display:inline-block;padding:.1rem .5rem;border-radius:999px;font-size:.8rem;font-weight:700}
 .st-ACTIVE{background:var(--ok-bg);color:var(--ok-text)}
 .st-FAILED,.st-EXPIRED,.st-REVOKED{background:var(--bad-bg);color:var(--bad-text)}
@@ -82,7 +88,6 @@ dl.meta dd{margin:0 0 .5rem;overflow-wrap:anywhere}
   nav.side{width:200px;flex:none}
   nav.side ul{flex-direction:column}
   .filters{grid-template-columns:2fr 2fr 1.5fr auto}
-  dl.meta{grid-template-columns:max-content 1fr}
-  dl.meta dd{margin:0}
+  dl.meta>div{grid-template-columns:11rem 1fr}
 }
 `;
