@@ -71,7 +71,10 @@ forEachBackend('console pages', (backend) => {
   test('account detail: status, reason, toolkit, user id, alias, times, masked credentials (also when the project allows reveal); no reveal is audited', async () => {
     await updateProjectSettings(store(), w.t.projectId, { allow_credential_reveal: true }, new Date(), { via: 'cli' });
     const id = await w.account('detail-user', SECRET, { alias: 'work' });
-    await store().accounts.update(w.t.projectId, id, { status: 'EXPIRED', status_reason: 'The provider rejected the refresh token (invalid_grant)' });
+    await store().accounts.update(w.t.projectId, id, {
+      status: 'EXPIRED',
+      status_reason: 'The provider rejected the refresh token (invalid_grant): the user must connect again',
+    });
     const auditBefore = await store().audit.list(w.t.projectId);
     const res = await c.get(`${base}/accounts/${id}`);
     assert.equal(res.status, 200);
