@@ -63,6 +63,8 @@ export function createConsoleSessions(deps: { store: Store; apiKeys: ApiKeyServi
     async signIn(secret: string): Promise<{ cookie: string; actor: ConsoleActor } | undefined> {
       const actor = await actorFor(secret.trim());
       if (!actor) return undefined;
+      // Sign-ins are rare: each one also removes the sessions that can no longer be used (no sweeper needed).
+      await store.consoleSessions.deleteExpired(iso(), iso(-IDLE_SECONDS));
       const cookie = newSecret('cs');
       const now = iso();
       await store.consoleSessions.insert({

@@ -33,7 +33,7 @@ export function consoleSessionsRepo(db: Kysely<DB>) {
     async deleteByApiKey(apiKeyId: string): Promise<void> {
       await db.deleteFrom('console_sessions').where('api_key_id', '=', apiKeyId).execute();
     },
-    /** Removes sessions past either expiry; returns how many. */
+    /** Removes sessions past either expiry (run at each sign-in); returns how many. */
     async deleteExpired(now: string, idleSince: string): Promise<number> {
       const res = await db
         .deleteFrom('console_sessions')

@@ -125,6 +125,16 @@ forEachBackend('console sign-in and sessions', (backend) => {
     }
     clock.advance(30 * 60);
     assert.equal((await d.get(page)).status, 303, 'past 12 hours: signed out even though active');
+    // The next sign-in removes the rows of sessions that can no longer be used.
+    const live = await consoleClient(w.t).signIn(w.t.apiKey);
+    assert.ok(live);
+    const rows = await w.t.runtime.database.db.selectFrom('console_sessions').selectAll().execute();
+    const idleSince = new Date(clock.now().getTime() - 30 * 60_000).toISOString();
+    assert.deepEqual(
+      rows.filter((r) => r.expires_at <= clock.now().toISOString() || r.last_seen_at <= idleSince),
+      [],
+    );
+    assert.ok(rows.length >= 1);
   });
 
   test('a key revoked elsewhere (the CLI, another process) ends its console sessions at once', async () => {
