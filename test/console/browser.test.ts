@@ -4,10 +4,13 @@
 // revoke an API key, read the audit log, sign out, all with the keyboard-
 // and script-free HTML forms. Every request, console message and CSP
 // violation is recorded: nothing may leave 127.0.0.1 and nothing may be
-// refused by the CSP. Screenshots go to test-results/browser/, and (SQLite
-// run) to docs/images/console-*.png.
+// refused by the CSP. Screenshots go to test-results/browser/; on the SQLite
+// run they also go to docs/images/console-*.png when missing there, or always
+// with AUTHLINK_UPDATE_DOCS_IMAGES=1 (the pages show ids and times, so
+// rewriting them on every run would leave the tree changed after each test).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { forEachBackend } from '../helpers/backends.ts';
@@ -46,8 +49,11 @@ else
     }
 
     const origin = () => w.t.config.publicUrl;
-    const shot = (page: Page, name: string) =>
-      snap(page, `${backend}-console-${name}`, { copyTo: backend === 'sqlite' ? path.join(DOCS, `console-${name}.png`) : undefined });
+    const docsImage = (name: string) => {
+      const file = path.join(DOCS, `console-${name}.png`);
+      return backend === 'sqlite' && (process.env.AUTHLINK_UPDATE_DOCS_IMAGES === '1' || !fs.existsSync(file)) ? file : undefined;
+    };
+    const shot = (page: Page, name: string) => snap(page, `${backend}-console-${name}`, { copyTo: docsImage(name) });
 
     async function assertClean(rec: PageRecorder, blocked: string[]) {
       await rec.settle();
