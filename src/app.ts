@@ -16,6 +16,7 @@ import { jsonDepthHook, optionalBodyHook, validatorCompiler } from './http/valid
 import { type CoreDeps, createServices, type Services } from './services/index.ts';
 import { registerApiRoutes } from './api/index.ts';
 import { registerLinkRoutes } from './link/routes.ts';
+import { registerConsoleRoutes } from './console/routes.ts';
 import { registerDownloadRoute } from './api/downloads.ts';
 import { registerLogoRoute } from './api/logos.ts';
 import { ApiError } from './errors.ts';
@@ -135,6 +136,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
   }
   app.get('/api/v3.1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   registerLinkRoutes(app, services);
+  await registerConsoleRoutes(app, services);
   registerDownloadRoute(app, services.downloads);
   registerLogoRoute(app, (slug) => services.catalog.get(slug));
 

@@ -54,6 +54,8 @@ export interface Config {
   webhookMaxEndpointsPerProject: number;
   /** GET /metrics on the main port, behind `Authorization: Bearer <token>`; absent = not served there. */
   metricsToken?: string;
+  /** Operator sign-in to the console at /console (all projects); absent = only project API keys can sign in. */
+  consoleToken?: string;
   /** A second listener on 127.0.0.1 serving only /metrics (no token); absent = none. */
   metricsPort?: number;
   /** SIGTERM: /ready answers 503 this long before the listener closes, so load balancers stop sending. */
@@ -221,6 +223,10 @@ export function parseConfig(env: Env, cwd = process.cwd()): Config {
     if (config.metricsPort !== 0 && config.metricsPort === port) problems.push('AUTHLINK_METRICS_PORT must differ from PORT');
   }
   config.metricsToken = metricsToken;
+  const consoleToken = env.AUTHLINK_CONSOLE_TOKEN || undefined;
+  if (consoleToken !== undefined && (consoleToken.length < 24 || /\s/.test(consoleToken)))
+    problems.push('AUTHLINK_CONSOLE_TOKEN must be at least 24 characters without spaces: generate one with `openssl rand -hex 32`');
+  config.consoleToken = consoleToken;
   if (problems.length) throw new ConfigError(problems);
   return config;
 }

@@ -20,6 +20,7 @@ import * as m010 from './migrations/010_webhooks_composio_v3.ts';
 import * as m011 from './migrations/011_downloads.ts';
 import * as m014 from './migrations/014_oauth1_link.ts';
 import * as m012 from './migrations/012_egress_proxy.ts';
+import * as m013 from './migrations/013_console_sessions.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -75,6 +76,7 @@ const migrations: Record<string, Migration> = {
   '010_webhooks_composio_v3': m010,
   '011_downloads': m011,
   '012_egress_proxy': m012,
+  '013_console_sessions': m013,
   '014_oauth1_link': m014,
 };
 

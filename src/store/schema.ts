@@ -146,6 +146,18 @@ export interface DownloadsTable {
   created_at: string;
 }
 
+/** An operator console sign-in (migration 013); project_id/api_key_id null = the operator token. */
+export interface ConsoleSessionsTable {
+  id: string;
+  token_hash: string; // SHA-256 of the cookie's token; the token itself is never stored
+  project_id: string | null;
+  api_key_id: string | null;
+  operator_tag: string | null; // operator sessions: a digest naming the AUTHLINK_CONSOLE_TOKEN they signed in with
+  created_at: string;
+  last_seen_at: string; // idle expiry counts from here
+  expires_at: string; // absolute expiry
+}
+
 export interface DB {
   projects: ProjectsTable;
   api_keys: ApiKeysTable;
@@ -159,4 +171,5 @@ export interface DB {
   webhook_endpoints: WebhookEndpointsTable;
   webhook_events: WebhookEventsTable;
   webhook_deliveries: WebhookDeliveriesTable;
+  console_sessions: ConsoleSessionsTable;
 }

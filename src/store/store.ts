@@ -14,6 +14,8 @@ import { sessionsRepo } from './sessions.ts';
 import { webhooksRepo } from './webhooks.ts';
 import { verificationsRepo } from './verifications.ts';
 import { downloadsRepo } from './downloads.ts';
+import { consoleSessionsRepo } from './console-sessions.ts';
+import { consoleReadsRepo } from './console-reads.ts';
 import type { Announcer, Topic } from './invalidation.ts';
 
 export interface Store {
@@ -28,6 +30,8 @@ export interface Store {
   sessions: ReturnType<typeof sessionsRepo>;
   webhooks: ReturnType<typeof webhooksRepo>;
   downloads: ReturnType<typeof downloadsRepo>;
+  consoleSessions: ReturnType<typeof consoleSessionsRepo>;
+  consoleReads: ReturnType<typeof consoleReadsRepo>;
   ping(): Promise<void>;
   /** Tells every process that `key` of `topic` changed (inside a transaction: once it commits). See invalidation.ts. */
   announce(topic: Topic, key: string): Promise<void>;
@@ -48,6 +52,8 @@ export function createStore(db: Kysely<DB>, dialect: Dialect, announcer?: Announ
     sessions: sessionsRepo(db),
     webhooks: webhooksRepo(db, dialect),
     downloads: downloadsRepo(db),
+    consoleSessions: consoleSessionsRepo(db),
+    consoleReads: consoleReadsRepo(db),
     ping: () => ping(db),
     announce: async (topic, key) => announcer?.(db, topic, key),
     transaction: (fn) => db.transaction().execute((trx) => fn(createStore(trx, dialect, announcer))),
