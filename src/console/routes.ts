@@ -5,7 +5,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from '../errors.ts';
 import type { Services } from '../services/index.ts';
-import { contentSecurityPolicy, securityHeaders } from '../link/views/csp.ts';
+import { contentSecurityPolicy, securityHeaders } from '../views/csp.ts';
 import { ABSOLUTE_SECONDS, type ConsoleSession, consoleCookieName, createConsoleSessions } from './sessions.ts';
 import { createConsoleService } from './service.ts';
 import { renderErrorPage, renderSignIn } from './views/sign-in.ts';

@@ -10,7 +10,7 @@ import { ApiError, envelope } from '../errors.ts';
 import { newId } from '../crypto/tokens.ts';
 import { redactUrl } from './log.ts';
 import { renderResult } from '../link/views/pages.ts';
-import { contentSecurityPolicy, securityHeaders } from '../link/views/csp.ts';
+import { contentSecurityPolicy, securityHeaders } from '../views/csp.ts';
 
 interface AjvIssue {
   instancePath?: string;

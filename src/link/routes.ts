@@ -9,7 +9,7 @@ import { outcomeUrl, type OutcomeParams } from '../services/callback-url.ts';
 import { oauth1EndpointsFor, oauthProviderFor } from '../services/oauth-provider.ts';
 import { isRedirectFlow } from '../toolkits/modes.ts';
 import { renderConsent, renderCredentialForm, renderResult } from './views/pages.ts';
-import { contentSecurityPolicy, securityHeaders } from './views/csp.ts';
+import { contentSecurityPolicy, securityHeaders } from '../views/csp.ts';
 import { STYLESHEET, STYLESHEET_PATH } from './views/style.ts';
 
 const STOP_STATUS: Record<Stop, number> = { invalid: 404, used: 409, elsewhere: 409, expired: 410 };

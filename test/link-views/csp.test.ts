@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { contentSecurityPolicy, cspOrigin, securityHeaders } from '../../src/link/views/csp.ts';
+import { contentSecurityPolicy, cspOrigin, securityHeaders } from '../../src/views/csp.ts';
 
 const BASE = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'";
 const TAIL = "frame-ancestors 'none'; base-uri 'none'";

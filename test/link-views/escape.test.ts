@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { escapeHtml, html, raw, SafeHtml } from '../../src/link/views/escape.ts';
+import { escapeHtml, html, raw, SafeHtml } from '../../src/views/escape.ts';
 
 test('escapeHtml escapes & < > " \' and backtick', () => {
   assert.equal(escapeHtml(`&<>"'\``), '&amp;&lt;&gt;&quot;&#39;&#96;');

@@ -3,7 +3,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { escapeHtml } from '../../src/link/views/escape.ts';
+import { escapeHtml } from '../../src/views/escape.ts';
 import {
   renderConsent,
   renderCredentialForm,

@@ -18,7 +18,7 @@ import { apiKeyToolkit, oidcToolkit, writeToolkitsDir } from '../helpers/toolkit
 import { createProject } from '../../src/services/projects.ts';
 import { ENCRYPTED_FIELDS } from '../../src/crypto/fields.ts';
 import { hashSecret } from '../../src/crypto/tokens.ts';
-import { escapeHtml } from '../../src/link/views/escape.ts';
+import { escapeHtml } from '../../src/views/escape.ts';
 import type { ToolkitDef } from '../../src/toolkits/types.ts';
 import { dumpDatabase, dumpDiff, send } from './support.ts';
 import { QueryRecorder } from '../helpers/query-recorder.ts';

@@ -1,6 +1,6 @@
 // Connected accounts: the filtered list and one account's detail, with its
 // enable/disable and delete forms.
-import { html, type SafeHtml } from '../../link/views/escape.ts';
+import { html, type SafeHtml } from '../../views/escape.ts';
 import { ACCOUNT_STATUSES, type AccountService } from '../../services/accounts.ts';
 import type { AuditEntry } from '../../store/audit.ts';
 import type { AccountFilters } from '../service.ts';

@@ -1,5 +1,5 @@
 // The project's audit log, newest first.
-import { html, type SafeHtml } from '../../link/views/escape.ts';
+import { html, type SafeHtml } from '../../views/escape.ts';
 import type { AuditEntry } from '../../store/audit.ts';
 import { projectBase, renderShell, type ShellContext } from './shell.ts';
 import { pager, when, withQuery } from './format.ts';

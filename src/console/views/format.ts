@@ -1,5 +1,5 @@
 // Small pieces the console's pages share.
-import { html, type SafeHtml } from '../../link/views/escape.ts';
+import { html, type SafeHtml } from '../../views/escape.ts';
 
 /** A status as a badge; the word itself is the information (colour only repeats it). */
 export function statusBadge(status: string): SafeHtml {

@@ -1,6 +1,6 @@
 // The project's API keys: list, create (the new key shown once, on the page
 // the create form posts to), revoke.
-import { html } from '../../link/views/escape.ts';
+import { html } from '../../views/escape.ts';
 import type { ApiKeyRecord } from '../../store/api-keys.ts';
 import { csrfField, projectBase, renderShell, type ShellContext } from './shell.ts';
 import { statusBadge, when } from './format.ts';

@@ -1,5 +1,5 @@
 // The operator's project picker and a project's overview.
-import { html } from '../../link/views/escape.ts';
+import { html } from '../../views/escape.ts';
 import { ACCOUNT_STATUSES } from '../../services/accounts.ts';
 import type { AccountRow } from '../../store/accounts.ts';
 import type { Project } from '../../store/projects.ts';

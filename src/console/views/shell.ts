@@ -1,7 +1,7 @@
 // The console's HTML document: a skip link, the top bar (who is signed in,
 // sign out), the project's navigation and the page. No scripts; the only
 // subresource is the same-origin stylesheet.
-import { html, type SafeHtml } from '../../link/views/escape.ts';
+import { html, type SafeHtml } from '../../views/escape.ts';
 import { CONSOLE_STYLESHEET_PATH } from './style.ts';
 
 export type Section = 'overview' | 'accounts' | 'keys' | 'audit' | 'projects';

@@ -1,5 +1,5 @@
 // The sign-in page and the error page shown before (or without) a session.
-import { html } from '../../link/views/escape.ts';
+import { html } from '../../views/escape.ts';
 import { renderBare } from './shell.ts';
 
 export function renderSignIn(opts: { operatorEnabled: boolean; error?: string; notice?: string }): string {

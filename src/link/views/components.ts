@@ -1,6 +1,6 @@
 // Small building blocks shared by the pages. All return SafeHtml built with `html`.
 
-import { html, raw, type SafeHtml } from './escape.ts';
+import { html, raw, type SafeHtml } from '../../views/escape.ts';
 import { initials, logoFill, paletteIndex, toolkitLogo } from '../../toolkits/logos.ts';
 import { MONOGRAM_PALETTE } from './style.ts';
 

@@ -1,6 +1,6 @@
 // OAuth2 consent screen: "<Project> wants to connect your <Toolkit> account".
 
-import { html } from './escape.ts';
+import { html } from '../../views/escape.ts';
 import { brandRow, csrfInput, metaList, renderErrors, sharedNotice } from './components.ts';
 import { renderDocument } from './layout.ts';
 import { requireSafeUrl } from './url.ts';

@@ -1,6 +1,6 @@
 // Credential form for API key / bearer token / basic-auth toolkits.
 
-import { html, type SafeHtml } from './escape.ts';
+import { html, type SafeHtml } from '../../views/escape.ts';
 import { brandRow, csrfInput, metaList, renderErrors, sharedNotice } from './components.ts';
 import { renderDocument } from './layout.ts';
 import { requireSafeUrl } from './url.ts';

@@ -1,6 +1,6 @@
 // The HTML document shell shared by every page of the connect flow.
 
-import { html, type SafeHtml } from './escape.ts';
+import { html, type SafeHtml } from '../../views/escape.ts';
 import { poweredBy } from './components.ts';
 import { STYLESHEET_PATH } from './style.ts';
 

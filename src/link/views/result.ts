@@ -1,6 +1,6 @@
 // Final page of the connect flow: success, or why the link can't be used.
 
-import { html, type SafeHtml } from './escape.ts';
+import { html, type SafeHtml } from '../../views/escape.ts';
 import { icon, type IconName } from './components.ts';
 import { renderDocument } from './layout.ts';
 import { isSafeUrl } from './url.ts';

@@ -1,4 +1,4 @@
-// Content-Security-Policy and companion headers for the hosted connect pages.
+// Content-Security-Policy and companion headers for the server-rendered pages (the hosted connect page, the console).
 
 // A CSP host-source only allows [A-Za-z0-9-] labels; anything else in an origin
 // (e.g. ';' or ',' which WHATWG URL accepts in hosts) could break out of the
