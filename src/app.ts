@@ -1,13 +1,13 @@
 // createApp(deps): the whole HTTP surface. Everything it needs is passed in,
 // so a test builds a fresh app per case.
-import Fastify, { type FastifyInstance, LogController } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import swagger from '@fastify/swagger';
 import formbody from '@fastify/formbody';
 import cookie from '@fastify/cookie';
 import rateLimit from '@fastify/rate-limit';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { requestIdFor } from './http/request-id.ts';
-import { logRequest, loggerOptions } from './http/log.ts';
+import { createLoggers, requestLogger } from './http/log.ts';
 import { clientErrorHandler, frameworkErrors, installErrorHandling } from './http/error-handler.ts';
 import { serverLimits } from './http/server-limits.ts';
 import { lazySerializers } from './http/lazy-serializers.ts';
@@ -37,9 +37,10 @@ export type App = FastifyInstance & { services: Services; metrics: Metrics; drai
 export async function createApp(deps: AppDeps): Promise<App> {
   const { config } = deps;
   const serializers = lazySerializers();
+  const loggers = createLoggers(config.logLevel, deps.logStream);
   const app = Fastify({
     schemaController: { compilersFactory: { buildSerializer: serializers.buildSerializer } },
-    logger: loggerOptions(config.logLevel, deps.logStream),
+    loggerInstance: loggers.app as FastifyBaseLogger,
     genReqId: requestIdFor,
     bodyLimit: config.bodyLimitBytes,
     trustProxy: config.trustProxy,
@@ -75,7 +76,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     if ((app as unknown as App).draining) reply.header('connection', 'close');
     done();
   });
-  app.addHook('onResponse', logRequest);
+  app.addHook('onResponse', requestLogger(loggers.access));
   installErrorHandling(app);
 
   await app.register(swagger, {

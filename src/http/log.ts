@@ -1,6 +1,7 @@
 // Log redaction: no API key, authorization header, cookie, link token, OAuth
 // code/state or credential field ever reaches a log line.
-import type { FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import pino, { type DestinationStream, type Logger } from 'pino';
 import type { LogLevel } from '../config.ts';
 
 const SECRET_QUERY = /([?&](?:code|state|token|link_token|session_uri|access_token|refresh_token|api_key|client_secret|password)=)[^&#]*/gi;
@@ -25,25 +26,52 @@ export const REDACT_PATHS = [
   '*.apiKey',
 ];
 
-export function loggerOptions(level: LogLevel, stream?: NodeJS.WritableStream): FastifyServerOptions['logger'] {
-  return {
-    level,
-    ...(stream ? { stream } : {}),
-    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
-    serializers: {
-      req(req: { method: string; url: string; ip?: string; id?: string }) {
-        return { method: req.method, url: redactUrl(req.url), remoteAddress: req.ip };
+export interface Loggers {
+  /** Fastify's logger (req.log and app.log): every object it logs goes through the redaction paths. */
+  app: Logger;
+  /** The one line per request (logRequest): built only from fields safe by construction, so it skips the redaction pass. */
+  access: Logger;
+}
+
+/**
+ * Both loggers write to one destination: the given stream (tests), or stdout
+ * through pino's asynchronous SonicBoom, which pino flushes on exit.
+ */
+export function createLoggers(level: LogLevel, stream?: NodeJS.WritableStream): Loggers {
+  const destination = (stream ?? pino.destination({ dest: 1, sync: false })) as DestinationStream;
+  const app = pino(
+    {
+      level,
+      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      serializers: {
+        req(req: { method: string; url: string; ip?: string }) {
+          return { method: req.method, url: redactUrl(req.url), remoteAddress: req.ip };
+        },
       },
     },
-  } as FastifyServerOptions['logger'];
+    destination,
+  );
+  return { app, access: pino({ level }, destination) };
 }
 
 /**
  * One line per request, written when the response is sent (fastify's own
  * request logging, two lines per request, is turned off in createApp): the
- * method, the redacted URL, the status and the time taken.
+ * request id, method, redacted URL, client address, status and time taken.
+ * A redaction pass over it would find nothing: the URL is redacted here and
+ * no header or body is logged.
  */
-export function logRequest(req: FastifyRequest, reply: FastifyReply, done: () => void): void {
-  req.log.info({ req, res: { statusCode: reply.statusCode }, responseTime: reply.elapsedTime }, 'request completed');
-  done();
+export function requestLogger(access: Logger) {
+  return (req: FastifyRequest, reply: FastifyReply, done: () => void): void => {
+    access.info(
+      {
+        reqId: req.id,
+        req: { method: req.method, url: redactUrl(req.url), remoteAddress: req.ip },
+        res: { statusCode: reply.statusCode },
+        responseTime: reply.elapsedTime,
+      },
+      'request completed',
+    );
+    done();
+  };
 }

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { ConnectedAccountsTable, DB } from './schema.ts';
 import { decodeCursor, encodeCursor, filterTag, listingTotal, type Page } from './cursor.ts';
+import { compileOnce } from './compiled.ts';
 
 export type AccountRow = ConnectedAccountsTable;
 export type AccountPatch = Partial<
@@ -22,18 +23,16 @@ export interface AccountQuery {
 }
 
 export function accountsRepo(db: Kysely<DB>) {
+  // Every credential read and proxied call starts here (issue #18).
+  const getLive = compileOnce(db, (q, p: (name: 'id' | 'projectId') => string) =>
+    q.selectFrom('connected_accounts').selectAll().where('id', '=', p('id')).where('project_id', '=', p('projectId')).where('deleted_at', 'is', null),
+  );
   return {
     async insert(row: AccountRow): Promise<void> {
       await db.insertInto('connected_accounts').values(row).execute();
     },
     async get(projectId: string, id: string): Promise<AccountRow | undefined> {
-      return db
-        .selectFrom('connected_accounts')
-        .selectAll()
-        .where('id', '=', id)
-        .where('project_id', '=', projectId)
-        .where('deleted_at', 'is', null)
-        .executeTakeFirst();
+      return (await getLive({ id, projectId }))[0];
     },
     /**
      * Conditional update: only applies when the row is live and (if given) in

@@ -134,6 +134,21 @@ forEachBackend('foundation', (backend) => {
     assert.ok(!JSON.stringify(rows).includes(t.apiKey));
   });
 
+  test('one access line per request: its request id, method, redacted URL, status and time', async () => {
+    const res = await api(t).get('/api/v3.1/connected_accounts/ca_missing?code=abc123secret&limit=1');
+    assert.equal(res.status, 404);
+    const line = t.logs
+      .flatMap((l) => l.split('\n'))
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .find((l) => l.msg === 'request completed' && l.reqId === res.headers['x-request-id']);
+    assert.ok(line, 'the request has its line');
+    assert.deepEqual(line.req, { method: 'GET', url: '/api/v3.1/connected_accounts/ca_missing?code=[redacted]&limit=1', remoteAddress: '127.0.0.1' });
+    assert.deepEqual(line.res, { statusCode: 404 });
+    assert.equal(typeof line.responseTime, 'number');
+    assert.equal(line.level, 30);
+  });
+
   test('logs never hold the API key', async () => {
     await api(t).get('/api/v3.1/toolkits?limit=1');
     const joined = t.logs.join('');
