@@ -2,7 +2,8 @@
 // scaling runs. The rows are what legacy `POST /connected_accounts` with
 // state.val writes (checked against one by the world's validation): random
 // `ca_` ids, `credentials_enc` sealed per row with the server's key and the
-// row's AAD (src/crypto/fields.ts via sealCredentials), so GET can decrypt.
+// row's AAD (src/crypto/fields.ts via sealAccountCredentials) with its masked
+// view, as every credential written since migration 016 has.
 // SQLite: one prepared INSERT in large transactions; PostgreSQL: multi-row
 // INSERT ... SELECT FROM unnest(arrays) in batches, synchronous_commit off for
 // this session only, then VACUUM ANALYZE (what autovacuum would do).
@@ -10,7 +11,7 @@ import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { createKeyRing, parseKeys } from '../../src/crypto/keyring.ts';
 import { newId } from '../../src/crypto/tokens.ts';
-import { newWordId, sealCredentials } from '../../src/services/account-view.ts';
+import { newWordId, sealAccountCredentials } from '../../src/services/account-view.ts';
 import { encodeCursor } from '../../src/store/cursor.ts';
 
 export const ACCOUNTS_PER_USER = 50;
@@ -40,6 +41,7 @@ interface Row {
   user_id: string;
   word_id: string;
   credentials_enc: string;
+  credentials_view: string;
   created_at: string;
 }
 
@@ -57,7 +59,7 @@ function* batches(spec: SeedSpec, size: number, sample: SeedResult): Generator<R
       id,
       user_id: `user-${i % users}`,
       word_id: newWordId(spec.toolkitSlug),
-      credentials_enc: sealCredentials(keyRing, { project_id: spec.projectId, id }, { api_key: `sk_seed_${i.toString(36).padStart(8, '0')}_${id.slice(3)}` }),
+      ...sealAccountCredentials(keyRing, { project_id: spec.projectId, id }, { api_key: `sk_seed_${i.toString(36).padStart(8, '0')}_${id.slice(3)}` }),
       created_at,
     };
     if (i % idEvery === 0) sample.ids.push(id);
@@ -80,12 +82,23 @@ function seedSqlite(spec: SeedSpec, sample: SeedResult): void {
     db.pragma('busy_timeout = 30000');
     db.pragma('cache_size = -262144'); // 256 MiB for this connection: the random-id primary key
     const insert = db.prepare(
-      `insert into connected_accounts (id, project_id, auth_config_id, toolkit_slug, user_id, alias, word_id, account_type, acl, status, status_reason, is_disabled, data, credentials_enc, requested_scopes, granted_scopes, token_expires_at, refresh_lock_owner, refresh_lock_until, refresh_failures, next_refresh_at, last_used_at, created_at, updated_at, deleted_at)
-       values (?, ?, ?, ?, ?, null, ?, 'PRIVATE', null, 'ACTIVE', null, 0, '{}', ?, null, null, null, null, null, 0, null, null, ?, ?, null)`,
+      `insert into connected_accounts (id, project_id, auth_config_id, toolkit_slug, user_id, alias, word_id, account_type, acl, status, status_reason, is_disabled, data, credentials_enc, credentials_view, requested_scopes, granted_scopes, token_expires_at, refresh_lock_owner, refresh_lock_until, refresh_failures, next_refresh_at, last_used_at, created_at, updated_at, deleted_at)
+       values (?, ?, ?, ?, ?, null, ?, 'PRIVATE', null, 'ACTIVE', null, 0, '{}', ?, ?, null, null, null, null, null, 0, null, null, ?, ?, null)`,
     );
     const write = db.transaction((rows: Row[]) => {
       for (const r of rows)
-        insert.run(r.id, spec.projectId, spec.authConfigId, spec.toolkitSlug, r.user_id, r.word_id, r.credentials_enc, r.created_at, r.created_at);
+        insert.run(
+          r.id,
+          spec.projectId,
+          spec.authConfigId,
+          spec.toolkitSlug,
+          r.user_id,
+          r.word_id,
+          r.credentials_enc,
+          r.credentials_view,
+          r.created_at,
+          r.created_at,
+        );
     });
     for (const rows of batches(spec, 25_000, sample)) write(rows);
     db.pragma('wal_checkpoint(TRUNCATE)');
@@ -100,9 +113,9 @@ async function seedPostgres(spec: SeedSpec, sample: SeedResult): Promise<void> {
   await Promise.all(clients.map((c) => c.connect()));
   try {
     for (const c of clients) await c.query('SET synchronous_commit = off');
-    const text = `insert into connected_accounts (id, project_id, auth_config_id, toolkit_slug, user_id, word_id, account_type, status, is_disabled, data, credentials_enc, refresh_failures, created_at, updated_at)
-      select u.id, $1, $2, $3, u.user_id, u.word_id, 'PRIVATE', 'ACTIVE', 0, '{}', u.cred, 0, u.created_at, u.created_at
-      from unnest($4::text[], $5::text[], $6::text[], $7::text[], $8::text[]) as u(id, user_id, word_id, cred, created_at)`;
+    const text = `insert into connected_accounts (id, project_id, auth_config_id, toolkit_slug, user_id, word_id, account_type, status, is_disabled, data, credentials_enc, credentials_view, refresh_failures, created_at, updated_at)
+      select u.id, $1, $2, $3, u.user_id, u.word_id, 'PRIVATE', 'ACTIVE', 0, '{}', u.cred, u.view, 0, u.created_at, u.created_at
+      from unnest($4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[]) as u(id, user_id, word_id, cred, view, created_at)`;
     const inflight: Array<Promise<unknown> | undefined> = [undefined, undefined];
     let k = 0;
     for (const rows of batches(spec, 5_000, sample)) {
@@ -116,6 +129,7 @@ async function seedPostgres(spec: SeedSpec, sample: SeedResult): Promise<void> {
         rows.map((r) => r.user_id),
         rows.map((r) => r.word_id),
         rows.map((r) => r.credentials_enc),
+        rows.map((r) => r.credentials_view),
         rows.map((r) => r.created_at),
       ]);
       // Let the socket write happen before the next batch is built.

@@ -17,6 +17,8 @@ export const ENCRYPTED_FIELDS = {
     table: 'connected_accounts',
     column: 'credentials_enc',
     aad: (r: RowIdentity) => `connected_account:${r.project_id}:${r.id}:credentials`,
+    // Its masked view names the IV of the ciphertext it was made from (services/account-view.ts): rotation carries it over.
+    view: 'credentials_view',
   },
   pkceVerifier: { table: 'link_sessions', column: 'pkce_verifier_enc', aad: (r: RowIdentity) => `link_session:${r.project_id}:${r.id}:pkce_verifier` },
   oauth1Temporary: {
@@ -39,4 +41,7 @@ export const ENCRYPTED_FIELDS = {
   download: { table: 'downloads', column: 'data_enc', aad: (r: RowIdentity) => `download:${r.project_id}:${r.id}:data` },
 } as const;
 
-export type EncryptedField = (typeof ENCRYPTED_FIELDS)[keyof typeof ENCRYPTED_FIELDS];
+export type EncryptedField = (typeof ENCRYPTED_FIELDS)[keyof typeof ENCRYPTED_FIELDS] & { view?: string };
+
+/** The IV of a `v1:<key id>:<iv>:<ciphertext+tag>` envelope: unique to that one encryption. */
+export const ivOf = (envelope: string): string => envelope.split(':', 3)[2];

@@ -11,10 +11,9 @@ import { isUniqueViolation } from '../store/accounts.ts';
 import { CursorError } from '../store/cursor.ts';
 import type { AuthConfigRow } from '../store/auth-configs.ts';
 import type { AuthConfigService } from './auth-configs.ts';
-import { maskSecret } from './auth-configs.ts';
 import { type Acl, normalizeAcl, normalizeUserIds } from './user-ids.ts';
 import { aliasTaken, splitFields } from './account-fields.ts';
-import { openCredentials, sealCredentials } from './account-view.ts';
+import { maskedCredentials, openCredentials, sealAccountCredentials, storedView } from './account-view.ts';
 import type { Refresher } from './refresh.ts';
 import { oauthClientFor, oauthProviderFor } from './oauth-provider.ts';
 import { revokeToken } from '../oauth/revoke.ts';
@@ -32,7 +31,6 @@ export interface Requester {
 }
 
 // Token-set fields that are not secret: shown as is.
-const PUBLIC_TOKEN_FIELDS = new Set(['token_type', 'expires_at', 'scope', 'id_token_claims', 'raw_extra']);
 
 export function createAccountService(deps: {
   store: Store;
@@ -58,9 +56,9 @@ export function createAccountService(deps: {
   function stateVal(row: AccountRow, authRow: AuthConfigRow | undefined, reveal: boolean): Record<string, unknown> {
     const val: Record<string, unknown> = { ...JSON.parse(row.data), status: row.status };
     if (!row.credentials_enc) return val;
-    for (const [k, v] of Object.entries(openCredentials(keyRing, row))) {
-      val[k] = reveal || PUBLIC_TOKEN_FIELDS.has(k) || typeof v !== 'string' ? v : maskSecret(v);
-    }
+    // The stored masked view spares a decrypt per row; a reveal, or a row without a current view, decrypts.
+    const shown = (!reveal && storedView(row)) || (reveal ? openCredentials(keyRing, row) : maskedCredentials(openCredentials(keyRing, row)));
+    Object.assign(val, shown);
     if (authRow && usesAccessToken(authRow.auth_scheme as AuthMode) && row.granted_scopes) val.scope = JSON.parse(row.granted_scopes);
     return val;
   }
@@ -206,7 +204,7 @@ export function createAccountService(deps: {
               errors: [`connection.state.authScheme: must be ${resolved.scheme.mode}`],
             });
           const { creds, data } = splitFields(resolved.scheme.fields.connected_account_initiation, patch.state.val, 'connection.state.val');
-          set.credentials_enc = sealCredentials(keyRing, row, { ...openCredentials(keyRing, row), ...creds });
+          Object.assign(set, sealAccountCredentials(keyRing, row, { ...openCredentials(keyRing, row), ...creds }));
           set.data = JSON.stringify({ ...JSON.parse(row.data), ...data });
         }
         try {
@@ -240,9 +238,12 @@ export function createAccountService(deps: {
         await deps.refresher.exclusive(projectId, id, revokeAtProvider);
       }
       const ts = deps.now().toISOString();
-      await changeWithEvents(store, deps.now(), (tx) => tx.accounts.update(projectId, id, { deleted_at: ts, updated_at: ts, credentials_enc: null }), [
-        'connected_account.deleted',
-      ]);
+      await changeWithEvents(
+        store,
+        deps.now(),
+        (tx) => tx.accounts.update(projectId, id, { deleted_at: ts, updated_at: ts, credentials_enc: null, credentials_view: null }),
+        ['connected_account.deleted'],
+      );
     },
 
     async revoke(projectId: string, id: string) {
@@ -261,7 +262,13 @@ export function createAccountService(deps: {
             tx.accounts.update(
               projectId,
               id,
-              { status: 'REVOKED', status_reason: 'Revoked at the provider through the API', credentials_enc: null, updated_at: deps.now().toISOString() },
+              {
+                status: 'REVOKED',
+                status_reason: 'Revoked at the provider through the API',
+                credentials_enc: null,
+                credentials_view: null,
+                updated_at: deps.now().toISOString(),
+              },
               ['ACTIVE'],
             ),
           ['connected_account.revoked'],

@@ -58,6 +58,7 @@ export function createCompleteAuthService(deps: { store: Store; keyRing: KeyRing
               status: 'FAILED',
               status_reason: "The user who completed the connection is not the link's user",
               credentials_enc: null,
+              credentials_view: null,
               updated_at: ts,
             },
         ['INITIATED'],

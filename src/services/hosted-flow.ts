@@ -24,7 +24,7 @@ import type { AccountRow } from '../store/accounts.ts';
 import type { LinkSessionRow } from '../store/link-sessions.ts';
 import type { Project } from '../store/projects.ts';
 import type { AuthConfigService, ResolvedAuthConfig } from './auth-configs.ts';
-import { sealCredentials } from './account-view.ts';
+import { sealAccountCredentials } from './account-view.ts';
 import { ENCRYPTED_FIELDS } from '../crypto/fields.ts';
 import { oauth1ConsumerFor, oauth1EndpointsFor, oauthProviderFor, oauthClientFor } from './oauth-provider.ts';
 import { oauth1AuthorizationUrl, temporaryCredentials, tokenCredentials, type OAuth1Credentials } from '../oauth/oauth1.ts';
@@ -223,7 +223,7 @@ export function createHostedFlow(deps: {
           ctx.account.id,
           {
             ...extra,
-            credentials_enc: sealCredentials(keyRing, ctx.account, creds),
+            ...sealAccountCredentials(keyRing, ctx.account, creds),
             status: 'ACTIVE',
             status_reason: null,
             updated_at: deps.now().toISOString(),
@@ -275,7 +275,7 @@ export function createHostedFlow(deps: {
       const row = await tx.accounts.update(
         ctx.account.project_id,
         ctx.account.id,
-        { ...extra, credentials_enc: sealCredentials(keyRing, ctx.account, creds), updated_at: ts },
+        { ...extra, ...sealAccountCredentials(keyRing, ctx.account, creds), updated_at: ts },
         ['INITIATED'],
       );
       if (!row) return false;

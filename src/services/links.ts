@@ -10,7 +10,7 @@ import { isUniqueViolation } from '../store/accounts.ts';
 import type { AuthConfigService, ResolvedAuthConfig } from './auth-configs.ts';
 import { readImportedTokens, wantsTokenImport } from './token-import.ts';
 import { checkCallbackUrl } from './callback-url.ts';
-import { newWordId, sealCredentials } from './account-view.ts';
+import { newWordId, sealAccountCredentials } from './account-view.ts';
 import { aliasTaken, checkConnectionData, splitFields } from './account-fields.ts';
 import type { KeyRing } from '../crypto/keyring.ts';
 import { accountEvent, insertOutbox, type WebhookEventType } from '../webhooks/events.ts';
@@ -127,6 +127,7 @@ export function createLinkService(deps: {
       is_disabled: 0,
       data: JSON.stringify(data),
       credentials_enc: null,
+      credentials_view: null,
       requested_scopes: usesAccessToken(resolved.scheme.mode) ? JSON.stringify(resolved.scopes) : null,
       granted_scopes: null,
       token_expires_at: null,
@@ -228,7 +229,7 @@ export function createLinkService(deps: {
     const { account } = prepared;
     account.status = 'ACTIVE';
     const { tokens } = read;
-    account.credentials_enc = sealCredentials(deps.keyRing, account, tokens.creds);
+    Object.assign(account, sealAccountCredentials(deps.keyRing, account, tokens.creds));
     account.granted_scopes = JSON.stringify(tokens.grantedScopes);
     account.token_expires_at = tokens.expiresAt;
     account.provider_subject = tokens.subject ?? null;
@@ -263,7 +264,7 @@ export function createLinkService(deps: {
     }
     account.status = 'ACTIVE';
     account.data = JSON.stringify(connection);
-    account.credentials_enc = sealCredentials(deps.keyRing, account, { ...creds, ...tokens });
+    Object.assign(account, sealAccountCredentials(deps.keyRing, account, { ...creds, ...tokens }));
     account.granted_scopes = JSON.stringify(tokens.scope);
     account.token_expires_at = tokens.expires_at ?? null;
     await insertAccount(account);
@@ -355,7 +356,7 @@ export function createLinkService(deps: {
         });
       account.status = 'ACTIVE';
       account.data = JSON.stringify({ ...JSON.parse(account.data), ...data });
-      account.credentials_enc = sealCredentials(deps.keyRing, account, creds);
+      Object.assign(account, sealAccountCredentials(deps.keyRing, account, creds));
       await insertAccount(account);
       return { accountId: account.id, status: 'ACTIVE', authScheme: resolved.scheme.mode, redirectUrl: null };
     },

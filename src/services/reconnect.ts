@@ -8,7 +8,7 @@ import type { KeyRing } from '../crypto/keyring.ts';
 import type { Store } from '../store/store.ts';
 import type { AccountPatch, AccountRow } from '../store/accounts.ts';
 import { ENCRYPTED_FIELDS, type RowIdentity } from '../crypto/fields.ts';
-import { sealCredentials, type Credentials } from './account-view.ts';
+import { sealAccountCredentials, type Credentials } from './account-view.ts';
 import { changeWithEvents } from './transitions.ts';
 
 /** What a completed connection brings besides the credential. */
@@ -39,7 +39,7 @@ export function openPending(keyRing: KeyRing, verification: RowIdentity & { pend
 export function reconnectPatch(keyRing: KeyRing, account: RowIdentity, creds: Credentials, extra: ConnectionExtra, ts: string): AccountPatch {
   const patch: AccountPatch = {
     ...extra,
-    credentials_enc: sealCredentials(keyRing, account, creds),
+    ...sealAccountCredentials(keyRing, account, creds),
     status: 'ACTIVE',
     status_reason: null,
     refresh_failures: 0,

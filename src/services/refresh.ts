@@ -9,7 +9,7 @@ import type { KeyRing } from '../crypto/keyring.ts';
 import type { Store } from '../store/store.ts';
 import type { AccountPatch, AccountRow } from '../store/accounts.ts';
 import type { AuthConfigService } from './auth-configs.ts';
-import { openCredentials, sealCredentials } from './account-view.ts';
+import { openCredentials, sealAccountCredentials } from './account-view.ts';
 import { oauthClientFor, oauthProviderFor } from './oauth-provider.ts';
 import { refreshTokens } from '../oauth/refresh.ts';
 import { isServerGrant, serverGrantTokens } from './server-grant.ts';
@@ -97,7 +97,7 @@ export function createRefresher(deps: {
       // A rotated refresh token replaces the old one in the same write.
       const next = { ...creds, ...tokens, refresh_token: tokens.refresh_token ?? creds.refresh_token };
       const patch: AccountPatch = {
-        credentials_enc: sealCredentials(keyRing, row, next),
+        ...sealAccountCredentials(keyRing, row, next),
         token_expires_at: tokens.expires_at ?? null,
         granted_scopes: JSON.stringify(tokens.scope),
         refresh_failures: 0,

@@ -19,6 +19,7 @@ import * as m009 from './migrations/009_reconnect.ts';
 import * as m010 from './migrations/010_webhooks_composio_v3.ts';
 import * as m011 from './migrations/011_downloads.ts';
 import * as m014 from './migrations/014_oauth1_link.ts';
+import * as m016 from './migrations/016_credentials_view.ts';
 import * as m012 from './migrations/012_egress_proxy.ts';
 import * as m013 from './migrations/013_console_sessions.ts';
 
@@ -78,6 +79,7 @@ const migrations: Record<string, Migration> = {
   '012_egress_proxy': m012,
   '013_console_sessions': m013,
   '014_oauth1_link': m014,
+  '016_credentials_view': m016,
 };
 
 export async function openDatabase(opts: OpenOptions): Promise<Database> {

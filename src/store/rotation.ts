@@ -6,7 +6,7 @@
 import type { Kysely } from 'kysely';
 import type { DB } from './schema.ts';
 import type { KeyRing } from '../crypto/keyring.ts';
-import { ENCRYPTED_FIELDS, type EncryptedField } from '../crypto/fields.ts';
+import { ENCRYPTED_FIELDS, ivOf, type EncryptedField } from '../crypto/fields.ts';
 
 export interface RotationProgress {
   table: string;
@@ -15,18 +15,29 @@ export interface RotationProgress {
   skipped: number; // changed concurrently; a rerun picks them up if still on an old key
 }
 
-type Row = { id: string; project_id: string; value: string | null };
+type Row = { id: string; project_id: string; value: string | null; view?: string | null };
 
 async function batchAfter(db: Kysely<DB>, f: EncryptedField, afterId: string, limit: number): Promise<Row[]> {
   // biome-ignore lint/suspicious/noExplicitAny: the table and column come from the field list, not from the typed schema
   return (db as unknown as Kysely<any>)
     .selectFrom(f.table)
-    .select(['id', 'project_id', `${f.column} as value`])
+    .select(['id', 'project_id', `${f.column} as value`, ...(f.view ? [`${f.view} as view`] : [])])
     .where(f.column, 'is not', null)
     .where('id', '>', afterId)
     .orderBy('id')
     .limit(limit)
     .execute() as Promise<Row[]>;
+}
+
+/**
+ * A masked view made from the old ciphertext describes the new one too (same
+ * plaintext): it follows with the new IV. One made from some other ciphertext
+ * (stale) is dropped, and reads decrypt until the next write.
+ */
+function carriedView(view: string | null | undefined, old: string, fresh: string): string | null {
+  if (!view) return null;
+  const parsed = JSON.parse(view) as { iv?: string };
+  return parsed.iv === ivOf(old) ? JSON.stringify({ ...parsed, iv: ivOf(fresh) }) : null;
 }
 
 export async function rotateAll(
@@ -36,7 +47,7 @@ export async function rotateAll(
 ): Promise<RotationProgress[]> {
   const batchSize = opts.batchSize ?? 500;
   const out: RotationProgress[] = [];
-  for (const f of Object.values(ENCRYPTED_FIELDS)) {
+  for (const f of Object.values(ENCRYPTED_FIELDS) as EncryptedField[]) {
     const progress: RotationProgress = { table: f.table, column: f.column, rotated: 0, skipped: 0 };
     let afterId = '';
     for (;;) {
@@ -50,7 +61,7 @@ export async function rotateAll(
         // biome-ignore lint/suspicious/noExplicitAny: as in batchAfter
         const res = await (db as unknown as Kysely<any>)
           .updateTable(f.table)
-          .set({ [f.column]: fresh })
+          .set({ [f.column]: fresh, ...(f.view ? { [f.view]: carriedView(row.view, row.value, fresh) } : {}) })
           .where('id', '=', row.id)
           .where(f.column, '=', row.value)
           .executeTakeFirst();

@@ -58,6 +58,7 @@ export interface ConnectedAccountsTable {
   is_disabled: number;
   data: string; // JSON of non-secret connection fields
   credentials_enc: string | null; // encrypted JSON of secrets / token set
+  credentials_view: string | null; // what the API shows of it, masked, with the IV it was made from (016_credentials_view)
   requested_scopes: string | null; // JSON array
   granted_scopes: string | null; // JSON array
   token_expires_at: string | null;

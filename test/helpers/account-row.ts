@@ -39,6 +39,7 @@ export function accountRow(projectId: string, authConfigId: string, over: Partia
     is_disabled: 0,
     data: '{}',
     credentials_enc: null,
+    credentials_view: null,
     requested_scopes: null,
     granted_scopes: null,
     token_expires_at: null,
