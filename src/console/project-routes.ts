@@ -12,6 +12,8 @@ import { renderAccount, renderAccounts } from './views/accounts.ts';
 import { renderKeys } from './views/keys.ts';
 import { renderAudit } from './views/audit.ts';
 import { projectBase, type ShellContext } from './views/shell.ts';
+import { registerConfigPages } from './config-routes.ts';
+import { registerWebhookPages } from './webhook-routes.ts';
 
 const HIDE = { schema: { hide: true } } as const;
 
@@ -20,14 +22,23 @@ type PA = P & { accountId: string };
 type PK = P & { keyId: string };
 
 /** Notices a redirect may ask a page to show: fixed texts, nothing from the URL is echoed. */
-const NOTICES: Record<string, string> = {
+export const NOTICES: Record<string, string> = {
   enabled: 'The account is enabled.',
   disabled: 'The account is disabled.',
   deleted: 'The account was deleted.',
   revoked: 'The key was revoked.',
+  ac_created: 'The auth config was created.',
+  ac_enabled: 'The auth config is enabled.',
+  ac_disabled: 'The auth config is disabled.',
+  ac_deleted: 'The auth config was deleted.',
+  ac_scopes: 'The scopes were saved.',
+  sub_enabled: 'The subscription is enabled.',
+  sub_disabled: 'The subscription is disabled.',
+  sub_deleted: 'The subscription was deleted.',
+  redelivered: 'The delivery is queued again.',
 };
 
-function text(value: unknown, max: number, name: string): string | undefined {
+export function text(value: unknown, max: number, name: string): string | undefined {
   if (value === undefined || value === '') return undefined;
   if (typeof value !== 'string' || value.length > max) throw new ApiError('ValidationFailed', `The ${name} must be text of at most ${max} characters.`);
   return value.trim() || undefined;
@@ -36,6 +47,12 @@ function text(value: unknown, max: number, name: string): string | undefined {
 function who(session: ConsoleSession): string {
   return session.actor.kind === 'operator' ? 'Signed in as the operator' : `Signed in with API key ${session.actor.apiKeyId}`;
 }
+
+export type PageContext = (
+  req: FastifyRequest<{ Params: P }>,
+  reply: FastifyReply,
+  acting?: boolean,
+) => Promise<{ session: ConsoleSession; ctx: ShellContext & { project: { id: string; name: string } }; scope: ConsoleScope } | undefined>;
 
 export function registerProjectPages(c: FastifyInstance, svc: ConsoleService, http: ConsoleHttp): void {
   /** The session, the project it may see, and the page's shell context; undefined when a redirect was sent. */
@@ -49,6 +66,8 @@ export function registerProjectPages(c: FastifyInstance, svc: ConsoleService, ht
   }
 
   const notice = (req: FastifyRequest) => NOTICES[String((req.query as Record<string, unknown>).done ?? '')];
+  registerConfigPages(c, svc, http, context, notice);
+  registerWebhookPages(c, svc, http, context, notice);
 
   c.get('/projects', HIDE, async (req, reply) => {
     const session = await http.session(req, reply);

@@ -41,6 +41,17 @@ export function consoleReadsRepo(db: Kysely<DB>) {
         .limit(limit)
         .execute();
     },
+    /** The wire type of each of these events of the project, by event id. */
+    async eventTypes(projectId: string, ids: string[]): Promise<Map<string, string>> {
+      if (!ids.length) return new Map();
+      const rows = await db
+        .selectFrom('webhook_events')
+        .select(['id', 'type'])
+        .where('project_id', '=', projectId)
+        .where('id', 'in', [...new Set(ids)])
+        .execute();
+      return new Map(rows.map((r) => [r.id, r.type]));
+    },
     /** A page of the project's audit log, newest first (keyset on created_at, id); `targetId` narrows it to one object. */
     async auditPage(projectId: string, opts: { cursor?: string; limit: number; targetId?: string }): Promise<Page<AuditEntry>> {
       let q = db.selectFrom('audit_log').selectAll().where('project_id', '=', projectId);
