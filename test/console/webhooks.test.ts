@@ -85,7 +85,7 @@ forEachBackend('console: webhooks', (backend) => {
     assert.equal(sub.status, 200);
     assert.match(sub.text, /<code>composio\.connected_account\.active<\/code>/);
     assert.match(sub.text, /st-DEAD">DEAD</);
-    assert.match(sub.text, /<td>500<\/td>/);
+    assert.match(sub.text, /<td>500<br><span class="muted">[^<]+<\/span><\/td>/);
     const deliveryId = new RegExp(`/webhooks/${subId}/deliveries/(whd_[A-Za-z0-9_-]+)"`).exec(sub.text)?.[1];
     assert.ok(deliveryId);
 

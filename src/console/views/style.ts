@@ -57,6 +57,8 @@ button.danger{background:var(--danger);border-color:var(--danger);color:#fff}
 .linkish:hover{background:none;color:var(--primary-hover)}
 .actions{display:flex;flex-wrap:wrap;gap:.5rem;align-items:center}
 .actions form{margin:0}
+dl+.actions,dl+form{margin-top:.75rem}
+td.nowrap{white-space:nowrap}
 .check{display:flex;gap:.5rem;align-items:center;font-weight:400}
 .table-wrap{overflow-x:auto}
 table{width:100%;min-width:34rem;border-collapse:collapse;font-size:.95rem}

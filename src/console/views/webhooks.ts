@@ -71,6 +71,13 @@ ${eventTypes.map((e, i) => check(e.event_type, html`<code>${e.event_type}</code>
   });
 }
 
+/** The last attempt's HTTP status and the start of its error, if any. */
+function lastResponse(d: WebhookDeliveryRow): SafeHtml {
+  if (d.last_status === null && !d.last_error) return html`<span class="muted">—</span>`;
+  const excerpt = d.last_error && d.last_error.length > 120 ? `${d.last_error.slice(0, 120)}…` : d.last_error;
+  return html`${d.last_status ?? ''}${excerpt ? html`<br><span class="muted">${excerpt}</span>` : ''}`;
+}
+
 export function renderSubscription(
   ctx: Ctx,
   data: { view: Subscription; deliveries: WebhookDeliveryRow[]; nextCursor: string | null; types: Map<string, string> },
@@ -80,8 +87,7 @@ export function renderSubscription(
   const href = subHref(ctx, s.id);
   const rows = data.deliveries.map(
     (d) => html`<tr><td><a href="${deliveryHref(ctx, s.id, d.id)}"><code>${data.types.get(d.event_id) ?? d.event_id}</code></a></td>
-<td>${deliveryBadge(d.status)}</td><td>${d.attempts}</td><td>${d.last_status ?? html`<span class="muted">—</span>`}</td>
-<td>${d.last_error ? d.last_error.slice(0, 120) : html`<span class="muted">—</span>`}</td><td>${when(d.created_at)}</td></tr>`,
+<td>${deliveryBadge(d.status)}</td><td>${d.attempts}</td><td>${lastResponse(d)}</td><td class="nowrap">${when(d.created_at)}</td></tr>`,
   );
   return renderShell(ctx, {
     title: 'Webhook subscription',
@@ -110,7 +116,7 @@ export function renderSubscription(
 ${
   data.deliveries.length
     ? html`<div class="table-wrap"><table><caption>Newest first. A dead delivery gave up after its retries; open it to send it again.</caption>
-<thead><tr><th scope="col">Event</th><th scope="col">Status</th><th scope="col">Attempts</th><th scope="col">Last response</th><th scope="col">Last error</th><th scope="col">Created</th></tr></thead>
+<thead><tr><th scope="col">Event</th><th scope="col">Status</th><th scope="col">Attempts</th><th scope="col">Last response</th><th scope="col">Created</th></tr></thead>
 <tbody>${rows}</tbody></table></div>`
     : html`<p>No delivery yet.</p>`
 }
