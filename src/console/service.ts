@@ -105,12 +105,19 @@ export function createConsoleService(services: Services, sessions: ConsoleSessio
     listProjects: () => store.projects.list(),
 
     async overview(projectId: string) {
-      const [byStatus, authConfigs, failures] = await Promise.all([
-        store.consoleReads.accountsByStatus(projectId),
-        store.consoleReads.authConfigCount(projectId),
-        store.consoleReads.recentFailures(projectId, 10),
+      const now = services.now();
+      const ago = (hours: number) => new Date(now.getTime() - hours * 3_600_000).toISOString();
+      const reads = store.consoleReads;
+      const [byStatus, authConfigs, failures, day, week, refreshing, dead] = await Promise.all([
+        reads.accountsByStatus(projectId),
+        reads.authConfigCount(projectId),
+        reads.recentFailures(projectId, 10),
+        reads.linkFunnel(projectId, ago(24), now.toISOString()),
+        reads.linkFunnel(projectId, ago(24 * 7), now.toISOString()),
+        reads.failingRefreshes(projectId, 10),
+        reads.deadDeliveries(projectId, 5),
       ]);
-      return { byStatus, authConfigs, failures };
+      return { byStatus, authConfigs, failures, funnels: { day, week }, refreshing, dead };
     },
 
     async listAccounts(projectId: string, f: AccountFilters) {

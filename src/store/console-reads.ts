@@ -1,10 +1,19 @@
 // Read-only queries only the operator console needs: the overview's counts,
 // recent failures, and the audit log paged (newest first).
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { DB } from './schema.ts';
 import type { AccountRow } from './accounts.ts';
 import type { AuditEntry } from './audit.ts';
+import type { WebhookDeliveryRow } from './webhooks.ts';
 import { decodeCursor, encodeCursor, type Page } from './cursor.ts';
+
+export interface LinkFunnel {
+  created: number;
+  opened: number;
+  completed: number;
+  failed: number;
+  expired: number;
+}
 
 export function consoleReadsRepo(db: Kysely<DB>) {
   return {
@@ -40,6 +49,66 @@ export function consoleReadsRepo(db: Kysely<DB>) {
         .orderBy('id', 'desc')
         .limit(limit)
         .execute();
+    },
+    /**
+     * The link funnel of the links created since `since` (a cohort, from the
+     * stored link sessions and their accounts): created; opened (the person
+     * acted on the page); completed (used, and its account did not end FAILED);
+     * failed (used, and its account ended FAILED: refused, cancelled, or the
+     * provider said no); expired (never used, past its expiry at `now`).
+     */
+    async linkFunnel(projectId: string, since: string, now: string): Promise<LinkFunnel> {
+      const n = (v: unknown) => Number(v ?? 0);
+      const row = await db
+        .selectFrom('link_sessions as l')
+        .leftJoin('connected_accounts as a', (j) => j.onRef('a.id', '=', 'l.connected_account_id').onRef('a.project_id', '=', 'l.project_id'))
+        .where('l.project_id', '=', projectId)
+        .where('l.created_at', '>=', since)
+        .select([
+          (eb) => eb.fn.countAll<string | number>().as('created'),
+          sql<string | number>`sum(case when l.opened_at is not null then 1 else 0 end)`.as('opened'),
+          sql<string | number>`sum(case when l.consumed_at is not null and a.status <> 'FAILED' then 1 else 0 end)`.as('completed'),
+          sql<string | number>`sum(case when l.consumed_at is not null and a.status = 'FAILED' then 1 else 0 end)`.as('failed'),
+          sql<string | number>`sum(case when l.consumed_at is null and l.expires_at <= ${now} then 1 else 0 end)`.as('expired'),
+        ])
+        .executeTakeFirstOrThrow();
+      return { created: n(row.created), opened: n(row.opened), completed: n(row.completed), failed: n(row.failed), expired: n(row.expired) };
+    },
+    /** Live accounts whose token refresh keeps failing (transient errors: authlink retries at next_refresh_at), most failures first. */
+    async failingRefreshes(projectId: string, limit: number): Promise<AccountRow[]> {
+      return db
+        .selectFrom('connected_accounts')
+        .selectAll()
+        .where('project_id', '=', projectId)
+        .where('deleted_at', 'is', null)
+        .where('refresh_failures', '>', 0)
+        .orderBy('refresh_failures', 'desc')
+        .orderBy('id')
+        .limit(limit)
+        .execute();
+    },
+    /** The project's dead webhook deliveries: how many, and the latest ones with their event type. */
+    async deadDeliveries(projectId: string, limit: number): Promise<{ count: number; latest: Array<WebhookDeliveryRow & { type: string | null }> }> {
+      const count = await db
+        .selectFrom('webhook_deliveries')
+        .select((eb) => eb.fn.countAll<string | number>().as('n'))
+        .where('project_id', '=', projectId)
+        .where('status', '=', 'dead')
+        .executeTakeFirstOrThrow();
+      const latest = await db
+        .selectFrom('webhook_deliveries as d')
+        .innerJoin('webhook_endpoints as e', (j) => j.onRef('e.id', '=', 'd.endpoint_id').onRef('e.project_id', '=', 'd.project_id'))
+        .leftJoin('webhook_events as v', 'v.id', 'd.event_id')
+        .selectAll('d')
+        .select('v.type')
+        .where('d.project_id', '=', projectId)
+        .where('d.status', '=', 'dead')
+        .where('e.deleted_at', 'is', null)
+        .orderBy('d.updated_at', 'desc')
+        .orderBy('d.id', 'desc')
+        .limit(limit)
+        .execute();
+      return { count: Number(count.n), latest };
     },
     /** The wire type of each of these events of the project, by event id. */
     async eventTypes(projectId: string, ids: string[]): Promise<Map<string, string>> {

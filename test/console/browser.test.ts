@@ -240,6 +240,11 @@ else
       await page.waitForURL(/done=disabled$/);
       assert.equal((await w.t.runtime.store.accounts.get(w.t.projectId, link.connected_account_id))?.is_disabled, 1);
 
+      // The overview counts the link: created, opened, completed.
+      await page.getByRole('link', { name: 'Overview' }).click();
+      assert.equal(await page.locator('#funnel-day + .sr-only').textContent(), 'Last 24 hours: 1 created, 1 opened, 1 completed, 0 failed, 0 expired.');
+      await shot(page, 'overview-funnel');
+
       // The deliveries: sent to the receiver, listed on the subscription, one opened with its payload.
       while ((await w.t.app.services.webhookWorker.runOnce()) > 0);
       assert.ok(receiver.types().includes('composio.connected_account.disabled'), receiver.types().join());

@@ -95,6 +95,16 @@ input[type=url],input[type=password]{width:100%}
 .st-ENABLED,.st-SUCCEEDED{background:var(--ok-bg);color:var(--ok-text)}
 .st-DEAD{background:var(--bad-bg);color:var(--bad-text)}
 .st-PENDING{background:var(--attn-bg);color:var(--attn-text)}
+.funnels{display:grid;grid-template-columns:1fr;gap:1rem}
+.funnel{margin:0}
+.funnel figcaption{font-weight:600;margin-bottom:.25rem}
+.funnel svg{width:100%;max-width:300px;height:auto;display:block}
+.funnel .lbl,.funnel .num{fill:var(--text);font:12px system-ui,sans-serif}
+.bar{fill:var(--primary)}
+.bar-completed{fill:#15803d}
+.bar-failed{fill:var(--danger)}
+.bar-expired{fill:#b45309}
+.sr-only{position:absolute;width:1px;height:1px;padding:0;margin:-1px;overflow:hidden;clip:rect(0,0,0,0);white-space:nowrap;border:0}
 .pager{display:flex;gap:1rem;margin-top:.75rem}
 .signin{max-width:420px;margin:3rem auto;padding:0 1rem}
 @media (min-width:720px){
@@ -102,6 +112,7 @@ input[type=url],input[type=password]{width:100%}
   nav.side{width:200px;flex:none}
   nav.side ul{flex-direction:column}
   .filters{grid-template-columns:2fr 2fr 1.5fr auto}
+  .funnels{grid-template-columns:1fr 1fr}
   dl.meta>div{grid-template-columns:11rem 1fr}
 }
 `;
