@@ -12,7 +12,7 @@ import { renderAccount, renderAccounts } from './views/accounts.ts';
 import { renderKeys } from './views/keys.ts';
 import { renderAudit } from './views/audit.ts';
 import { projectBase, type ShellContext } from './views/shell.ts';
-import { registerConfigPages } from './config-routes.ts';
+import { formMessage, registerConfigPages } from './config-routes.ts';
 import { registerWebhookPages } from './webhook-routes.ts';
 
 const HIDE = { schema: { hide: true } } as const;
@@ -100,8 +100,33 @@ export function registerProjectPages(c: FastifyInstance, svc: ConsoleService, ht
   c.get<{ Params: PA }>('/projects/:projectId/accounts/:accountId', HIDE, async (req, reply) => {
     const x = await context(req, reply);
     if (!x) return;
-    const { view, history } = await svc.account(x.scope.project.id, req.params.accountId);
-    return http.page(reply, 200, renderAccount(x.ctx, view, history, notice(req)));
+    return http.page(reply, 200, renderAccount(x.ctx, await svc.account(x.scope.project.id, req.params.accountId), { notice: notice(req) }));
+  });
+
+  c.post<{ Params: PA }>('/projects/:projectId/accounts/:accountId/reconnect-link', HIDE, async (req, reply) => {
+    const x = await context(req, reply, true);
+    if (!x) return;
+    const raw = (req.body as Record<string, unknown>).redirect_url;
+    const redirectUrl = typeof raw === 'string' ? raw.trim() : '';
+    const id = req.params.accountId;
+    if (!redirectUrl || redirectUrl.length > 2048) {
+      const detail = await svc.account(x.scope.project.id, id);
+      return http.page(
+        reply,
+        400,
+        renderAccount(x.ctx, detail, { reconnect: { error: 'Give the URL to send the user to afterwards (at most 2048 characters).' } }),
+      );
+    }
+    try {
+      const started = await svc.reconnectLink(x.scope, id, redirectUrl);
+      const detail = await svc.account(x.scope.project.id, id);
+      // The link is on this response only (no-store): a reload or the back button cannot show it again.
+      return http.page(reply, 201, renderAccount(x.ctx, detail, { reconnect: { created: { url: started.redirectUrl, expiresAt: started.expiresAt } } }));
+    } catch (e) {
+      if (!(e instanceof ApiError) || e.status === 404 || e.status >= 500) throw e;
+      const detail = await svc.account(x.scope.project.id, id);
+      return http.page(reply, e.status, renderAccount(x.ctx, detail, { reconnect: { error: formMessage(e), redirectUrl } }));
+    }
   });
 
   const accountUrl = (x: { scope: ConsoleScope }, id: string, done: string) =>

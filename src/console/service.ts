@@ -135,8 +135,28 @@ export function createConsoleService(services: Services, sessions: ConsoleSessio
 
     async account(projectId: string, id: string) {
       const view = await accountView(projectId, id);
-      const history = await store.consoleReads.auditPage(projectId, { targetId: id, limit: 50 });
-      return { view, history: history.items };
+      const [row, history, events] = await Promise.all([
+        store.accounts.get(projectId, id),
+        store.consoleReads.auditPage(projectId, { targetId: id, limit: 50 }),
+        store.consoleReads.accountEvents(projectId, id, 50),
+      ]);
+      const list = (json: string | null | undefined) => (json ? (JSON.parse(json) as string[]) : null);
+      const scopes = { requested: list(row?.requested_scopes), granted: list(row?.granted_scopes) };
+      return {
+        view,
+        history: history.items,
+        events,
+        scopes,
+        refresh: { failures: row?.refresh_failures ?? 0, next: row?.next_refresh_at ?? null, tokenExpires: row?.token_expires_at ?? null },
+      };
+    },
+
+    /** A reconnect link for the account, through the service behind POST /connected_accounts/{id}/refresh with redirect_url. */
+    async reconnectLink(scope: ConsoleScope, id: string, redirectUrl: string) {
+      const started = await services.links.reconnect(scope.project.id, id, redirectUrl);
+      // The link itself is a bearer secret for the account's next credential: never in the audit log.
+      await audit(scope, 'connected_account.reconnect_link_created', id, { redirect_url: redirectUrl, expires_at: started.expiresAt });
+      return started;
     },
 
     async setAccountEnabled(scope: ConsoleScope, id: string, enabled: boolean) {

@@ -4,7 +4,7 @@ import { type Kysely, sql } from 'kysely';
 import type { DB } from './schema.ts';
 import type { AccountRow } from './accounts.ts';
 import type { AuditEntry } from './audit.ts';
-import type { WebhookDeliveryRow } from './webhooks.ts';
+import type { WebhookDeliveryRow, WebhookEventRow } from './webhooks.ts';
 import { decodeCursor, encodeCursor, type Page } from './cursor.ts';
 
 export interface LinkFunnel {
@@ -109,6 +109,29 @@ export function consoleReadsRepo(db: Kysely<DB>) {
         .limit(limit)
         .execute();
       return { count: Number(count.n), latest };
+    },
+    /**
+     * The outbox events about one account, newest first (written only while the
+     * project had a subscription for them). Events carry no account column:
+     * the payload's data.id names it, found by a pattern and then checked.
+     */
+    async accountEvents(projectId: string, accountId: string, limit: number): Promise<WebhookEventRow[]> {
+      const rows = await db
+        .selectFrom('webhook_events')
+        .selectAll()
+        .where('project_id', '=', projectId)
+        .where('payload', 'like', `%"data":{"id":"${accountId.replace(/[%\\]/g, '')}"%`)
+        .orderBy('created_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(limit)
+        .execute();
+      return rows.filter((r) => {
+        try {
+          return (JSON.parse(r.payload) as { data?: { id?: unknown } }).data?.id === accountId;
+        } catch {
+          return false;
+        }
+      });
     },
     /** The wire type of each of these events of the project, by event id. */
     async eventTypes(projectId: string, ids: string[]): Promise<Map<string, string>> {

@@ -236,13 +236,20 @@ else
       await page.getByLabel('User id').fill('carol@example.com');
       await page.getByRole('button', { name: 'Filter' }).click();
       await page.getByRole('link', { name: 'carol@example.com' }).click();
+      // Copy a reconnect link: made through the link service, shown once in a read-only field.
+      await page.getByLabel('Where to send the user afterwards').fill('https://app.example.com/done');
+      await page.getByRole('button', { name: 'Create a reconnect link' }).click();
+      const reconnect = page.getByRole('textbox', { name: 'New reconnect link' });
+      assert.ok((await reconnect.inputValue()).startsWith(`${origin()}/link/`));
+      assert.equal(await reconnect.getAttribute('readonly'), '');
+      await shot(page, 'account-reconnect');
       await page.getByRole('button', { name: 'Disable' }).click();
       await page.waitForURL(/done=disabled$/);
       assert.equal((await w.t.runtime.store.accounts.get(w.t.projectId, link.connected_account_id))?.is_disabled, 1);
 
-      // The overview counts the link: created, opened, completed.
+      // The overview counts both links: the completed one, and the reconnect link nobody opened yet.
       await page.getByRole('link', { name: 'Overview' }).click();
-      assert.equal(await page.locator('#funnel-day + .sr-only').textContent(), 'Last 24 hours: 1 created, 1 opened, 1 completed, 0 failed, 0 expired.');
+      assert.equal(await page.locator('#funnel-day + .sr-only').textContent(), 'Last 24 hours: 2 created, 1 opened, 1 completed, 0 failed, 0 expired.');
       await shot(page, 'overview-funnel');
 
       // The deliveries: sent to the receiver, listed on the subscription, one opened with its payload.

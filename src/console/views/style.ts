@@ -105,6 +105,8 @@ input[type=url],input[type=password]{width:100%}
 .bar-failed{fill:var(--danger)}
 .bar-expired{fill:#b45309}
 .sr-only{position:absolute;width:1px;height:1px;padding:0;margin:-1px;overflow:hidden;clip:rect(0,0,0,0);white-space:nowrap;border:0}
+ul.scopes{list-style:none;margin:0;padding:0;display:flex;flex-wrap:wrap;gap:.25rem .75rem}
+.notice p{margin:0 0 .5rem}
 .pager{display:flex;gap:1rem;margin-top:.75rem}
 .signin{max-width:420px;margin:3rem auto;padding:0 1rem}
 @media (min-width:720px){
