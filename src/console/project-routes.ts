@@ -11,6 +11,7 @@ import { renderOverview, renderProjects } from './views/overview.ts';
 import { renderAccount, renderAccounts } from './views/accounts.ts';
 import { renderKeys } from './views/keys.ts';
 import { renderAudit } from './views/audit.ts';
+import { renderSession, renderSessions } from './views/sessions.ts';
 import { projectBase, type ShellContext } from './views/shell.ts';
 import { formMessage, registerConfigPages } from './config-routes.ts';
 import { registerWebhookPages } from './webhook-routes.ts';
@@ -151,6 +152,19 @@ export function registerProjectPages(c: FastifyInstance, svc: ConsoleService, ht
       throw new ApiError('ValidationFailed', 'Tick the box that confirms the deletion, then press Delete again.');
     await svc.deleteAccount(x.scope, req.params.accountId);
     return reply.redirect(`${projectBase(x.scope.project.id)}/accounts?done=deleted`, 303);
+  });
+
+  c.get<{ Params: P; Querystring: Record<string, unknown> }>('/projects/:projectId/sessions', HIDE, async (req, reply) => {
+    const x = await context(req, reply);
+    if (!x) return;
+    const f = { userId: text(req.query.user_id, 256, 'user id'), cursor: text(req.query.cursor, 1000, 'page cursor') };
+    return http.page(reply, 200, renderSessions(x.ctx, await svc.listSessions(x.scope.project.id, f), f));
+  });
+
+  c.get<{ Params: P & { sessionId: string } }>('/projects/:projectId/sessions/:sessionId', HIDE, async (req, reply) => {
+    const x = await context(req, reply);
+    if (!x) return;
+    return http.page(reply, 200, renderSession(x.ctx, await svc.session(x.scope.project.id, req.params.sessionId)));
   });
 
   const currentKey = (s: ConsoleSession) => (s.actor.kind === 'project' ? s.actor.apiKeyId : undefined);

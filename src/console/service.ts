@@ -11,6 +11,9 @@ import type { AccountStatus } from '../services/accounts.ts';
 import type { Project } from '../store/projects.ts';
 import type { ConsoleActor, ConsoleSessions } from './sessions.ts';
 import type { AuthConfigRow } from '../store/auth-configs.ts';
+import type { AccountRow } from '../store/accounts.ts';
+import type { SessionConfig } from '../services/sessions.ts';
+import { resolveAccount, toolkitEnabled } from '../services/account-resolution.ts';
 import type { AuthScheme, ToolkitDef } from '../toolkits/types.ts';
 
 /** Who acts, in which project, for which request: what an audit entry records. */
@@ -273,6 +276,50 @@ export function createConsoleService(services: Services, sessions: ConsoleSessio
     async redeliver(scope: ConsoleScope, subscriptionId: string, deliveryId: string) {
       await subs.redeliver(scope.project.id, subscriptionId, deliveryId);
       await audit(scope, 'webhook_delivery.redelivered', deliveryId, { subscription: subscriptionId });
+    },
+
+    // ---- Tool-router sessions (read only): the resolution function the API's session routes use. ----
+
+    async listSessions(projectId: string, f: { userId?: string; cursor?: string }) {
+      try {
+        return await store.consoleReads.sessionsPage(projectId, { ...f, limit: PAGE_SIZE });
+      } catch (e) {
+        if (e instanceof CursorError) throw new ApiError('ValidationFailed', 'That page link is not one this console made.');
+        throw e;
+      }
+    },
+
+    /**
+     * A session's config, and for each toolkit it names (enabled, pinned, given
+     * an auth config) or the user has an account for: the account resolveAccount
+     * picks, how (pinned, or the user's newest usable account), or why none.
+     */
+    async session(projectId: string, id: string) {
+      const row = await store.sessions.get(projectId, id);
+      if (!row) throw notFound('Tool router session');
+      const config = JSON.parse(row.config) as SessionConfig;
+      const pins = Object.values(config.connected_accounts ?? {}).flat();
+      // The rows the API's resolution loads (sessions.ts resolveMany): the user's PRIVATE accounts and the pinned ones.
+      const accounts = await store.sessions.candidateAccounts(projectId, config.user_id, [...new Set(pins)], undefined);
+      const configs = await store.sessions.authConfigsByIds(projectId, [...new Set(accounts.map((a) => a.auth_config_id))]);
+      // An auth config kept from the tool router makes its accounts unusable by sessions, as a disabled one does.
+      const usable = configs.filter((c) => c.tool_router_enabled !== 0);
+      const toolkits = new Set<string>([
+        ...(config.toolkits && 'enabled' in config.toolkits ? config.toolkits.enabled : []),
+        ...Object.keys(config.connected_accounts ?? {}),
+        ...Object.keys(config.auth_configs ?? {}),
+        ...accounts.filter((a) => a.user_id === config.user_id && a.account_type === 'PRIVATE').map((a) => a.toolkit_slug),
+      ]);
+      const resolutions = [...toolkits].sort().map((slug) => ({
+        slug,
+        toolkit: catalog.get(slug),
+        enabled: toolkitEnabled(config, slug),
+        pinned: config.connected_accounts?.[slug] ?? [],
+        authConfig: config.auth_configs?.[slug],
+        keptFromRouter: configs.filter((c) => c.toolkit_slug === slug && c.tool_router_enabled === 0).map((c) => c.id),
+        result: resolveAccount<AccountRow>({ config, toolkit: slug, accounts, authConfigs: usable, sessionId: row.id }),
+      }));
+      return { row, config, resolutions };
     },
 
     listKeys: (projectId: string) => store.apiKeys.listByProject(projectId),

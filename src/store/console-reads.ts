@@ -1,7 +1,7 @@
 // Read-only queries only the operator console needs: the overview's counts,
 // recent failures, and the audit log paged (newest first).
 import { type Kysely, sql } from 'kysely';
-import type { DB } from './schema.ts';
+import type { DB, ToolRouterSessionsTable } from './schema.ts';
 import type { AccountRow } from './accounts.ts';
 import type { AuditEntry } from './audit.ts';
 import type { WebhookDeliveryRow, WebhookEventRow } from './webhooks.ts';
@@ -132,6 +132,21 @@ export function consoleReadsRepo(db: Kysely<DB>) {
           return false;
         }
       });
+    },
+    /** A page of the project's tool-router sessions, newest first, optionally of one user (keyset on created_at, id). */
+    async sessionsPage(projectId: string, opts: { cursor?: string; limit: number; userId?: string }): Promise<Page<ToolRouterSessionsTable>> {
+      let q = db.selectFrom('tool_router_sessions').selectAll().where('project_id', '=', projectId);
+      if (opts.userId) q = q.where('user_id', '=', opts.userId);
+      const after = decodeCursor(opts.cursor);
+      if (after) q = q.where((eb) => eb(eb.refTuple('created_at', 'id'), '<', eb.tuple(after.t, after.id)));
+      const rows = await q
+        .orderBy('created_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(opts.limit + 1)
+        .execute();
+      const items = rows.slice(0, opts.limit);
+      const last = items[items.length - 1];
+      return { items, nextCursor: rows.length > opts.limit && last ? encodeCursor({ t: last.created_at, id: last.id }) : null };
     },
     /** The wire type of each of these events of the project, by event id. */
     async eventTypes(projectId: string, ids: string[]): Promise<Map<string, string>> {

@@ -231,6 +231,19 @@ else
       await page.getByRole('heading', { name: /connected/ }).waitFor();
       assert.equal((await w.t.runtime.store.accounts.get(w.t.projectId, link.connected_account_id))?.status, 'ACTIVE');
 
+      // A tool-router session for the user: the console says which account it uses for the toolkit, and why.
+      const sessionRes = await w.t.app.inject({
+        method: 'POST',
+        url: '/api/v3.1/tool_router/session',
+        headers: { 'x-api-key': w.t.apiKey },
+        payload: { user_id: 'carol@example.com', toolkits: { enable: ['echoapi', 'github'] } },
+      });
+      assert.equal(sessionRes.statusCode, 201);
+      await page.goto(`${base}/sessions`);
+      await page.getByRole('link', { name: sessionRes.json().session_id }).click();
+      assert.ok((await page.locator('main').textContent())?.includes(link.connected_account_id), 'resolves to the new account');
+      await shot(page, 'session');
+
       // Find the account by user id, disable it.
       await page.goto(`${base}/accounts`);
       await page.getByLabel('User id').fill('carol@example.com');

@@ -4,7 +4,7 @@
 import { html, type SafeHtml } from '../../views/escape.ts';
 import { CONSOLE_STYLESHEET_PATH } from './style.ts';
 
-export type Section = 'overview' | 'accounts' | 'auth-configs' | 'toolkits' | 'webhooks' | 'keys' | 'audit' | 'projects';
+export type Section = 'overview' | 'accounts' | 'auth-configs' | 'toolkits' | 'webhooks' | 'sessions' | 'keys' | 'audit' | 'projects';
 
 export interface ShellContext {
   /** The signed-in actor as shown in the top bar. */
@@ -37,6 +37,7 @@ ${
         item('auth-configs', `${base}/auth-configs`, 'Auth configs'),
         item('toolkits', `${base}/toolkits`, 'Toolkits'),
         item('webhooks', `${base}/webhooks`, 'Webhooks'),
+        item('sessions', `${base}/sessions`, 'Tool-router sessions'),
         item('keys', `${base}/keys`, 'API keys'),
         item('audit', `${base}/audit`, 'Audit log'),
       ]
