@@ -91,6 +91,7 @@ export function registerProjectPages(c: FastifyInstance, svc: ConsoleService, ht
       throw new ApiError('ValidationFailed', `Unknown status; choose one of ${ACCOUNT_STATUSES.join(', ')}.`);
     const f: AccountFilters = {
       userId: text(req.query.user_id, 256, 'user id'),
+      alias: text(req.query.alias, 100, 'alias'),
       toolkit: text(req.query.toolkit, 100, 'toolkit')?.toLowerCase(),
       status: status as AccountStatus | undefined,
       cursor: text(req.query.cursor, 1000, 'page cursor'),

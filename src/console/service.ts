@@ -25,6 +25,7 @@ export interface ConsoleScope {
 
 export interface AccountFilters {
   userId?: string;
+  alias?: string;
   toolkit?: string;
   status?: AccountStatus;
   cursor?: string;
@@ -124,6 +125,11 @@ export function createConsoleService(services: Services, sessions: ConsoleSessio
     },
 
     async listAccounts(projectId: string, f: AccountFilters) {
+      if (f.alias) {
+        const rows = await store.consoleReads.accountsByAlias(projectId, { alias: f.alias, userId: f.userId, toolkit: f.toolkit, status: f.status }, PAGE_SIZE);
+        const items = await Promise.all(rows.map(async (r) => accounts.view(r, await store.authConfigs.getAny(projectId, r.auth_config_id))));
+        return { items, total: items.length, nextCursor: null };
+      }
       return accounts.list({
         projectId,
         userIds: f.userId ? [f.userId] : undefined,

@@ -148,6 +148,19 @@ export function consoleReadsRepo(db: Kysely<DB>) {
       const last = items[items.length - 1];
       return { items, nextCursor: rows.length > opts.limit && last ? encodeCursor({ t: last.created_at, id: last.id }) : null };
     },
+    /** Live accounts with this alias (case-insensitive), narrowed by the other filters, newest first: an alias names few accounts, so no paging. */
+    async accountsByAlias(projectId: string, f: { alias: string; userId?: string; toolkit?: string; status?: string }, limit: number): Promise<AccountRow[]> {
+      let q = db
+        .selectFrom('connected_accounts')
+        .selectAll()
+        .where('project_id', '=', projectId)
+        .where('deleted_at', 'is', null)
+        .where(sql<boolean>`lower(alias) = ${f.alias.toLowerCase()}`);
+      if (f.userId) q = q.where('user_id', '=', f.userId);
+      if (f.toolkit) q = q.where('toolkit_slug', '=', f.toolkit);
+      if (f.status) q = q.where('status', '=', f.status);
+      return q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
+    },
     /** The wire type of each of these events of the project, by event id. */
     async eventTypes(projectId: string, ids: string[]): Promise<Map<string, string>> {
       if (!ids.length) return new Map();

@@ -31,6 +31,25 @@ forEachBackend('console: account detail', (backend) => {
   const links = async (accountId: string) =>
     (await db().selectFrom('link_sessions').selectAll().where('connected_account_id', '=', accountId).execute()).length;
 
+  test('accounts list: filter by alias (any case), alone or with the user id; the typed alias is escaped back into the form', async () => {
+    const work = await w.account('alias-user', 'sk_alias_work_abcdefghijklmnop', { alias: 'Work' });
+    const home = await w.account('alias-user', 'sk_alias_home_abcdefghijklmnop', { alias: 'home' });
+    const otherUsers = await w.account('alias-other', 'sk_alias_other_abcdefghijklmnop', { alias: 'work' });
+    const byAlias = await c.get(`${base}/accounts?alias=work`);
+    assert.equal(byAlias.status, 200);
+    assert.match(byAlias.text, /2 matching account\(s\)/);
+    for (const id of [work, otherUsers]) assert.ok(byAlias.text.includes(`/accounts/${id}"`), id);
+    assert.ok(!byAlias.text.includes(`/accounts/${home}"`));
+    const both = await c.get(`${base}/accounts?alias=WORK&user_id=alias-user`);
+    assert.match(both.text, /1 matching account\(s\)/);
+    assert.ok(both.text.includes(`/accounts/${work}"`));
+    const none = await c.get(`${base}/accounts?alias=${encodeURIComponent(XSS)}`);
+    assert.equal(none.status, 200);
+    assert.match(none.text, /No connected account matches these filters/);
+    assert.ok(!none.text.includes('<script>'));
+    assert.match(none.text, /id="f-alias" name="alias" value="&lt;script&gt;/);
+  });
+
   test('requested vs granted scopes: each one not granted (or not requested) is marked', async () => {
     const id = await w.account('scoped-user', 'sk_scopes_abcdefghijklmnop');
     const before = await c.get(`${base}/accounts/${id}`);

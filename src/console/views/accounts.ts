@@ -20,6 +20,7 @@ function filterForm(ctx: Ctx, f: AccountFilters): SafeHtml {
   const options = ACCOUNT_STATUSES.map((s) => html`<option value="${s}"${f.status === s ? html` selected` : ''}>${s}</option>`);
   return html`<form method="get" action="${projectBase(ctx.project.id)}/accounts" class="panel filters" role="search" aria-label="Filter connected accounts">
 <div class="field"><label for="f-user">User id</label><input type="text" id="f-user" name="user_id" value="${f.userId ?? ''}" maxlength="256" autocomplete="off" spellcheck="false"></div>
+<div class="field"><label for="f-alias">Alias</label><input type="text" id="f-alias" name="alias" value="${f.alias ?? ''}" maxlength="100" autocomplete="off" spellcheck="false"></div>
 <div class="field"><label for="f-toolkit">Toolkit</label><input type="text" id="f-toolkit" name="toolkit" value="${f.toolkit ?? ''}" maxlength="100" autocomplete="off" spellcheck="false" placeholder="e.g. github"></div>
 <div class="field"><label for="f-status">Status</label><select id="f-status" name="status"><option value="">Any status</option>${options}</select></div>
 <div class="field"><button type="submit">Filter</button></div>
@@ -28,7 +29,7 @@ function filterForm(ctx: Ctx, f: AccountFilters): SafeHtml {
 
 export function renderAccounts(ctx: Ctx, f: AccountFilters, page: { items: AccountView[]; total: number; nextCursor: string | null }, notice?: string): string {
   const listPath = `${projectBase(ctx.project.id)}/accounts`;
-  const filters = { user_id: f.userId, toolkit: f.toolkit, status: f.status };
+  const filters = { user_id: f.userId, alias: f.alias, toolkit: f.toolkit, status: f.status };
   const rows = page.items.map(
     (a) => html`<tr>
 <td><a href="${accountHref(ctx, a.id)}">${a.user_id}</a>${a.alias ? html` <span class="muted">(${a.alias})</span>` : ''}</td>

@@ -113,7 +113,7 @@ ul.scopes{list-style:none;margin:0;padding:0;display:flex;flex-wrap:wrap;gap:.25
   .layout{flex-direction:row;align-items:flex-start}
   nav.side{width:200px;flex:none}
   nav.side ul{flex-direction:column}
-  .filters{grid-template-columns:2fr 2fr 1.5fr auto}
+  .filters{grid-template-columns:2fr 1.5fr 1.5fr 1.5fr auto}
   .funnels{grid-template-columns:1fr 1fr}
   dl.meta>div{grid-template-columns:11rem 1fr}
 }
