@@ -69,7 +69,8 @@ forEachBackend('console: webhooks', (backend) => {
       const again = await c.get(url);
       assert.equal(again.status, 200);
       assert.ok(!again.text.includes(secret), `${url} shows the secret again`);
-      assert.match(again.text, new RegExp(`whsec_\\*{8}${secret.slice(-4)}`));
+      // (The secret is base64: its last characters may be regex syntax.)
+      assert.ok(again.text.includes(`whsec_********${secret.slice(-4)}`), `${url} shows the masked secret`);
       assert.match(again.text, /hooks &lt;script&gt;/);
     }
     const entry = (await store().audit.list(w.t.projectId)).find((e) => e.action === 'webhook_subscription.created');
