@@ -27,6 +27,11 @@ function body(req: FastifyRequest): Record<string, string> {
   return out;
 }
 
+/** A refusal the form itself should show (bad input, a limit, a disabled config); not-found and the rest go to the error page. */
+export function formRefusal(e: unknown): e is ApiError {
+  return e instanceof ApiError && e.status >= 400 && e.status < 500 && ![401, 403, 404, 429].includes(e.status);
+}
+
 /** The refusal a form shows: the service's message, and the first detail when it names the field. */
 export function formMessage(e: ApiError): string {
   const detail = e.options.errors?.[0];
@@ -108,7 +113,7 @@ export function registerConfigPages(
       const row = await svc.createAuthConfig(x.scope, form);
       return reply.redirect(`${configsPath(x.ctx)}/${encodeURIComponent(row.id)}?done=ac_created`, 303);
     } catch (e) {
-      if (!(e instanceof ApiError) || e.status !== 400) throw e;
+      if (!formRefusal(e)) throw e;
       // Shown again with what was typed, but without any secret field's value.
       const secretNames = new Set(
         [...scheme.fields.auth_config_creation.required, ...scheme.fields.auth_config_creation.optional].filter((f) => f.secret).map((f) => f.name),
@@ -119,7 +124,7 @@ export function registerConfigPages(
         error: formMessage(e),
         values: { name: form.name, managed: form.managed, fields: shown, scopes: form.scopes },
       });
-      return http.page(reply, 400, page);
+      return http.page(reply, e.status, page);
     }
   });
 
@@ -159,9 +164,9 @@ export function registerConfigPages(
     try {
       await svc.setAuthConfigScopes(x.scope, req.params.configId, scopes);
     } catch (e) {
-      if (!(e instanceof ApiError) || e.status !== 400) throw e;
+      if (!formRefusal(e)) throw e;
       const detail = await svc.authConfig(x.scope.project.id, req.params.configId);
-      return http.page(reply, 400, renderAuthConfig(x.ctx, detail, { error: formMessage(e) }));
+      return http.page(reply, e.status, renderAuthConfig(x.ctx, detail, { error: formMessage(e) }));
     }
     return reply.redirect(configUrl(x, req.params.configId, 'ac_scopes'), 303);
   });

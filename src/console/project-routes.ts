@@ -13,7 +13,7 @@ import { renderKeys } from './views/keys.ts';
 import { renderAudit } from './views/audit.ts';
 import { renderSession, renderSessions } from './views/sessions.ts';
 import { projectBase, type ShellContext } from './views/shell.ts';
-import { formMessage, registerConfigPages } from './config-routes.ts';
+import { formMessage, formRefusal, registerConfigPages } from './config-routes.ts';
 import { registerWebhookPages } from './webhook-routes.ts';
 
 const HIDE = { schema: { hide: true } } as const;
@@ -125,7 +125,7 @@ export function registerProjectPages(c: FastifyInstance, svc: ConsoleService, ht
       // The link is on this response only (no-store): a reload or the back button cannot show it again.
       return http.page(reply, 201, renderAccount(x.ctx, detail, { reconnect: { created: { url: started.redirectUrl, expiresAt: started.expiresAt } } }));
     } catch (e) {
-      if (!(e instanceof ApiError) || e.status === 404 || e.status >= 500) throw e;
+      if (!formRefusal(e)) throw e;
       const detail = await svc.account(x.scope.project.id, id);
       return http.page(reply, e.status, renderAccount(x.ctx, detail, { reconnect: { error: formMessage(e), redirectUrl } }));
     }

@@ -7,7 +7,7 @@ import { ApiError } from '../errors.ts';
 import type { ConsoleHttp } from './routes.ts';
 import type { ConsoleService } from './service.ts';
 import { type PageContext, text } from './project-routes.ts';
-import { formMessage } from './config-routes.ts';
+import { formMessage, formRefusal } from './config-routes.ts';
 import { hooksPath, renderDelivery, renderSubscription, renderWebhooks } from './views/webhooks.ts';
 
 const HIDE = { schema: { hide: true } } as const;
@@ -51,9 +51,9 @@ export function registerWebhookPages(
       // The secret is on this response only: a reload or the back button cannot show it again.
       return http.page(reply, 201, renderWebhooks(x.ctx, subs.items, svc.eventTypes(), { created }));
     } catch (e) {
-      if (!(e instanceof ApiError) || e.status !== 400) throw e;
+      if (!formRefusal(e)) throw e;
       const subs = await svc.listSubscriptions(x.scope.project.id);
-      return http.page(reply, 400, renderWebhooks(x.ctx, subs.items, svc.eventTypes(), { error: formMessage(e), values }));
+      return http.page(reply, e.status, renderWebhooks(x.ctx, subs.items, svc.eventTypes(), { error: formMessage(e), values }));
     }
   });
 

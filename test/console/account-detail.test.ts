@@ -145,6 +145,17 @@ forEachBackend('console: account detail', (backend) => {
     await updateProjectSettings(w.t.runtime.store, w.t.projectId, { callback_url_allowlist: [] }, new Date(), { via: 'cli' });
   });
 
+  test('reconnect link: an account whose auth config is disabled is refused on the form (422), no link made', async () => {
+    const ac = await w.authConfig(w.t.apiKey);
+    const id = await w.account('disabled-ac-user', 'sk_dis_abcdefghijklmnop', { acId: ac });
+    assert.equal((await api(w.t).patch(`/api/v3.1/auth_configs/${ac}/DISABLED`, {})).status, 200);
+    const csrf = await c.csrf(`${base}/accounts/${id}`);
+    const res = await c.post(`${base}/accounts/${id}/reconnect-link`, { csrf, redirect_url: 'https://app.example.com/done' });
+    assert.equal(res.status, 422);
+    assert.match(res.text, new RegExp(`role="alert">Auth config ${ac} is disabled`));
+    assert.equal(await links(id), 0);
+  });
+
   test('reconnect link: no form token or a wrong one, or another project’s account: refused, no link made, nothing audited', async () => {
     const id = await w.account('csrf-user', 'sk_csrf_abcdefghijklmnop');
     const auditBefore = (await w.t.runtime.store.audit.list(w.t.projectId)).length;

@@ -18,7 +18,8 @@ forEachBackend('console: toolkits and auth configs', (backend) => {
   let base: string;
 
   before(async () => {
-    w = await startConsoleWorld(backend);
+    // The operator has an OAuth app for github only: a managed github config can be made, a managed slack one cannot.
+    w = await startConsoleWorld(backend, { managedAuth: { github: { client_id: 'operator-app', client_secret: 'operator-secret-0123456789' } } });
     c = consoleClient(w.t);
     await c.signIn(w.t.apiKey);
     base = `/console/projects/${w.t.projectId}`;
@@ -146,6 +147,26 @@ forEachBackend('console: toolkits and auth configs', (backend) => {
     const unknown = await c.post(`${base}/auth-configs`, { csrf, toolkit: 'github', scheme: 'BASIC', type: 'custom' });
     assert.equal(unknown.status, 400);
     assert.match(unknown.text, /Choose a toolkit and one of its schemes/);
+  });
+
+  test('managed: offered where the operator has an OAuth app, made without fields; refused on the form elsewhere', async () => {
+    const form = await c.get(`${base}/auth-configs/new?toolkit=github&scheme=OAUTH2`);
+    assert.match(form.text, /<input type="radio" id="cf-managed" name="type" value="managed">/);
+    const csrf = await c.csrf(`${base}/auth-configs/new?toolkit=github&scheme=OAUTH2`);
+    const ok = await c.post(`${base}/auth-configs`, { csrf, toolkit: 'github', scheme: 'OAUTH2', type: 'managed' });
+    assert.equal(ok.status, 303, ok.text.slice(0, 300));
+    const id = /auth-configs\/(ac_[^?]+)/.exec(ok.location ?? '')?.[1];
+    assert.equal((await store().authConfigs.get(w.t.projectId, id!))?.is_composio_managed, 1);
+    const page = await c.get(ok.location!);
+    assert.ok(!page.text.includes('operator-secret-0123456789'), 'the operator’s secret is never shown');
+
+    const slack = await c.get(`${base}/auth-configs/new?toolkit=slack&scheme=OAUTH2`);
+    assert.ok(!slack.text.includes('cf-managed'), 'no managed option without an operator app');
+    const before = (await store().authConfigs.list({ projectId: w.t.projectId, showDisabled: true, limit: 100 })).total;
+    const refused = await c.post(`${base}/auth-configs`, { csrf, toolkit: 'slack', scheme: 'OAUTH2', type: 'managed' });
+    assert.equal(refused.status, 400);
+    assert.match(refused.text, /role="alert">No managed OAuth app is configured for slack on this server/);
+    assert.equal((await store().authConfigs.list({ projectId: w.t.projectId, showDisabled: true, limit: 100 })).total, before);
   });
 
   test('disable, enable, edit scopes, delete: through the service, each audited; delete needs the box', async () => {

@@ -21,7 +21,9 @@ forEachBackend('console: webhooks', (backend) => {
 
   before(async () => {
     receiver = await startReceiver();
-    w = await startConsoleWorld(backend, { env: { AUTHLINK_WEBHOOK_ALLOW_PRIVATE: '127.0.0.1', AUTHLINK_WEBHOOK_RETRY_DELAYS_MS: '0,0' } });
+    w = await startConsoleWorld(backend, {
+      env: { AUTHLINK_WEBHOOK_ALLOW_PRIVATE: '127.0.0.1', AUTHLINK_WEBHOOK_RETRY_DELAYS_MS: '0,0', AUTHLINK_WEBHOOK_MAX_ENDPOINTS_PER_PROJECT: '1' },
+    });
     c = consoleClient(w.t);
     await c.signIn(w.t.apiKey);
     base = `/console/projects/${w.t.projectId}`;
@@ -73,6 +75,11 @@ forEachBackend('console: webhooks', (backend) => {
       assert.ok(again.text.includes(`whsec_********${secret.slice(-4)}`), `${url} shows the masked secret`);
       assert.match(again.text, /hooks &lt;script&gt;/);
     }
+    // The project's limit (1 here) is the service's refusal, shown on the form.
+    const second = await c.post(`${base}/webhooks`, { csrf, url: receiver.url, events: '*' });
+    assert.equal(second.status, 422);
+    assert.match(second.text, /role="alert">This project already has 1 webhook subscriptions, the most it may have/);
+    assert.equal((await store().webhooks.listEndpoints(w.t.projectId)).length, 1);
     const entry = (await store().audit.list(w.t.projectId)).find((e) => e.action === 'webhook_subscription.created');
     assert.equal(entry?.target_id, subId);
     assert.ok(!(entry?.details ?? '').includes(secret));
