@@ -85,6 +85,9 @@ dl.meta dd{margin:0;overflow-wrap:anywhere}
 .st-INACTIVE,.st-DISABLED{background:var(--idle-bg);color:var(--idle-text)}
 .logo{width:24px;height:24px;vertical-align:middle;margin-right:.4rem;border-radius:4px}
 .tk{display:flex;align-items:center;gap:.25rem}
+.choices{list-style:none;margin:0;padding:0}
+.choices li{border-bottom:1px solid var(--border);padding:.25rem 0}
+.choices a{display:block;padding:.35rem 0}
 .hint{font-weight:400;color:var(--muted);font-size:.9rem;margin:.15rem 0 .35rem}
 fieldset{border:1px solid var(--border);border-radius:8px;margin:0 0 .75rem;padding:.5rem .75rem;min-width:0}
 legend{font-weight:600;padding:0 .25rem}
