@@ -71,6 +71,7 @@ forEachBackend('console: account detail', (backend) => {
     );
     assert.ok(!res.text.includes('<script>'));
     assert.ok(res.text.includes('<code>&lt;script&gt;alert(1)&lt;/script&gt;</code>'));
+    assert.ok(res.text.includes(`href="${base}/auth-configs/${w.acId}"`), 'links to its auth config');
   });
 
   test('the event timeline: this account’s outbox events with status, reason and details; not another account’s', async () => {

@@ -155,7 +155,7 @@ export function renderAccount(ctx: Ctx, d: AccountDetail, opts: { notice?: strin
 <div><dt>User id</dt><dd><code>${a.user_id}</code></dd></div>
 <div><dt>Alias</dt><dd>${a.alias ?? html`<span class="muted">—</span>`}</dd></div>
 <div><dt>Account id</dt><dd><code>${a.id}</code></dd></div>
-<div><dt>Auth config</dt><dd><code>${a.auth_config.id}</code> (${a.auth_config.auth_scheme})</dd></div>
+<div><dt>Auth config</dt><dd><a href="${projectBase(ctx.project.id)}/auth-configs/${encodeURIComponent(a.auth_config.id)}"><code>${a.auth_config.id}</code></a> (${a.auth_config.auth_scheme})</dd></div>
 <div><dt>Type</dt><dd>${a.experimental.account_type}</dd></div>
 <div><dt>Created</dt><dd>${when(a.created_at)}</dd></div>
 <div><dt>Updated</dt><dd>${when(a.updated_at)}</dd></div>

@@ -93,7 +93,7 @@ ${
 <p>${d.scopes === null ? html`The toolkit’s default scopes apply.` : html`This config requests its own scopes.`} New connections and reconnections ask for these; existing accounts keep what they were granted.</p>
 ${formError(opts.error)}
 <form method="post" action="${href}/scopes">${csrfField(ctx.csrf)}
-<div class="field"><label for="ac-scopes-input">Scopes</label><p class="hint" id="ac-scopes-hint">Separated by spaces or commas.</p>
+<div class="field"><label for="ac-scopes-input">Scopes</label><p class="hint" id="ac-scopes-hint">Separated by spaces or commas. Saved empty, no scope is requested.</p>
 <textarea id="ac-scopes-input" name="scopes" rows="3" aria-describedby="ac-scopes-hint" spellcheck="false">${scopesText}</textarea></div>
 <button type="submit">Save scopes</button></form></section>`
     : ''
