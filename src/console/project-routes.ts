@@ -11,7 +11,10 @@ import { renderOverview, renderProjects } from './views/overview.ts';
 import { renderAccount, renderAccounts } from './views/accounts.ts';
 import { renderKeys } from './views/keys.ts';
 import { renderAudit } from './views/audit.ts';
+import { renderSession, renderSessions } from './views/sessions.ts';
 import { projectBase, type ShellContext } from './views/shell.ts';
+import { formMessage, formRefusal, registerConfigPages } from './config-routes.ts';
+import { registerWebhookPages } from './webhook-routes.ts';
 
 const HIDE = { schema: { hide: true } } as const;
 
@@ -20,14 +23,23 @@ type PA = P & { accountId: string };
 type PK = P & { keyId: string };
 
 /** Notices a redirect may ask a page to show: fixed texts, nothing from the URL is echoed. */
-const NOTICES: Record<string, string> = {
+export const NOTICES: Record<string, string> = {
   enabled: 'The account is enabled.',
   disabled: 'The account is disabled.',
   deleted: 'The account was deleted.',
   revoked: 'The key was revoked.',
+  ac_created: 'The auth config was created.',
+  ac_enabled: 'The auth config is enabled.',
+  ac_disabled: 'The auth config is disabled.',
+  ac_deleted: 'The auth config was deleted.',
+  ac_scopes: 'The scopes were saved.',
+  sub_enabled: 'The subscription is enabled.',
+  sub_disabled: 'The subscription is disabled.',
+  sub_deleted: 'The subscription was deleted.',
+  redelivered: 'The delivery is queued again.',
 };
 
-function text(value: unknown, max: number, name: string): string | undefined {
+export function text(value: unknown, max: number, name: string): string | undefined {
   if (value === undefined || value === '') return undefined;
   if (typeof value !== 'string' || value.length > max) throw new ApiError('ValidationFailed', `The ${name} must be text of at most ${max} characters.`);
   return value.trim() || undefined;
@@ -36,6 +48,12 @@ function text(value: unknown, max: number, name: string): string | undefined {
 function who(session: ConsoleSession): string {
   return session.actor.kind === 'operator' ? 'Signed in as the operator' : `Signed in with API key ${session.actor.apiKeyId}`;
 }
+
+export type PageContext = (
+  req: FastifyRequest<{ Params: P }>,
+  reply: FastifyReply,
+  acting?: boolean,
+) => Promise<{ session: ConsoleSession; ctx: ShellContext & { project: { id: string; name: string } }; scope: ConsoleScope } | undefined>;
 
 export function registerProjectPages(c: FastifyInstance, svc: ConsoleService, http: ConsoleHttp): void {
   /** The session, the project it may see, and the page's shell context; undefined when a redirect was sent. */
@@ -49,6 +67,8 @@ export function registerProjectPages(c: FastifyInstance, svc: ConsoleService, ht
   }
 
   const notice = (req: FastifyRequest) => NOTICES[String((req.query as Record<string, unknown>).done ?? '')];
+  registerConfigPages(c, svc, http, context, notice);
+  registerWebhookPages(c, svc, http, context, notice);
 
   c.get('/projects', HIDE, async (req, reply) => {
     const session = await http.session(req, reply);
@@ -71,6 +91,7 @@ export function registerProjectPages(c: FastifyInstance, svc: ConsoleService, ht
       throw new ApiError('ValidationFailed', `Unknown status; choose one of ${ACCOUNT_STATUSES.join(', ')}.`);
     const f: AccountFilters = {
       userId: text(req.query.user_id, 256, 'user id'),
+      alias: text(req.query.alias, 100, 'alias'),
       toolkit: text(req.query.toolkit, 100, 'toolkit')?.toLowerCase(),
       status: status as AccountStatus | undefined,
       cursor: text(req.query.cursor, 1000, 'page cursor'),
@@ -81,8 +102,33 @@ export function registerProjectPages(c: FastifyInstance, svc: ConsoleService, ht
   c.get<{ Params: PA }>('/projects/:projectId/accounts/:accountId', HIDE, async (req, reply) => {
     const x = await context(req, reply);
     if (!x) return;
-    const { view, history } = await svc.account(x.scope.project.id, req.params.accountId);
-    return http.page(reply, 200, renderAccount(x.ctx, view, history, notice(req)));
+    return http.page(reply, 200, renderAccount(x.ctx, await svc.account(x.scope.project.id, req.params.accountId), { notice: notice(req) }));
+  });
+
+  c.post<{ Params: PA }>('/projects/:projectId/accounts/:accountId/reconnect-link', HIDE, async (req, reply) => {
+    const x = await context(req, reply, true);
+    if (!x) return;
+    const raw = (req.body as Record<string, unknown>).redirect_url;
+    const redirectUrl = typeof raw === 'string' ? raw.trim() : '';
+    const id = req.params.accountId;
+    if (!redirectUrl || redirectUrl.length > 2048) {
+      const detail = await svc.account(x.scope.project.id, id);
+      return http.page(
+        reply,
+        400,
+        renderAccount(x.ctx, detail, { reconnect: { error: 'Give the URL to send the user to afterwards (at most 2048 characters).' } }),
+      );
+    }
+    try {
+      const started = await svc.reconnectLink(x.scope, id, redirectUrl);
+      const detail = await svc.account(x.scope.project.id, id);
+      // The link is on this response only (no-store): a reload or the back button cannot show it again.
+      return http.page(reply, 201, renderAccount(x.ctx, detail, { reconnect: { created: { url: started.redirectUrl, expiresAt: started.expiresAt } } }));
+    } catch (e) {
+      if (!formRefusal(e)) throw e;
+      const detail = await svc.account(x.scope.project.id, id);
+      return http.page(reply, e.status, renderAccount(x.ctx, detail, { reconnect: { error: formMessage(e), redirectUrl } }));
+    }
   });
 
   const accountUrl = (x: { scope: ConsoleScope }, id: string, done: string) =>
@@ -107,6 +153,19 @@ export function registerProjectPages(c: FastifyInstance, svc: ConsoleService, ht
       throw new ApiError('ValidationFailed', 'Tick the box that confirms the deletion, then press Delete again.');
     await svc.deleteAccount(x.scope, req.params.accountId);
     return reply.redirect(`${projectBase(x.scope.project.id)}/accounts?done=deleted`, 303);
+  });
+
+  c.get<{ Params: P; Querystring: Record<string, unknown> }>('/projects/:projectId/sessions', HIDE, async (req, reply) => {
+    const x = await context(req, reply);
+    if (!x) return;
+    const f = { userId: text(req.query.user_id, 256, 'user id'), cursor: text(req.query.cursor, 1000, 'page cursor') };
+    return http.page(reply, 200, renderSessions(x.ctx, await svc.listSessions(x.scope.project.id, f), f));
+  });
+
+  c.get<{ Params: P & { sessionId: string } }>('/projects/:projectId/sessions/:sessionId', HIDE, async (req, reply) => {
+    const x = await context(req, reply);
+    if (!x) return;
+    return http.page(reply, 200, renderSession(x.ctx, await svc.session(x.scope.project.id, req.params.sessionId)));
   });
 
   const currentKey = (s: ConsoleSession) => (s.actor.kind === 'project' ? s.actor.apiKeyId : undefined);

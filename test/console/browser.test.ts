@@ -16,6 +16,8 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { forEachBackend } from '../helpers/backends.ts';
 import { blockThirdParty, chromiumMissing, launchChromium, newContext, recordPage, REPO_ROOT, snap, type PageRecorder } from '../helpers/browser.ts';
 import { startConsoleWorld, type ConsoleWorld } from './helpers.ts';
+import { startReceiver } from '../helpers/receiver.ts';
+import { createLink } from '../helpers/link-flow.ts';
 import { CONSOLE_STYLESHEET_PATH } from '../../src/console/views/style.ts';
 
 const SUITE = 'operator console in a real browser';
@@ -27,15 +29,18 @@ else
   forEachBackend(SUITE, (backend) => {
     let w: ConsoleWorld;
     let browser: Browser;
+    let receiver: Awaited<ReturnType<typeof startReceiver>>;
     const contexts: BrowserContext[] = [];
 
     before(async () => {
-      [w, browser] = await Promise.all([startConsoleWorld(backend, { listen: true }), launchChromium()]);
+      receiver = await startReceiver();
+      [w, browser] = await Promise.all([startConsoleWorld(backend, { listen: true, env: { AUTHLINK_WEBHOOK_ALLOW_PRIVATE: '127.0.0.1' } }), launchChromium()]);
     });
     after(async () => {
       await Promise.all(contexts.map((c) => c.close().catch(() => undefined)));
       await browser?.close();
       await w?.close();
+      await receiver?.close();
     });
 
     async function openBrowser(viewport?: { width: number; height: number }): Promise<{ page: Page; rec: PageRecorder; blocked: string[] }> {
@@ -167,6 +172,137 @@ else
         cookies.filter((c) => c.name.includes('console')),
         [],
       );
+
+      await assertClean(rec, blocked);
+    });
+
+    test('the issue’s flow: create an auth config, subscribe a webhook, a user connects through a link, find and disable the account, see the delivery, revoke a key', async () => {
+      const { page, rec, blocked } = await openBrowser({ width: 1000, height: 800 });
+      const base = `${origin()}/console/projects/${w.t.projectId}`;
+      await page.goto(`${origin()}/console/sign-in`);
+      await page.getByLabel('API key or operator token').fill(w.t.apiKey);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.waitForURL(base);
+
+      // Find the toolkit in the catalog: logos load same-origin.
+      await page.getByRole('link', { name: 'Toolkits' }).click();
+      await page.getByLabel('Name, slug or category').fill('echo');
+      await page.getByRole('button', { name: 'Search' }).click();
+      await page.waitForURL(/toolkits\?q=echo$/);
+      assert.equal(await page.locator('tbody tr').count(), 1);
+      const logoWidth = await page
+        .locator('img.logo')
+        .first()
+        .evaluate((img) => (img as HTMLImageElement).naturalWidth);
+      assert.ok(logoWidth > 0, 'the logo loaded');
+      await shot(page, 'toolkits');
+      await page.getByRole('link', { name: 'Echo API' }).click();
+      await page.waitForURL(`${base}/toolkits/echoapi`);
+      await shot(page, 'toolkit');
+
+      // Create an auth config through the form.
+      await page.getByRole('link', { name: 'Create an auth config with API key' }).click();
+      await page.getByLabel('Name (optional)').fill('Echo via console');
+      await shot(page, 'auth-config-new');
+      await page.getByRole('button', { name: 'Create auth config' }).click();
+      await page.waitForURL(/auth-configs\/ac_[^?]+\?done=ac_created$/);
+      const acId = /auth-configs\/(ac_[^?]+)/.exec(page.url())![1];
+      assert.equal(await page.getByRole('status').textContent(), 'The auth config was created.');
+      assert.equal((await w.t.runtime.store.authConfigs.get(w.t.projectId, acId))?.name, 'Echo via console');
+      await shot(page, 'auth-config');
+      await page.getByRole('link', { name: 'Auth configs' }).click();
+      assert.ok((await page.locator('main').textContent())?.includes('Echo via console'));
+      await shot(page, 'auth-configs');
+
+      // Subscribe a local receiver to every event.
+      await page.getByRole('link', { name: 'Webhooks' }).click();
+      await page.getByLabel('URL').fill(receiver.url);
+      await page.getByLabel('Every event but the opt-in ones (*)').check();
+      await page.getByRole('button', { name: 'Subscribe' }).click();
+      const secret = await page.getByLabel(/Signing secret for/).inputValue();
+      assert.match(secret, /^whsec_/);
+      assert.equal(await page.getByLabel(/Signing secret for/).getAttribute('readonly'), '');
+
+      // A user connects through a link made with the API, in this same browser.
+      const link = await createLink(w.t, { auth_config_id: acId, user_id: 'carol@example.com' });
+      await page.goto(link.redirect_url);
+      await page.getByLabel('API key').fill('sk_carol_abcdefghijklmnopqrstuv');
+      await page.getByRole('button', { name: 'Connect Echo API' }).click();
+      await page.getByRole('heading', { name: /connected/ }).waitFor();
+      assert.equal((await w.t.runtime.store.accounts.get(w.t.projectId, link.connected_account_id))?.status, 'ACTIVE');
+
+      // A tool-router session for the user: the console says which account it uses for the toolkit, and why.
+      const sessionRes = await w.t.app.inject({
+        method: 'POST',
+        url: '/api/v3.1/tool_router/session',
+        headers: { 'x-api-key': w.t.apiKey },
+        payload: { user_id: 'carol@example.com', toolkits: { enable: ['echoapi', 'github'] } },
+      });
+      assert.equal(sessionRes.statusCode, 201);
+      await page.goto(`${base}/sessions`);
+      await page.getByRole('link', { name: sessionRes.json().session_id }).click();
+      assert.ok((await page.locator('main').textContent())?.includes(link.connected_account_id), 'resolves to the new account');
+      await shot(page, 'session');
+
+      // Find the account by user id, disable it.
+      await page.goto(`${base}/accounts`);
+      await page.getByLabel('User id').fill('carol@example.com');
+      await page.getByRole('button', { name: 'Filter' }).click();
+      await page.getByRole('link', { name: 'carol@example.com' }).click();
+      // Copy a reconnect link: made through the link service, shown once in a read-only field.
+      await page.getByLabel('Where to send the user afterwards').fill('https://app.example.com/done');
+      await page.getByRole('button', { name: 'Create a reconnect link' }).click();
+      const reconnect = page.getByRole('textbox', { name: 'New reconnect link' });
+      assert.ok((await reconnect.inputValue()).startsWith(`${origin()}/link/`));
+      assert.equal(await reconnect.getAttribute('readonly'), '');
+      await shot(page, 'account-reconnect');
+      await page.getByRole('button', { name: 'Disable' }).click();
+      await page.waitForURL(/done=disabled$/);
+      assert.equal((await w.t.runtime.store.accounts.get(w.t.projectId, link.connected_account_id))?.is_disabled, 1);
+
+      // The overview counts both links: the completed one, and the reconnect link nobody opened yet.
+      await page.getByRole('link', { name: 'Overview' }).click();
+      assert.equal(await page.locator('#funnel-day + .sr-only').textContent(), 'Last 24 hours: 2 created, 1 opened, 1 completed, 0 failed, 0 expired.');
+      await shot(page, 'overview-funnel');
+
+      // The deliveries: sent to the receiver, listed on the subscription, one opened with its payload.
+      while ((await w.t.app.services.webhookWorker.runOnce()) > 0);
+      assert.ok(receiver.types().includes('composio.connected_account.disabled'), receiver.types().join());
+      await page.getByRole('link', { name: 'Webhooks' }).click();
+      assert.ok(!(await page.content()).includes(secret), 'the secret is not shown again');
+      await shot(page, 'webhooks');
+      await page.getByRole('link', { name: receiver.url }).click();
+      const disabledRow = page.locator('tbody tr', { hasText: 'composio.connected_account.disabled' });
+      assert.equal(await disabledRow.locator('.badge').textContent(), 'SUCCEEDED');
+      await shot(page, 'webhook');
+      await disabledRow.getByRole('link').click();
+      assert.ok((await page.locator('pre.payload').textContent())?.includes(link.connected_account_id));
+      assert.ok(!(await page.content()).includes('sk_carol_abcdefghijklmnopqrstuv'), 'no credential in the payload');
+      await page.getByRole('button', { name: 'Redeliver' }).click();
+      await page.waitForURL(/done=redelivered$/);
+      await shot(page, 'webhook-delivery');
+
+      // Revoke a key.
+      const extra = await w.t.app.services.apiKeys.create(w.t.projectId, 'to revoke', new Date());
+      await page.getByRole('link', { name: 'API keys' }).click();
+      await page.getByRole('button', { name: `Revoke key to revoke (${extra.record.key_prefix}…)` }).click();
+      await page.waitForURL(/done=revoked$/);
+      assert.ok((await w.t.runtime.store.apiKeys.get(extra.record.id))?.revoked_at);
+
+      // Every new page reads at 320 px.
+      await page.setViewportSize({ width: 320, height: 640 });
+      for (const url of [
+        `${base}/toolkits?q=echo`,
+        `${base}/toolkits/echoapi`,
+        `${base}/auth-configs`,
+        `${base}/auth-configs/${acId}`,
+        `${base}/auth-configs/new?toolkit=echoapi`,
+        `${base}/webhooks`,
+      ]) {
+        await page.goto(url);
+        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+        assert.ok(overflow <= 0, `${url}: no horizontal scrolling at 320 px (overflow ${overflow}px)`);
+      }
 
       await assertClean(rec, blocked);
     });

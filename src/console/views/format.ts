@@ -28,3 +28,13 @@ export function pager(firstHref: string, nextHref: string | undefined, onFirst: 
   if (onFirst && !nextHref) return html``;
   return html`<nav class="pager" aria-label="Pages">${onFirst ? '' : html`<a href="${firstHref}">First page</a>`}${nextHref ? html`<a href="${nextHref}" rel="next">Next page</a>` : ''}</nav>`;
 }
+
+/** A toolkit's logo, served same-origin (GET /logos/<slug>.svg; CSP img-src 'self'). Decorative: its name is always beside it. */
+export function logo(slug: string): SafeHtml {
+  return html`<img class="logo" src="/logos/${encodeURIComponent(slug)}.svg" alt="" width="24" height="24">`;
+}
+
+/** A form's error, announced to screen readers. */
+export function formError(message: string | undefined): SafeHtml {
+  return message ? html`<p class="error" role="alert">${message}</p>` : html``;
+}

@@ -4,7 +4,7 @@
 import { html, type SafeHtml } from '../../views/escape.ts';
 import { CONSOLE_STYLESHEET_PATH } from './style.ts';
 
-export type Section = 'overview' | 'accounts' | 'keys' | 'audit' | 'projects';
+export type Section = 'overview' | 'accounts' | 'auth-configs' | 'toolkits' | 'webhooks' | 'sessions' | 'keys' | 'audit' | 'projects';
 
 export interface ShellContext {
   /** The signed-in actor as shown in the top bar. */
@@ -29,7 +29,20 @@ function nav(ctx: ShellContext, current: Section): SafeHtml {
     html`<li><a href="${href}"${current === section ? html` aria-current="page"` : ''}>${label}</a></li>`;
   const base = ctx.project ? projectBase(ctx.project.id) : '';
   return html`<nav class="side" aria-label="Console"><ul>
-${ctx.project ? [item('overview', base, 'Overview'), item('accounts', `${base}/accounts`, 'Connected accounts'), item('keys', `${base}/keys`, 'API keys'), item('audit', `${base}/audit`, 'Audit log')] : ''}
+${
+  ctx.project
+    ? [
+        item('overview', base, 'Overview'),
+        item('accounts', `${base}/accounts`, 'Connected accounts'),
+        item('auth-configs', `${base}/auth-configs`, 'Auth configs'),
+        item('toolkits', `${base}/toolkits`, 'Toolkits'),
+        item('webhooks', `${base}/webhooks`, 'Webhooks'),
+        item('sessions', `${base}/sessions`, 'Tool-router sessions'),
+        item('keys', `${base}/keys`, 'API keys'),
+        item('audit', `${base}/audit`, 'Audit log'),
+      ]
+    : ''
+}
 ${ctx.operator ? item('projects', '/console/projects', 'All projects') : ''}
 </ul></nav>`;
 }

@@ -45,7 +45,7 @@ h2{font-size:1.15rem;margin:0 0 .75rem}
 .secret{display:block;font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;padding:.5rem;border:1px dashed var(--border);border-radius:6px;overflow-wrap:anywhere;user-select:all}
 code,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.9em;overflow-wrap:anywhere}
 label{display:block;font-weight:600;margin-bottom:.25rem}
-input[type=text],input[type=password],select{width:100%;font:inherit;padding:.5rem .6rem;border:1px solid var(--border);border-radius:6px;background:var(--card);color:var(--text)}
+input[type=text],input[type=password],input[type=url],input[type=search],select,textarea{width:100%;font:inherit;padding:.5rem .6rem;border:1px solid var(--border);border-radius:6px;background:var(--card);color:var(--text)}
 .field{margin-bottom:.75rem}
 .filters{display:grid;grid-template-columns:1fr;gap:.75rem;align-items:end}
 .filters .field{margin:0}
@@ -57,6 +57,8 @@ button.danger{background:var(--danger);border-color:var(--danger);color:#fff}
 .linkish:hover{background:none;color:var(--primary-hover)}
 .actions{display:flex;flex-wrap:wrap;gap:.5rem;align-items:center}
 .actions form{margin:0}
+dl+.actions,dl+form{margin-top:.75rem}
+td.nowrap{white-space:nowrap}
 .check{display:flex;gap:.5rem;align-items:center;font-weight:400}
 .table-wrap{overflow-x:auto}
 table{width:100%;min-width:34rem;border-collapse:collapse;font-size:.95rem}
@@ -81,13 +83,41 @@ dl.meta dd{margin:0;overflow-wrap:anywhere}
 .st-FAILED,.st-EXPIRED,.st-REVOKED{background:var(--bad-bg);color:var(--bad-text)}
 .st-INITIATED,.st-INITIALIZING{background:var(--attn-bg);color:var(--attn-text)}
 .st-INACTIVE,.st-DISABLED{background:var(--idle-bg);color:var(--idle-text)}
+.logo{width:24px;height:24px;vertical-align:middle;margin-right:.4rem;border-radius:4px}
+.tk{display:flex;align-items:center;gap:.25rem}
+.choices{list-style:none;margin:0;padding:0}
+.choices li{border-bottom:1px solid var(--border);padding:.25rem 0}
+.choices a{display:block;padding:.35rem 0}
+.hint{font-weight:400;color:var(--muted);font-size:.9rem;margin:.15rem 0 .35rem}
+fieldset{border:1px solid var(--border);border-radius:8px;margin:0 0 .75rem;padding:.5rem .75rem;min-width:0}
+legend{font-weight:600;padding:0 .25rem}
+.checks{display:grid;grid-template-columns:repeat(auto-fill,minmax(16rem,1fr));gap:.25rem .75rem}
+.checks label{font-weight:400;display:flex;gap:.4rem;align-items:flex-start;overflow-wrap:anywhere}
+pre.payload{overflow:auto;max-height:32rem;padding:.75rem;border:1px solid var(--border);border-radius:6px;background:var(--subtle);font-size:.85rem;white-space:pre-wrap;overflow-wrap:anywhere}
+input[type=url],input[type=password]{width:100%}
+.st-ENABLED,.st-SUCCEEDED{background:var(--ok-bg);color:var(--ok-text)}
+.st-DEAD{background:var(--bad-bg);color:var(--bad-text)}
+.st-PENDING{background:var(--attn-bg);color:var(--attn-text)}
+.funnels{display:grid;grid-template-columns:1fr;gap:1rem}
+.funnel{margin:0}
+.funnel figcaption{font-weight:600;margin-bottom:.25rem}
+.funnel svg{width:100%;max-width:300px;height:auto;display:block}
+.funnel .lbl,.funnel .num{fill:var(--text);font:12px system-ui,sans-serif}
+.bar{fill:var(--primary)}
+.bar-completed{fill:#15803d}
+.bar-failed{fill:var(--danger)}
+.bar-expired{fill:#b45309}
+.sr-only{position:absolute;width:1px;height:1px;padding:0;margin:-1px;overflow:hidden;clip:rect(0,0,0,0);white-space:nowrap;border:0}
+ul.scopes{list-style:none;margin:0;padding:0;display:flex;flex-wrap:wrap;gap:.25rem .75rem}
+.notice p{margin:0 0 .5rem}
 .pager{display:flex;gap:1rem;margin-top:.75rem}
 .signin{max-width:420px;margin:3rem auto;padding:0 1rem}
 @media (min-width:720px){
   .layout{flex-direction:row;align-items:flex-start}
   nav.side{width:200px;flex:none}
   nav.side ul{flex-direction:column}
-  .filters{grid-template-columns:2fr 2fr 1.5fr auto}
+  .filters{grid-template-columns:2fr 1.5fr 1.5fr 1.5fr auto}
+  .funnels{grid-template-columns:1fr 1fr}
   dl.meta>div{grid-template-columns:11rem 1fr}
 }
 `;
