@@ -49,10 +49,9 @@ export function logoSvg(logo: Logo): string {
 }
 
 /**
- * Tile colours of the generated logo: the hosted page's monogram palette
- * (src/link/views/style.ts MONOGRAM_PALETTE, kept equal by a test, so the page
- * draws the tile as its `tone-N` badge), chosen so white text on each has a
- * contrast of at least 4.5:1.
+ * Tile colours of the generated logo, and of the hosted page's monogram badges
+ * (src/link/views/style.ts draws `tone-N` with them, so the page shows the
+ * same tile), chosen so white text on each has a contrast of at least 4.5:1.
  */
 export const FALLBACK_PALETTE: readonly string[] = [
   '#b91c1c',

@@ -6,43 +6,21 @@
 // stores nothing.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { forEachBackend } from '../helpers/backends.ts';
+import { startRecordingUpstream, type RecordingUpstream } from '../helpers/recording-upstream.ts';
 import { startOidcProvider, type TestOidcProvider } from '../helpers/oidc-provider.ts';
 import { api, startTestApp, type TestApp } from '../helpers/test-app.ts';
 import { oidcToolkit, writeToolkitsDir } from '../helpers/toolkits.ts';
 import { openCredentials } from '../../src/services/account-view.ts';
 
-/** A provider API on 127.0.0.1 that records the Authorization header of each call; `status` answers the next call. */
-async function startUpstream() {
-  const seen: string[] = [];
-  let next: number | undefined;
-  const server = http.createServer((req, res) => {
-    seen.push(String(req.headers.authorization));
-    const status = next ?? 200;
-    next = undefined;
-    res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: status === 200 }));
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  return {
-    origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    seen,
-    failNext(status: number) {
-      next = status;
-    },
-    close: () => new Promise<void>((r) => server.close(() => r())),
-  };
-}
-
 forEachBackend('OAuth2 client credentials', (backend) => {
   let op: TestOidcProvider;
-  let up: Awaited<ReturnType<typeof startUpstream>>;
+  let up: RecordingUpstream;
   let t: TestApp;
   let authConfigId: string;
 
   before(async () => {
-    [op, up] = await Promise.all([startOidcProvider(), startUpstream()]);
+    [op, up] = await Promise.all([startOidcProvider(), startRecordingUpstream()]);
     const base = oidcToolkit(op, {});
     const { authorization_url: _auth, authorize_params: _params, ...oauth2 } = base.auth_schemes[0].oauth2!;
     const cc = {

@@ -7,11 +7,10 @@
 // hosted page's form; a key the provider refuses is never stored.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import { importSPKI, jwtVerify } from 'jose';
 import { forEachBackend } from '../helpers/backends.ts';
+import { startRecordingUpstream, type RecordingUpstream } from '../helpers/recording-upstream.ts';
 import { api, startTestApp, type TestApp } from '../helpers/test-app.ts';
 import { writeToolkitsDir } from '../helpers/toolkits.ts';
 import { createCookieClient, createLink, csrfOf, openLink } from '../helpers/link-flow.ts';
@@ -71,27 +70,6 @@ async function startGoogleStandIn(keys: Map<string, string>) {
   return { fake, verified, issued };
 }
 
-/** A Google API on 127.0.0.1 recording the Authorization header; `failNext` answers one call with a status. */
-async function startUpstream() {
-  const seen: string[] = [];
-  let next: number | undefined;
-  const server = http.createServer((req, res) => {
-    seen.push(String(req.headers.authorization));
-    const status = next ?? 200;
-    next = undefined;
-    res.writeHead(status, { 'content-type': 'application/json' }).end('{"kind":"bigquery#projectList"}');
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  return {
-    origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    seen,
-    failNext(status: number) {
-      next = status;
-    },
-    close: () => new Promise<void>((r) => server.close(() => r())),
-  };
-}
-
 function serviceAccountToolkit(tokenUrl: string, baseUrl: string): ToolkitDef {
   return {
     slug: 'localsa',
@@ -121,14 +99,14 @@ function serviceAccountToolkit(tokenUrl: string, baseUrl: string): ToolkitDef {
 forEachBackend('Google service account (JWT bearer grant)', (backend) => {
   const keys = new Map<string, string>();
   let google: Awaited<ReturnType<typeof startGoogleStandIn>>;
-  let up: Awaited<ReturnType<typeof startUpstream>>;
+  let up: RecordingUpstream;
   let t: TestApp;
   let authConfigId: string;
   const key = newKeyFile();
   keys.set(key.file.private_key_id, key.publicPem);
 
   before(async () => {
-    [google, up] = await Promise.all([startGoogleStandIn(keys), startUpstream()]);
+    [google, up] = await Promise.all([startGoogleStandIn(keys), startRecordingUpstream()]);
     t = await startTestApp(backend, {
       listen: true,
       env: {

@@ -2,17 +2,9 @@
 
 import { html, raw, type SafeHtml } from '../../views/escape.ts';
 import { initials, logoFill, paletteIndex, toolkitLogo } from '../../toolkits/logos.ts';
-import { MONOGRAM_PALETTE } from './style.ts';
 
-/** Stable palette index for a key (FNV-1a 32-bit). */
-export function toneIndex(key: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < key.length; i++) {
-    h ^= key.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return (h >>> 0) % MONOGRAM_PALETTE.length;
-}
+/** Stable palette index for a key: the generated logo's (same key, same colour). */
+export const toneIndex = paletteIndex;
 
 /** First letter/digit of `name`, upper-cased; '?' if there is none. */
 export function monogramLetter(name: string): string {

@@ -3,23 +3,12 @@
 // inline <style> or style="" attributes are used anywhere in the views).
 // System fonts only, no url() or @import: the page makes no third-party requests.
 
+import { FALLBACK_PALETTE } from '../../toolkits/logos.ts';
+
 export const STYLESHEET_PATH = '/link/assets/style.css';
 
-/** Monogram badge colours (white text on each has contrast >= 4.5:1). */
-export const MONOGRAM_PALETTE: readonly string[] = [
-  '#b91c1c',
-  '#c2410c',
-  '#a16207',
-  '#15803d',
-  '#047857',
-  '#0f766e',
-  '#0e7490',
-  '#1d4ed8',
-  '#4338ca',
-  '#6d28d9',
-  '#a21caf',
-  '#be185d',
-];
+/** Monogram badge colours: the generated logos' tiles (white text on each has contrast >= 4.5:1). */
+export const MONOGRAM_PALETTE: readonly string[] = FALLBACK_PALETTE;
 
 const toneRules = MONOGRAM_PALETTE.map((c, i) => `.tone-${i}{background:${c}}`).join('\n');
 
