@@ -238,6 +238,26 @@ export function createLinkService(deps: {
   }
 
   /**
+   * OAuth 1.0a token credentials obtained elsewhere (Composio's OAUTH1
+   * state.val: oauth_token and oauth_token_secret): an ACTIVE account signing
+   * with them, like a completed link's. They do not expire, so nothing is
+   * asked of the provider here; the first proxied call shows whether they work.
+   */
+  async function importOAuth1Tokens(projectId: string, input: LinkInput, val: Record<string, unknown>) {
+    const problems = ['oauth_token', 'oauth_token_secret']
+      .filter((k) => typeof val[k] !== 'string' || !(val[k] as string).trim() || (val[k] as string).length > 8192)
+      .map((k) => `connection.state.val.${k}: is required (a string of at most 8192 characters)`);
+    const extra = Object.keys(val).filter((k) => !['oauth_token', 'oauth_token_secret', 'status'].includes(k));
+    problems.push(...extra.map((k) => `connection.state.val.${k}: not part of OAuth 1.0a token credentials (allowed: oauth_token, oauth_token_secret)`));
+    if (problems.length) throw new ApiError('ValidationFailed', 'Invalid OAuth 1.0a token credentials', { errors: problems });
+    const { account } = await prepare(projectId, input);
+    account.status = 'ACTIVE';
+    Object.assign(account, sealAccountCredentials(deps.keyRing, account, { oauth_token: val.oauth_token, oauth_token_secret: val.oauth_token_secret }));
+    await insertAccount(account);
+    return { accountId: account.id, status: 'ACTIVE', authScheme: 'OAUTH1', redirectUrl: null };
+  }
+
+  /**
    * A server-grant account (src/services/server-grant.ts): the token is
    * requested now, with the auth config's client credentials (S2S_OAUTH2) or
    * the service account key in state.val (GOOGLE_SERVICE_ACCOUNT); the account
@@ -341,6 +361,7 @@ export function createLinkService(deps: {
       const direct = auth.scheme.mode !== 'OAUTH2' && input.stateVal && Object.keys(input.stateVal).some((k) => k !== 'status');
       // Client credentials never have a person to send to a page; a service account key given here connects at once.
       if (auth.scheme.mode === 'S2S_OAUTH2' || (isServerGrant(auth) && direct)) return connectServerGrant(projectId, input, input.stateVal ?? {});
+      if (auth.scheme.mode === 'OAUTH1' && direct) return importOAuth1Tokens(projectId, input, input.stateVal!);
       if (!direct) {
         const link = await this.create(projectId, input);
         return { accountId: link.connected_account_id, status: 'INITIATED', authScheme: auth.scheme.mode, redirectUrl: link.redirect_url };

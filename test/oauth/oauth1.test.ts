@@ -254,6 +254,36 @@ forEachBackend('OAuth 1.0a through the hosted page and the proxy', (backend) => 
     x.signInAs('1001');
   });
 
+  test("token credentials obtained elsewhere are imported through the API (Composio's OAUTH1 state.val) and sign the next call", async () => {
+    // Tokens this provider issued: connect once through the flow, then import them as another account.
+    const link = await createLink(t, { auth_config_id: authConfigId, user_id: 'importer-source', callback_url: APP });
+    await connect(link.redirect_url);
+    const issued = openCredentials(t.runtime.keyRing, (await t.runtime.store.accounts.get(t.projectId, link.connected_account_id))!);
+    const bad = await api(t).post('/api/v3.1/connected_accounts', {
+      auth_config: { id: authConfigId },
+      connection: { user_id: 'importer', state: { authScheme: 'OAUTH1', val: { oauth_token: issued.oauth_token, consumer_key: 'x' } } },
+    });
+    assert.equal(bad.status, 400, bad.text);
+    assert.deepEqual(bad.body.error.errors, [
+      'connection.state.val.oauth_token_secret: is required (a string of at most 8192 characters)',
+      'connection.state.val.consumer_key: not part of OAuth 1.0a token credentials (allowed: oauth_token, oauth_token_secret)',
+    ]);
+    const res = await api(t).post('/api/v3.1/connected_accounts', {
+      auth_config: { id: authConfigId },
+      connection: {
+        user_id: 'importer',
+        state: { authScheme: 'OAUTH1', val: { oauth_token: issued.oauth_token, oauth_token_secret: issued.oauth_token_secret } },
+      },
+    });
+    assert.equal(res.status, 201, res.text);
+    assert.equal(res.body.status, 'ACTIVE');
+    const n = x.calls.length;
+    assert.equal((await proxy(res.body.id, { endpoint: '/users/me', method: 'GET' })).status, 200);
+    assert.equal(x.calls.length, n + 1);
+    assert.equal(x.calls.at(-1)?.token, issued.oauth_token);
+    assert.ok(!JSON.stringify((await api(t).get(`/api/v3.1/connected_accounts/${res.body.id}`)).body).includes(issued.oauth_token_secret as string));
+  });
+
   test('POST /refresh without a redirect_url: OAuth 1.0a tokens do not expire, so it answers the account as it is (as for API keys)', async () => {
     const link = await createLink(t, { auth_config_id: authConfigId, user_id: 'gina', callback_url: APP });
     await connect(link.redirect_url);
