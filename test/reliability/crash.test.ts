@@ -284,9 +284,11 @@ forEachBackend('crash safety', (backend: Backend) => {
     const cliEnv = { ...process.env, ...env, AUTHLINK_ENCRYPTION_KEY: '', AUTHLINK_ENCRYPTION_KEYS: `${newSpec},${oldSpec}`, LOG_LEVEL: 'silent' };
     const { spawn } = await import('node:child_process');
     const proc = spawn(process.execPath, [BIN, 'encryption', 'rotate', '--batch-size', '10', '--json'], { env: cliEnv, stdio: 'ignore' });
-    // Let it make some progress, then kill it mid-way.
+    // Let it make some progress, then kill it mid-way. Waiting for the first rotated row may take a
+    // while on a loaded machine (the CLI starts, migrates, reads the catalog): up to 30 s; with
+    // batches of 10 over 20,000 rows it is still far from done when the first one shows.
     const ring = createKeyRing(parseKeys(`${newSpec},${oldSpec}`));
-    for (let n = 0; n < 200; n++) {
+    for (let n = 0; n < 1200; n++) {
       const some = await t.runtime.database.db.selectFrom('auth_configs').select('id').where('secrets_enc', 'like', 'v1:new:%').limit(1).execute();
       if (some.length) break;
       await new Promise((r) => setTimeout(r, 25));
