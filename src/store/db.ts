@@ -7,6 +7,7 @@ import type { Pool, PoolClient } from 'pg';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type KyselyConfig, type Migration, type SqliteDatabase } from 'kysely';
 import type { DB } from './schema.ts';
 import type { Metrics } from '../metrics/types.ts';
+import { usePreparedStatements } from './pg-prepared.ts';
 import * as m001 from './migrations/001_initial.ts';
 import * as m002 from './migrations/002_tool_router_sessions.ts';
 import * as m003 from './migrations/003_webhooks.ts';
@@ -101,6 +102,7 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
       ...(opts.pgSchema ? { options: `-c search_path=${opts.pgSchema}` } : {}),
     });
     watchPool(pool, opts.metrics);
+    usePreparedStatements(pool);
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }), log: queryLog(opts.metrics) });
     const u = new URL(opts.databaseUrl);
     return { db, dialect: 'postgres', describe: `postgres://${u.host}${u.pathname}`, pgSchema: opts.pgSchema, close: () => db.destroy() };
