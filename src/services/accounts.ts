@@ -6,7 +6,7 @@ import { changeWithEvents } from './transitions.ts';
 import { newId } from '../crypto/tokens.ts';
 import type { KeyRing } from '../crypto/keyring.ts';
 import type { Store } from '../store/store.ts';
-import type { AccountPatch, AccountQuery, AccountRow } from '../store/accounts.ts';
+import type { AccountPatch, AccountQuery, AccountRow, ListedAccountRow } from '../store/accounts.ts';
 import { isUniqueViolation } from '../store/accounts.ts';
 import { CursorError } from '../store/cursor.ts';
 import type { AuthConfigRow } from '../store/auth-configs.ts';
@@ -53,7 +53,7 @@ export function createAccountService(deps: {
   }
 
   /** Secret fields of the scheme plus every token-set secret are masked unless `reveal`. */
-  function stateVal(row: AccountRow, authRow: AuthConfigRow | undefined, reveal: boolean): Record<string, unknown> {
+  function stateVal(row: ListedAccountRow, authRow: AuthConfigRow | undefined, reveal: boolean): Record<string, unknown> {
     const val: Record<string, unknown> = { ...JSON.parse(row.data), status: row.status };
     if (!row.credentials_enc) return val;
     // The stored masked view spares a decrypt per row; a reveal, or a row without a current view, decrypts.
@@ -63,7 +63,7 @@ export function createAccountService(deps: {
     return val;
   }
 
-  function view(row: AccountRow, authRow: AuthConfigRow | undefined, reveal = false) {
+  function view(row: ListedAccountRow, authRow: AuthConfigRow | undefined, reveal = false) {
     const val = stateVal(row, authRow, reveal);
     const acl = row.acl ? (JSON.parse(row.acl) as Acl) : undefined;
     return {
@@ -91,7 +91,7 @@ export function createAccountService(deps: {
     };
   }
 
-  async function authRowsFor(projectId: string, rows: AccountRow[]): Promise<Map<string, AuthConfigRow>> {
+  async function authRowsFor(projectId: string, rows: ListedAccountRow[]): Promise<Map<string, AuthConfigRow>> {
     const ids = [...new Set(rows.map((r) => r.auth_config_id))];
     const found = await Promise.all(ids.map((id) => store.authConfigs.getAny(projectId, id)));
     return new Map(found.filter((r): r is AuthConfigRow => !!r).map((r) => [r.id, r]));

@@ -8,6 +8,34 @@ export type AccountPatch = Partial<
   Omit<AccountRow, 'id' | 'project_id' | 'auth_config_id' | 'toolkit_slug' | 'user_id' | 'account_type' | 'created_at' | 'word_id'>
 >;
 
+/**
+ * What a listing reads of each account: what the API shows of it (services'
+ * view()), the ciphertext only to check the stored masked view against, and
+ * none of the refresh bookkeeping. Turning a column into a JS value is most of
+ * what a listed row costs, so a page reads only these (issue #18).
+ */
+export const LISTED_COLUMNS = [
+  'id',
+  'project_id',
+  'auth_config_id',
+  'toolkit_slug',
+  'user_id',
+  'alias',
+  'word_id',
+  'account_type',
+  'acl',
+  'status',
+  'status_reason',
+  'is_disabled',
+  'data',
+  'credentials_enc',
+  'credentials_view',
+  'granted_scopes',
+  'created_at',
+  'updated_at',
+] as const satisfies ReadonlyArray<keyof AccountRow>;
+export type ListedAccountRow = Pick<AccountRow, (typeof LISTED_COLUMNS)[number]>;
+
 export interface AccountQuery {
   projectId: string;
   userIds?: string[];
@@ -73,7 +101,7 @@ export function accountsRepo(db: Kysely<DB>) {
      * total is counted for the first page only and carried in the cursor, so
      * a later page costs no count(*) (it reports the first page's total).
      */
-    async list(q: AccountQuery): Promise<Page<AccountRow> & { total: number }> {
+    async list(q: AccountQuery): Promise<Page<ListedAccountRow> & { total: number }> {
       let base = db.selectFrom('connected_accounts').where('project_id', '=', q.projectId).where('deleted_at', 'is', null);
       if (q.userIds?.length) base = base.where('user_id', 'in', q.userIds);
       if (q.toolkitSlugs?.length) base = base.where('toolkit_slug', 'in', q.toolkitSlugs);
@@ -81,7 +109,7 @@ export function accountsRepo(db: Kysely<DB>) {
       if (q.authConfigIds?.length) base = base.where('auth_config_id', 'in', q.authConfigIds);
       if (q.ids?.length) base = base.where('id', 'in', q.ids);
       if (q.accountTypes?.length) base = base.where('account_type', 'in', q.accountTypes);
-      let page = base.selectAll();
+      let page = base.select(LISTED_COLUMNS);
       const after = decodeCursor(q.cursor);
       const col = q.orderBy;
       const cmp = q.direction === 'desc' ? '<' : '>';
