@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { ConnectedAccountsTable, DB, LinkSessionsTable } from './schema.ts';
 import type { Dialect } from './db.ts';
 import type { OutboxRows } from './webhooks.ts';
+import { BoundRows, compileByKey } from './compiled.ts';
 
 export type LinkSessionRow = LinkSessionsTable;
 
@@ -12,35 +13,55 @@ interface NewLink {
   outbox?: OutboxRows;
 }
 
+// Each statement of a link creation is compiled once per shape (row counts and
+// columns), not built by Kysely on every call (issue #18); one set per store.
+type LinkShapes = ReturnType<typeof linkShapes>;
+function linkShapes() {
+  return {
+    pgLinks: compileByKey<DB>(),
+    pgLinksWithEvents: compileByKey<DB>(),
+    accounts: compileByKey<DB>(),
+    links: compileByKey<DB>(),
+    events: compileByKey<DB>(),
+    deliveries: compileByKey<DB>(),
+  };
+}
+
 /**
  * Accounts, their link sessions and their webhook outbox rows, all or none:
  * on PostgreSQL one statement (data-modifying CTEs, no BEGIN/COMMIT), on
  * SQLite multi-row inserts in one transaction (or in the caller's).
  */
-async function insertMany(db: Kysely<DB>, dialect: Dialect, items: NewLink[]): Promise<void> {
+async function insertMany(db: Kysely<DB>, dialect: Dialect, shapes: LinkShapes, items: NewLink[]): Promise<void> {
   const accounts = items.map((i) => i.account);
   const links = items.map((i) => i.link);
   const events = items.flatMap((i) => (i.outbox ? [i.outbox.event] : []));
   const deliveries = items.flatMap((i) => i.outbox?.deliveries ?? []);
   if (dialect === 'postgres') {
-    const withLinks = db.with('account', (qb) => qb.insertInto('connected_accounts').values(accounts).returning('id'));
-    if (!events.length) await withLinks.insertInto('link_sessions').values(links).execute();
-    else {
-      await withLinks
-        .with('link', (qb) => qb.insertInto('link_sessions').values(links).returning('id'))
-        .with('event', (qb) => qb.insertInto('webhook_events').values(events).returning('id'))
+    const bound = new BoundRows();
+    const [a, l] = [bound.rows(accounts), bound.rows(links)];
+    const withLinks = (p: (i: number) => string) => db.with('account', (qb) => qb.insertInto('connected_accounts').values(a(p)).returning('id'));
+    if (!events.length) return shapes.pgLinks(db, bound, (p) => withLinks(p).insertInto('link_sessions').values(l(p)));
+    const [e, d] = [bound.rows(events), bound.rows(deliveries)];
+    return shapes.pgLinksWithEvents(db, bound, (p) =>
+      withLinks(p)
+        .with('link', (qb) => qb.insertInto('link_sessions').values(l(p)).returning('id'))
+        .with('event', (qb) => qb.insertInto('webhook_events').values(e(p)).returning('id'))
         .insertInto('webhook_deliveries')
-        .values(deliveries)
-        .execute();
-    }
-    return;
+        .values(d(p)),
+    );
   }
+  const insert = async <T extends keyof DB & string>(q: Kysely<DB>, run: ReturnType<typeof compileByKey<DB>>, table: T, rows: readonly object[]) => {
+    const bound = new BoundRows();
+    const marked = bound.rows(rows);
+    await run(q, bound, (p) => q.insertInto(table).values(marked(p) as never));
+  };
   const all = async (q: Kysely<DB>) => {
-    await q.insertInto('connected_accounts').values(accounts).execute();
-    await q.insertInto('link_sessions').values(links).execute();
+    await insert(q, shapes.accounts, 'connected_accounts', accounts);
+    await insert(q, shapes.links, 'link_sessions', links);
     if (events.length) {
-      await q.insertInto('webhook_events').values(events).execute();
-      await q.insertInto('webhook_deliveries').values(deliveries).execute();
+      await insert(q, shapes.events, 'webhook_events', events);
+      await insert(q, shapes.deliveries, 'webhook_deliveries', deliveries);
     }
   };
   await (db.isTransaction ? all(db) : db.transaction().execute(all));
@@ -62,9 +83,9 @@ function parametersOf(item: NewLink): number {
  * costs the database. One row that fails (a taken alias) fails them all, so
  * then each link is inserted on its own and gets its own outcome.
  */
-function batchedInsert(db: Kysely<DB>, dialect: Dialect): (item: NewLink) => Promise<void> {
+function batchedInsert(db: Kysely<DB>, dialect: Dialect, shapes: LinkShapes): (item: NewLink) => Promise<void> {
   type Pending = NewLink & { resolve: () => void; reject: (e: unknown) => void };
-  const one = (p: Pending) => insertMany(db, dialect, [p]).then(p.resolve, p.reject);
+  const one = (p: Pending) => insertMany(db, dialect, shapes, [p]).then(p.resolve, p.reject);
   let queue: Pending[] = [];
   const flush = () => {
     const items = queue;
@@ -75,7 +96,7 @@ function batchedInsert(db: Kysely<DB>, dialect: Dialect): (item: NewLink) => Pro
       const group = chunk;
       if (group.length === 1) void one(group[0]);
       else if (group.length > 1)
-        void insertMany(db, dialect, group).then(
+        void insertMany(db, dialect, shapes, group).then(
           () => {
             for (const p of group) p.resolve();
           },
@@ -103,7 +124,8 @@ function batchedInsert(db: Kysely<DB>, dialect: Dialect): (item: NewLink) => Pro
 
 export function linkSessionsRepo(db: Kysely<DB>, dialect: Dialect) {
   // Inside a transaction the caller's statements come first: no grouping there.
-  const batch = db.isTransaction ? undefined : batchedInsert(db, dialect);
+  const shapes = linkShapes();
+  const batch = db.isTransaction ? undefined : batchedInsert(db, dialect, shapes);
   return {
     /**
      * A new account, its link session and the outbox rows announcing it, all
@@ -112,7 +134,7 @@ export function linkSessionsRepo(db: Kysely<DB>, dialect: Dialect) {
      */
     async insertWithAccount(account: ConnectedAccountsTable, link: LinkSessionRow, outbox?: OutboxRows): Promise<void> {
       const item = { account, link, outbox };
-      await (batch ? batch(item) : insertMany(db, dialect, [item]));
+      await (batch ? batch(item) : insertMany(db, dialect, shapes, [item]));
     },
     /** A link for an account that already exists (a reconnect). */
     async insert(link: LinkSessionRow): Promise<void> {
