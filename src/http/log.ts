@@ -7,7 +7,11 @@ import type { LogLevel } from '../config.ts';
 const SECRET_QUERY = /([?&](?:code|state|token|link_token|session_uri|access_token|refresh_token|api_key|client_secret|password)=)[^&#]*/gi;
 const SECRET_PATH = /\/(lt_|ak_|dl_)[A-Za-z0-9_-]+/g;
 
+// Whether a URL can hold anything redactUrl would change (most request URLs cannot: a cheap test first).
+const MAYBE_SECRET = /[?&]|\/(?:lt_|ak_|dl_)/;
+
 export function redactUrl(url: string): string {
+  if (!MAYBE_SECRET.test(url)) return url;
   return url.replace(SECRET_PATH, '/$1[redacted]').replace(SECRET_QUERY, '$1[redacted]');
 }
 

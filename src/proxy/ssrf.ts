@@ -99,8 +99,23 @@ export function embeddedIPv4(ip: string): string | undefined {
   return undefined;
 }
 
+// Addresses already classified: a proxied call to an IP-literal host checks its
+// address on every request, and each BlockList check allocates (issue #18).
+// Pure, so a bounded memo is safe; null stands for "public".
+const classified = new Map<string, string | null>();
+const MAX_CLASSIFIED = 1024;
+
 /** Why an address is not a public unicast one ('loopback', 'private'...), or undefined when it is public. */
 export function classifyAddress(ip: string): string | undefined {
+  const known = classified.get(ip);
+  if (known !== undefined) return known ?? undefined;
+  const reason = classifyUncached(ip);
+  if (classified.size >= MAX_CLASSIFIED) classified.delete(classified.keys().next().value!);
+  classified.set(ip, reason ?? null);
+  return reason;
+}
+
+function classifyUncached(ip: string): string | undefined {
   const family = isIP(ip.split('%')[0]);
   if (family === 0) return 'invalid';
   if (family === 6) {

@@ -144,12 +144,6 @@ export function createLinkService(deps: {
     return { project, resolved, account, callbackUrl, now };
   }
 
-  /**
-   * A new account (and its link session) with the webhook event announcing
-   * it, all or none. With a link, they are written together with the other
-   * links of this event-loop turn (store.links.insertWithAccount); the
-   * endpoint list the event is built from is cached (store read cache).
-   */
   /** A new single-use link session for an account: its row, the token the row only keeps a hash of, and its expiry. */
   function newLinkSession(
     projectId: string,
@@ -182,6 +176,12 @@ export function createLinkService(deps: {
     return { row, token, expiresAt };
   }
 
+  /**
+   * A new account (and its link session) with the webhook event announcing
+   * it, all or none. With a link, they are written together with the other
+   * links of this event-loop turn (store.links.insertWithAccount); the
+   * endpoint list the event is built from is cached (store read cache).
+   */
   async function insertAccount(account: AccountRow, link?: LinkSessionRow): Promise<void> {
     const type: WebhookEventType = account.status === 'ACTIVE' ? 'connected_account.active' : 'connected_account.initiated';
     try {

@@ -26,6 +26,7 @@ export class TemplateError extends Error {
 
 /** Placeholder names in order of first appearance, without duplicates. */
 export function placeholders(template: string): string[] {
+  if (!template.includes('{{')) return [];
   return [...new Set(Array.from(template.matchAll(PLACEHOLDER), (m) => m[1]))];
 }
 
