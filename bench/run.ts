@@ -1,8 +1,8 @@
 // `npm run bench`: authlink under load, every scenario against a baseline
 // measured in the same invocation. Child processes: authlink (one per world:
 // backend x stored accounts), a bare fastify (baseline), the local upstream
-// (proxy, tool_execute). This process: autocannon and the in-process OAuth
-// provider.
+// (proxy, tool_execute, and link_webhook's webhook receiver). This process:
+// autocannon and the in-process OAuth provider.
 // See docs/benchmarks.md.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -19,6 +19,7 @@ import type { Proc } from './lib/procs.ts';
 import type { Ctx } from './scenarios/context.ts';
 import { getScenario } from './scenarios/get.ts';
 import { linkScenario } from './scenarios/link.ts';
+import { linkWebhookScenario } from './scenarios/link-webhook.ts';
 import { listDeepScenario, listUserScenario } from './scenarios/list.ts';
 import { oauthScenario } from './scenarios/oauth.ts';
 import { proxyScenario } from './scenarios/proxy.ts';
@@ -26,8 +27,9 @@ import { toolExecuteScenario } from './scenarios/tool-execute.ts';
 import { startWorld } from './scenarios/world.ts';
 
 // Order inside a world: reads first (they see exactly the seeded size), link
-// creation last (it adds an account and a link session per request).
-const ORDER: ScenarioName[] = ['get', 'list_user', 'list_deep', 'proxy', 'proxy_c1', 'tool_execute', 'oauth', 'link'];
+// creation last (it adds an account and a link session per request), and
+// link_webhook after link (its webhook subscription exists only while it runs).
+const ORDER: ScenarioName[] = ['get', 'list_user', 'list_deep', 'proxy', 'proxy_c1', 'tool_execute', 'oauth', 'link', 'link_webhook'];
 const RUNNERS: Record<ScenarioName, (ctx: Ctx) => Promise<ResultRow>> = {
   get: getScenario,
   list_user: listUserScenario,
@@ -37,6 +39,7 @@ const RUNNERS: Record<ScenarioName, (ctx: Ctx) => Promise<ResultRow>> = {
   tool_execute: toolExecuteScenario,
   oauth: oauthScenario,
   link: linkScenario,
+  link_webhook: linkWebhookScenario,
 };
 
 const log = (msg: string) => process.stderr.write(msg + '\n');

@@ -19,7 +19,7 @@ export interface World {
   apiKeyConfigId: string;
   seed: SeedResult;
   startSeconds: number;
-  api(method: 'GET' | 'POST' | 'PATCH', path: string, body?: unknown): ReturnType<typeof call>;
+  api(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown): ReturnType<typeof call>;
   close(): Promise<void>;
 }
 
@@ -88,7 +88,7 @@ export async function startWorld(o: WorldOptions): Promise<World> {
   });
   const startSeconds = (Date.now() - t0) / 1000;
   o.provider.redirectUris.push(`${a.url}/api/v3.1/toolkits/auth/callback`);
-  const api = (method: 'GET' | 'POST' | 'PATCH', path: string, body?: unknown) => call(a.url, a.apiKey, method, path, body);
+  const api = (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown) => call(a.url, a.apiKey, method, path, body);
   try {
     const oauth = await expectStatus(
       'create OAuth2 auth config',
