@@ -1,7 +1,8 @@
 // `npm run bench`: authlink under load, every scenario against a baseline
 // measured in the same invocation. Child processes: authlink (one per world:
 // backend x stored accounts), a bare fastify (baseline), the local upstream
-// (proxy). This process: autocannon and the in-process OAuth provider.
+// (proxy, tool_execute, and link_webhook's webhook receiver). This process:
+// autocannon and the in-process OAuth provider.
 // See docs/benchmarks.md.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -18,22 +19,27 @@ import type { Proc } from './lib/procs.ts';
 import type { Ctx } from './scenarios/context.ts';
 import { getScenario } from './scenarios/get.ts';
 import { linkScenario } from './scenarios/link.ts';
+import { linkWebhookScenario } from './scenarios/link-webhook.ts';
 import { listDeepScenario, listUserScenario } from './scenarios/list.ts';
 import { oauthScenario } from './scenarios/oauth.ts';
 import { proxyScenario } from './scenarios/proxy.ts';
+import { toolExecuteScenario } from './scenarios/tool-execute.ts';
 import { startWorld } from './scenarios/world.ts';
 
 // Order inside a world: reads first (they see exactly the seeded size), link
-// creation last (it adds an account and a link session per request).
-const ORDER: ScenarioName[] = ['get', 'list_user', 'list_deep', 'proxy', 'proxy_c1', 'oauth', 'link'];
+// creation last (it adds an account and a link session per request), and
+// link_webhook after link (its webhook subscription exists only while it runs).
+const ORDER: ScenarioName[] = ['get', 'list_user', 'list_deep', 'proxy', 'proxy_c1', 'tool_execute', 'oauth', 'link', 'link_webhook'];
 const RUNNERS: Record<ScenarioName, (ctx: Ctx) => Promise<ResultRow>> = {
   get: getScenario,
   list_user: listUserScenario,
   list_deep: listDeepScenario,
   proxy: (ctx) => proxyScenario(ctx, 'proxy'),
   proxy_c1: (ctx) => proxyScenario(ctx, 'proxy_c1'),
+  tool_execute: toolExecuteScenario,
   oauth: oauthScenario,
   link: linkScenario,
+  link_webhook: linkWebhookScenario,
 };
 
 const log = (msg: string) => process.stderr.write(msg + '\n');
@@ -105,7 +111,7 @@ async function main(opts: Options): Promise<void> {
             const took = ((Date.now() - t0) / 1000).toFixed(1);
             rows.push(row);
             log(
-              `  ${s.padEnd(9)} ${row.run.rps.toFixed(row.unit === 'req/s' ? 0 : 1).padStart(7)} ${row.unit}  p50 ${row.run.p50.toFixed(2)} ms  p99 ${row.run.p99.toFixed(2)} ms  | ${row.baseline.label} ${row.baseline.rps.toFixed(row.unit === 'req/s' ? 0 : 1)}  ratio ${row.ratio.toFixed(2)}  RSS ${row.rssMb.toFixed(0)} MiB  (${took} s)`,
+              `  ${s.padEnd(12)} ${row.run.rps.toFixed(row.unit === 'req/s' ? 0 : 1).padStart(7)} ${row.unit}  p50 ${row.run.p50.toFixed(2)} ms  p99 ${row.run.p99.toFixed(2)} ms  | ${row.baseline.label} ${row.baseline.rps.toFixed(row.unit === 'req/s' ? 0 : 1)}  ratio ${row.ratio.toFixed(2)}  RSS ${row.rssMb.toFixed(0)} MiB  (${took} s)`,
             );
           }
         } finally {

@@ -1,7 +1,8 @@
 // The server under test: `bin/authlink.js serve --json` as a real child
 // process, on a fresh SQLite data dir or a fresh PostgreSQL schema, with the
 // production defaults except the ones a load test must change (rate limit) or
-// a local setup needs (private proxy target, http OAuth provider).
+// a local setup needs (private proxy and webhook targets, http OAuth provider,
+// the bench's toolkits and tools).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -22,6 +23,8 @@ export interface AuthlinkOptions {
   backend: Backend;
   pgUrl?: string;
   toolkitsDir: string;
+  /** AUTHLINK_TOOLS_DIR: tools added to the built-in ones. */
+  toolsDir: string;
   logLevel: string;
   /** Write a V8 CPU profile of the server into this directory (on exit). */
   cpuProfDir?: string;
@@ -78,8 +81,10 @@ export async function startAuthlink(o: AuthlinkOptions): Promise<Authlink> {
     AUTHLINK_DATA_DIR: path.join(dir, 'data'),
     AUTHLINK_ENCRYPTION_KEY: encryptionKey,
     AUTHLINK_TOOLKITS_DIR: o.toolkitsDir,
+    AUTHLINK_TOOLS_DIR: o.toolsDir,
     AUTHLINK_ALLOW_INSECURE_OAUTH: '1', // the in-process OAuth provider speaks http
     AUTHLINK_PROXY_ALLOW_PRIVATE: '127.0.0.1', // the local upstream
+    AUTHLINK_WEBHOOK_ALLOW_PRIVATE: '127.0.0.1', // the local webhook receiver (link_webhook); nothing is sent without a subscription
     AUTHLINK_RATE_LIMIT_PER_MINUTE: '10000000', // the limiter still runs, it just never says no
     LOG_LEVEL: o.logLevel,
     ...(pgUrl ? { DATABASE_URL: pgUrl } : {}),

@@ -5,7 +5,7 @@ export interface JsonResponse {
   bytes: number;
 }
 
-export async function call(base: string, apiKey: string, method: 'GET' | 'POST' | 'PATCH', path: string, body?: unknown): Promise<JsonResponse> {
+export async function call(base: string, apiKey: string, method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<JsonResponse> {
   const res = await fetch(base + path, {
     method,
     headers: { 'x-api-key': apiKey, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },

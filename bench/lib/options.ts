@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import type { Backend } from './authlink.ts';
 
-export const SCENARIOS = ['link', 'get', 'list_user', 'list_deep', 'proxy', 'proxy_c1', 'oauth'] as const;
+export const SCENARIOS = ['link', 'link_webhook', 'get', 'list_user', 'list_deep', 'proxy', 'proxy_c1', 'tool_execute', 'oauth'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 /** Scenarios that run at every size (the scaling set); the rest run at the smallest size only. */
 export const SCALING: readonly ScenarioName[] = ['get', 'list_user', 'list_deep', 'link'];
@@ -10,6 +10,8 @@ export const SCALING: readonly ScenarioName[] = ['get', 'list_user', 'list_deep'
 const GROUPS: Record<string, ScenarioName[]> = {
   list: ['list_user', 'list_deep'],
   proxy: ['proxy', 'proxy_c1'],
+  links: ['link', 'link_webhook'],
+  execute: ['proxy', 'proxy_c1', 'tool_execute'],
   scaling: [...SCALING],
   api: ['link', 'get', 'list_user', 'list_deep'],
 };
@@ -44,7 +46,15 @@ export const USAGE = `npm run bench -- [options]
   --profile            write a CPU profile of every authlink child (--cpu-prof) and print its top functions
   --profile-dir D      where profiles go (default bench/profiles)
   --json               print the results as one JSON object on stdout (progress goes to stderr)
-  --out FILE           also write the JSON results to FILE`;
+  --out FILE           also write the JSON results to FILE
+
+scenarios (docs/benchmarks.md):
+  link, link_webhook   POST /connected_accounts/link; link_webhook with the project subscribed to the new account's webhook event
+  get                  GET /connected_accounts/{id}
+  list_user, list_deep GET /connected_accounts: one user's first page, a deep page of the project
+  proxy, proxy_c1      POST /tools/execute/proxy (proxy_c1: one connection)
+  tool_execute         POST /tools/execute/ECHOAPI_GET_ECHO (a tool of bench/tools/)
+  oauth                full OAuth link completions against the in-process provider`;
 
 export function parseSize(s: string): number {
   const m = /^(\d+(?:\.\d+)?)([km]?)$/i.exec(s.trim());

@@ -1,6 +1,7 @@
 // Result rows, the targets they are judged against, and the printed tables.
 import type { Backend } from './authlink.ts';
 import type { LoadResult } from './load.ts';
+import type { OutboxCounts } from './outbox.ts';
 import { formatSize, type ScenarioName } from './options.ts';
 
 export type Measurement = LoadResult;
@@ -15,6 +16,8 @@ export interface ResultRow {
   baseline: Measurement & { label: string };
   ratio: number; // run.rps / baseline.rps
   rssMb: number; // authlink's peak RSS (VmHWM) so far
+  /** link_webhook: what its links left in the webhook outbox, read after the run. */
+  webhooks?: OutboxCounts;
 }
 
 export interface WorldInfo {

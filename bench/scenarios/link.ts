@@ -7,17 +7,25 @@ import { resultRow, type Ctx } from './context.ts';
 
 const PATH = '/api/v3.1/connected_accounts/link';
 
-export async function linkScenario(ctx: Ctx): Promise<ResultRow> {
+export function linkScenario(ctx: Ctx): Promise<ResultRow> {
+  return measureLinks(ctx, 'link', `bench-${Date.now().toString(36)}-`);
+}
+
+/**
+ * Link creations for the users `<userPrefix>0`, `<userPrefix>1`, ... against
+ * bare fastify answering a captured link response to the same POST (the
+ * `link` baseline, whichever scenario measures links).
+ */
+export async function measureLinks(ctx: Ctx, scenario: 'link' | 'link_webhook', userPrefix: string): Promise<ResultRow> {
   const w = ctx.world;
-  const prefix = `bench-${Date.now().toString(36)}-`;
   let n = 0;
-  const body = () => JSON.stringify({ auth_config_id: w.oauthConfigId, user_id: `${prefix}${n++}`, callback_url: 'https://app.example.com/connected' });
+  const body = () => JSON.stringify({ auth_config_id: w.oauthConfigId, user_id: `${userPrefix}${n++}`, callback_url: 'https://app.example.com/connected' });
   const sample = await expectStatus('link creation', w.api('POST', PATH, JSON.parse(body())), 201);
   const { connections } = ctx.opts;
   const { run, baseline } = await ctx.baselines.compare(
     ctx.baseKey('link'),
     'fastify POST',
-    () => ctx.baselines.fastify('link', { status: 201, body: sample.body, method: 'POST', requestBody: body(), connections }),
+    () => ctx.baselines.fastify(scenario, { status: 201, body: sample.body, method: 'POST', requestBody: body(), connections }),
     httpMeasurer({
       url: w.a.url + PATH,
       method: 'POST',
@@ -27,5 +35,5 @@ export async function linkScenario(ctx: Ctx): Promise<ResultRow> {
       serverPid: w.a.proc.pid,
     }),
   );
-  return resultRow(ctx, 'link', connections, run, baseline);
+  return resultRow(ctx, scenario, connections, run, baseline);
 }

@@ -6,35 +6,12 @@
 import { httpMeasurer } from '../lib/baselines.ts';
 import { expectStatus } from '../lib/http.ts';
 import type { ResultRow } from '../lib/report.ts';
+import { apiKeyAccounts, UPSTREAM_KEY } from './api-key-accounts.ts';
 import { pick, resultRow, type Ctx } from './context.ts';
-import type { World } from './world.ts';
-
-const PROXY_ACCOUNTS = 50;
-const accounts = new WeakMap<World, string[]>();
-
-async function proxyAccounts(w: World): Promise<string[]> {
-  let ids = accounts.get(w);
-  if (ids) return ids;
-  ids = [];
-  for (let i = 0; i < PROXY_ACCOUNTS; i++) {
-    const r = await expectStatus(
-      'legacy create (proxy account)',
-      w.api('POST', '/api/v3.1/connected_accounts', {
-        auth_config: { id: w.apiKeyConfigId },
-        connection: { user_id: `proxy-user-${i}`, state: { authScheme: 'API_KEY', val: { api_key: `sk_proxy_${i}_0123456789abcdef` } } },
-      }),
-      201,
-    );
-    if (r.body.status !== 'ACTIVE') throw new Error(`legacy create gave ${r.body.status}, expected ACTIVE`);
-    ids.push(r.body.id);
-  }
-  accounts.set(w, ids);
-  return ids;
-}
 
 export async function proxyScenario(ctx: Ctx, scenario: 'proxy' | 'proxy_c1'): Promise<ResultRow> {
   const w = ctx.world;
-  const ids = await proxyAccounts(w);
+  const ids = (await apiKeyAccounts(w)).map((a) => a.id);
   const body = () => JSON.stringify({ connected_account_id: pick(ids), endpoint: '/echo', method: 'GET' });
   const check = await expectStatus('proxy call', w.api('POST', '/api/v3.1/tools/execute/proxy', JSON.parse(body())), 200);
   if (check.body.status !== 200 || check.body.data?.ok !== true)
@@ -43,8 +20,7 @@ export async function proxyScenario(ctx: Ctx, scenario: 'proxy' | 'proxy_c1'): P
   const { run, baseline } = await ctx.baselines.compare(
     ctx.baseKey(scenario),
     'upstream direct',
-    async () =>
-      httpMeasurer({ url: `${ctx.upstreamUrl}/echo`, headers: { 'x-api-key': 'sk_proxy_0_0123456789abcdef' }, connections, serverPid: ctx.upstreamPid }),
+    async () => httpMeasurer({ url: `${ctx.upstreamUrl}/echo`, headers: { 'x-api-key': UPSTREAM_KEY }, connections, serverPid: ctx.upstreamPid }),
     httpMeasurer({
       url: `${w.a.url}/api/v3.1/tools/execute/proxy`,
       method: 'POST',

@@ -6,7 +6,7 @@ import type { TestOidcProvider } from '../../test/helpers/oidc-provider.ts';
 import { startAuthlink, type Authlink, type Backend } from '../lib/authlink.ts';
 import { call, expectStatus } from '../lib/http.ts';
 import { ACCOUNTS_PER_USER, seedAccounts, type SeedResult } from '../lib/seed.ts';
-import { API_KEY_TOOLKIT, OAUTH_TOOLKIT } from '../lib/toolkits.ts';
+import { API_KEY_TOOLKIT, BENCH_TOOLS_DIR, OAUTH_TOOLKIT } from '../lib/toolkits.ts';
 import { waitQuiet } from '../lib/quiet.ts';
 import { decodeCursor, encodeCursor } from '../../src/store/cursor.ts';
 
@@ -19,7 +19,7 @@ export interface World {
   apiKeyConfigId: string;
   seed: SeedResult;
   startSeconds: number;
-  api(method: 'GET' | 'POST' | 'PATCH', path: string, body?: unknown): ReturnType<typeof call>;
+  api(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown): ReturnType<typeof call>;
   close(): Promise<void>;
 }
 
@@ -78,10 +78,17 @@ async function validate(w: World): Promise<void> {
 
 export async function startWorld(o: WorldOptions): Promise<World> {
   const t0 = Date.now();
-  const a = await startAuthlink({ backend: o.backend, pgUrl: o.pgUrl, toolkitsDir: o.toolkitsDir, logLevel: o.logLevel, cpuProfDir: o.cpuProfDir });
+  const a = await startAuthlink({
+    backend: o.backend,
+    pgUrl: o.pgUrl,
+    toolkitsDir: o.toolkitsDir,
+    toolsDir: BENCH_TOOLS_DIR,
+    logLevel: o.logLevel,
+    cpuProfDir: o.cpuProfDir,
+  });
   const startSeconds = (Date.now() - t0) / 1000;
   o.provider.redirectUris.push(`${a.url}/api/v3.1/toolkits/auth/callback`);
-  const api = (method: 'GET' | 'POST' | 'PATCH', path: string, body?: unknown) => call(a.url, a.apiKey, method, path, body);
+  const api = (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown) => call(a.url, a.apiKey, method, path, body);
   try {
     const oauth = await expectStatus(
       'create OAuth2 auth config',

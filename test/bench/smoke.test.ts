@@ -19,6 +19,7 @@ interface Row {
   baseline: { rps: number; p50: number; p99: number; label: string };
   ratio: number;
   rssMb: number;
+  webhooks?: { accounts: number; deliveries: number; succeeded: number; failed: number };
 }
 
 function runSmoke(): Promise<{ code: number | null; stdout: string; stderr: string; seconds: number }> {
@@ -69,6 +70,12 @@ test('npm run bench -- --smoke: every scenario, on every backend, with numbers',
       for (const [k, v] of Object.entries(numbers)) assert.ok(Number.isFinite(v) && v > 0, `${scenario} on ${backend}: ${k} = ${v}`);
       assert.equal(row.run.non2xx, 0, `${scenario} on ${backend}: no failed requests`);
     }
+    // link_webhook's links were announced: one delivery each, delivered to the receiver, none failed.
+    const hooks = result.results.find((r) => r.scenario === 'link_webhook' && r.backend === backend)?.webhooks;
+    assert.ok(hooks && hooks.accounts > 0, `link_webhook on ${backend} reports its webhook outbox`);
+    assert.equal(hooks.deliveries, hooks.accounts, `link_webhook on ${backend}: one delivery per link`);
+    assert.ok(hooks.succeeded > 0, `link_webhook on ${backend}: deliveries reached the receiver`);
+    assert.equal(hooks.failed, 0, `link_webhook on ${backend}: no delivery failed`);
   }
   assert.ok(result.targets.length >= 5, 'targets are evaluated');
   for (const t of result.targets) assert.ok(['met', 'missed', 'not measured'].includes(t.status), `${t.name}: ${t.status}`);
