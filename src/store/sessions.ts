@@ -40,19 +40,16 @@ export function sessionsRepo(db: Kysely<DB>) {
      */
     async candidateAccounts(projectId: string, userId: string, pinnedIds: string[], toolkits?: string[]): Promise<AccountRow[]> {
       if (toolkits && !toolkits.length && !pinnedIds.length) return [];
-      return db
-        .selectFrom('connected_accounts')
-        .selectAll()
-        .where('project_id', '=', projectId)
-        .where('deleted_at', 'is', null)
-        .where((eb) => {
-          const own = [eb('user_id', '=', userId), eb('account_type', '=', 'PRIVATE')];
-          if (toolkits) own.push(toolkits.length ? eb('toolkit_slug', 'in', toolkits) : eb.lit(false));
-          const either = [eb.and(own)];
-          if (pinnedIds.length) either.push(eb('id', 'in', pinnedIds));
-          return eb.or(either);
-        })
-        .execute();
+      // Two indexed reads in one statement: the user's private accounts
+      // (project, user) and the pinned ones (primary key). As one OR, SQLite
+      // answered from the project's whole index: a tool call read every
+      // account of the project (13 calls/s at 100k accounts).
+      const live = () => db.selectFrom('connected_accounts').selectAll().where('project_id', '=', projectId).where('deleted_at', 'is', null);
+      let own = toolkits?.length === 0 ? undefined : live().where('user_id', '=', userId).where('account_type', '=', 'PRIVATE');
+      if (own && toolkits) own = own.where('toolkit_slug', 'in', toolkits);
+      const pinned = pinnedIds.length ? live().where('id', 'in', pinnedIds) : undefined;
+      if (own && pinned) return own.union(pinned).execute();
+      return (own ?? pinned)!.execute();
     },
     /** Auth configs by id, deleted ones included (the resolver treats them as unusable). */
     async authConfigsByIds(projectId: string, ids: string[]): Promise<AuthConfigRow[]> {
