@@ -100,6 +100,13 @@ export function createWebhookWorker(deps: {
   let filling: Promise<Promise<void>[]> | undefined;
   let stopped = false;
   let stopping: Promise<void> | undefined;
+  // More was due than the bounds let start. While the worker polls, a finished
+  // attempt then leases the next at once instead of waiting for the next poll:
+  // otherwise one project drained at most maxInFlightPerProject deliveries per
+  // poll interval (8 a second by default), and a busier project's backlog grew
+  // without end (issue #18's webhook-subscribed link benchmark).
+  let backlog = false;
+  const onTick = (err: unknown) => deps.log?.error({ err }, 'leasing webhook deliveries failed');
 
   async function attempt(d: WebhookDeliveryRow): Promise<Outcome> {
     const [endpoint, event] = await Promise.all([store.webhooks.getEndpoint(d.project_id, d.endpoint_id), store.webhooks.getEvent(d.event_id)]);
@@ -197,6 +204,7 @@ export function createWebhookWorker(deps: {
         const left = (perProject.get(d.project_id) ?? 1) - 1;
         if (left > 0) perProject.set(d.project_id, left);
         else perProject.delete(d.project_id);
+        if (backlog && timer && !stopped) void tick().catch(onTick);
       });
     inFlight.set(d.id, done);
     return done;
@@ -210,7 +218,8 @@ export function createWebhookWorker(deps: {
     // without it, so one project's backlog never fills a batch.
     for (let round = 0; round < 4 && !stopped; round++) {
       const room = options.maxInFlight - inFlight.size;
-      if (room <= 0) break;
+      backlog = room <= 0;
+      if (backlog) break;
       const limit = Math.min(options.batchSize, room);
       const full = [...perProject].filter(([, n]) => n >= options.maxInFlightPerProject).map(([p]) => p);
       const now = deps.now();
@@ -221,7 +230,10 @@ export function createWebhookWorker(deps: {
         else started.push(begin(d));
       }
       if (surplus.length) await store.webhooks.releaseLeases(owner, surplus);
-      if (due.length < limit && !surplus.length) break;
+      const more = due.length >= limit || surplus.length > 0;
+      // A project left out at its bound may have more due: look again when one of its attempts ends.
+      backlog = more || full.length > 0;
+      if (!more) break;
     }
     return started;
   }
@@ -241,7 +253,7 @@ export function createWebhookWorker(deps: {
     },
     /** Polls every intervalMs; a poll starts deliveries and does not wait for them. */
     start(intervalMs: number) {
-      timer = setInterval(() => void tick().catch((err) => deps.log?.error({ err }, 'leasing webhook deliveries failed')), intervalMs);
+      timer = setInterval(() => void tick().catch(onTick), intervalMs);
       timer.unref();
     },
     /** Stops polling and waits for the attempts in flight (each ends by its deadline), then closes the connections. */
