@@ -95,6 +95,7 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
     sqliteFile: path.join(config.dataDir, 'authlink.db'),
     pgSchema: opts.pgSchema,
     metrics: opts.metrics,
+    preparedStatements: config.pgPreparedStatements,
   });
   try {
     if (opts.migrate !== false) await migrate(database);

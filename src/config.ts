@@ -12,6 +12,8 @@ export interface Config {
   publicUrl: string; // no trailing slash
   dataDir: string;
   databaseUrl?: string; // postgres://... ; absent = embedded SQLite
+  /** PostgreSQL: run queries as named prepared statements (off behind a pooler that cannot keep them, e.g. PgBouncer before 1.21 in transaction mode). */
+  pgPreparedStatements: boolean;
   encryptionKeys?: string; // raw AUTHLINK_ENCRYPTION_KEY(S) value; parsed by the key ring
   encryptionKeysFile?: string;
   toolkitsDir?: string;
@@ -164,6 +166,7 @@ export function parseConfig(env: Env, cwd = process.cwd()): Config {
     publicUrl,
     dataDir: path.resolve(cwd, env.AUTHLINK_DATA_DIR || '.authlink'),
     databaseUrl,
+    pgPreparedStatements: !env.AUTHLINK_PG_PREPARED_STATEMENTS || flag(env, 'AUTHLINK_PG_PREPARED_STATEMENTS', problems),
     encryptionKeys,
     encryptionKeysFile,
     toolkitsDir: env.AUTHLINK_TOOLKITS_DIR ? path.resolve(cwd, env.AUTHLINK_TOOLKITS_DIR) : undefined,

@@ -41,6 +41,8 @@ export interface OpenOptions {
   /** PostgreSQL schema to use (tests isolate themselves this way); created when missing. */
   pgSchema?: string;
   poolSize?: number;
+  /** PostgreSQL: named prepared statements (src/store/pg-prepared.ts); default on. */
+  preparedStatements?: boolean;
   /** Query timing (a Kysely log hook) and, on PostgreSQL, pool waits; only when metrics are on. */
   metrics?: Metrics;
 }
@@ -104,7 +106,7 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
       ...(opts.pgSchema ? { options: `-c search_path=${opts.pgSchema}` } : {}),
     });
     watchPool(pool, opts.metrics);
-    usePreparedStatements(pool);
+    if (opts.preparedStatements !== false) usePreparedStatements(pool);
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }), log: queryLog(opts.metrics) });
     const u = new URL(opts.databaseUrl);
     return { db, dialect: 'postgres', describe: `postgres://${u.host}${u.pathname}`, pgSchema: opts.pgSchema, close: () => db.destroy() };

@@ -57,3 +57,18 @@ test('PostgreSQL: named statements, reused, and still right after the table chan
   assert.deepEqual(await read(), [{ id: 'a', owner: 'o1', extra: null }], 'and keeps answering');
   assert.deepEqual(await items.selectFrom('items').select('owner').where('id', '=', 'a').execute(), [{ owner: 'o1' }]);
 });
+
+test('PostgreSQL: with prepared statements off (AUTHLINK_PG_PREPARED_STATEMENTS=0) every query is unnamed', { skip: PG_URL ? false : 'TEST_DATABASE_URL is not set' }, async (t) => {
+  const schema = `noprep_${process.pid}_${Date.now().toString(36)}`;
+  const database = await openDatabase({ databaseUrl: PG_URL!, pgSchema: schema, poolSize: 1, preparedStatements: false });
+  t.after(async () => {
+    await sql.raw(`drop schema "${schema}" cascade`).execute(database.db);
+    await database.close();
+  });
+  await sql`create table items (id text primary key)`.execute(database.db);
+  const items = database.db as unknown as Kysely<{ items: { id: string } }>;
+  await items.insertInto('items').values({ id: 'a' }).execute();
+  assert.deepEqual(await items.selectFrom('items').selectAll().where('id', '=', 'a').execute(), [{ id: 'a' }]);
+  const { rows } = await sql<{ n: string }>`select count(*) as n from pg_prepared_statements`.execute(database.db);
+  assert.equal(Number(rows[0].n), 0);
+});

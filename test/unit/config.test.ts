@@ -12,6 +12,13 @@ test('defaults need no configuration (embedded mode)', () => {
   assert.equal(c.databaseUrl, undefined);
   assert.equal(c.logLevel, 'info');
   assert.equal(c.linkTtlSeconds, 600);
+  assert.equal(c.pgPreparedStatements, true);
+});
+
+test('AUTHLINK_PG_PREPARED_STATEMENTS turns named prepared statements off, and says so when malformed', () => {
+  assert.equal(parseConfig({ AUTHLINK_PG_PREPARED_STATEMENTS: '0' }).pgPreparedStatements, false);
+  assert.equal(parseConfig({ AUTHLINK_PG_PREPARED_STATEMENTS: '1' }).pgPreparedStatements, true);
+  assert.throws(() => parseConfig({ AUTHLINK_PG_PREPARED_STATEMENTS: 'sometimes' }), /AUTHLINK_PG_PREPARED_STATEMENTS="sometimes" must be 1\/true or 0\/false/);
 });
 
 test('public URL follows HOST and PORT and drops a trailing slash when given', () => {
