@@ -105,7 +105,7 @@ function wrap(inner: Store, caches: Caches, written: Set<string> | undefined): S
   const load = <K extends keyof Caches>(cache: K, key: string, read: () => Promise<Cached[K]>): Promise<Cached[K] | undefined> =>
     written?.has(`${cache}:${key}`) ? read() : (caches[cache] as TtlCache<Cached[K]>).load(key, read, !inTx);
 
-  const { projects, authConfigs, webhooks, apiKeys } = inner;
+  const { projects, authConfigs, webhooks, apiKeys, sessions } = inner;
   // One entry per auth config serves both getAny() and get() (live only).
   const getAny: Store['authConfigs']['getAny'] = (projectId, id) => load('authConfigs', `${projectId}/${id}`, () => authConfigs.getAny(projectId, id));
   return {
@@ -133,6 +133,14 @@ function wrap(inner: Store, caches: Caches, written: Set<string> | undefined): S
       },
       insert: (row) => write('authConfigs', `${row.project_id}/${row.id}`, () => authConfigs.insert(row)),
       update: (projectId, id, patch) => write('authConfigs', `${projectId}/${id}`, () => authConfigs.update(projectId, id, patch)),
+    },
+    sessions: {
+      ...sessions,
+      // A tool call's and a session's auth configs come from the same entries (was a query per call).
+      async authConfigsByIds(projectId, ids) {
+        const rows = await Promise.all(ids.map((id) => getAny(projectId, id)));
+        return rows.filter((r) => r !== undefined);
+      },
     },
     webhooks: {
       ...webhooks,
