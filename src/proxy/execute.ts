@@ -412,7 +412,7 @@ export function createProxy(deps: ProxyDeps): Proxy {
   return {
     async execute(projectId, input) {
       validateInput(input);
-      const account = await credentials.get(projectId, input.connectedAccountId);
+      const account = input.account ?? (await credentials.get(projectId, input.connectedAccountId));
       const slug = account.resolved.toolkit.slug;
       let up = await timed(slug, input.method, prepare(account, input));
       if (up.status === 401 && usesAccessToken(account.resolved.scheme.mode)) {

@@ -87,6 +87,8 @@ export interface ProxyInput {
    * from a caller that already includes the base path is not prefixed twice).
    */
   joinUnderBase?: boolean;
+  /** The account already checked and resolved by the caller (a tool call read it to choose it): not read again. */
+  account?: UsableAccount;
 }
 
 /** Composio's binary_data: where to download a binary answer, for a while. */

@@ -34,6 +34,12 @@ export function createCredentialSource(deps: { store: Store; keyRing: KeyRing; a
   async function checked(projectId: string, id: string): Promise<AccountRow> {
     const row = await store.accounts.get(projectId, id);
     if (!row) throw new ApiError('ConnectedAccountNotFound', `Connected account ${id} not found`);
+    return check(row);
+  }
+
+  /** A live row is usable when it is enabled and ACTIVE. */
+  function check(row: AccountRow): AccountRow {
+    const { id } = row;
     if (row.is_disabled)
       throw new ApiError('ConnectedAccountNotActive', `Connected account ${id} is disabled`, {
         suggestedFix: `Enable it with PATCH /api/v3.1/connected_accounts/${id}/status`,
@@ -43,11 +49,17 @@ export function createCredentialSource(deps: { store: Store; keyRing: KeyRing; a
     return row;
   }
 
+  async function fresh(row: AccountRow): Promise<UsableAccount> {
+    return usable(deps.refresher.needsRefresh(row) ? await deps.refresher.refresh(row.project_id, row.id) : row);
+  }
+
   return {
     async get(projectId: string, id: string): Promise<UsableAccount> {
-      let row = await checked(projectId, id);
-      if (deps.refresher.needsRefresh(row)) row = await deps.refresher.refresh(projectId, id);
-      return usable(row);
+      return fresh(await checked(projectId, id));
+    },
+    /** The same for a live row the caller has just read (a tool call chose it among the user's): no second read. */
+    async usableFrom(row: AccountRow): Promise<UsableAccount> {
+      return fresh(check(row));
     },
     /** After the provider was reached; at most one write a minute per account (the hot path should not write each time). */
     markUsed(projectId: string, id: string): void {

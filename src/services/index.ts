@@ -111,7 +111,7 @@ export function createServices(deps: ServiceDeps) {
     options: { timeoutMs: config.proxyTimeoutMs, maxResponseBytes: config.proxyMaxResponseBytes, allowPrivateNetworks: config.proxyAllowPrivate },
   });
   const sessions = createSessionService({ store, catalog, links, proxy, managedAuth, publicUrl: config.publicUrl, now });
-  const tools = createToolService({ store, catalog, tools: deps.tools, proxy, sessions, now });
+  const tools = createToolService({ store, catalog, tools: deps.tools, proxy, credentials, sessions, now });
   const meta = createMetaTools({ sessions, tools, catalog });
   return {
     store,

@@ -11,7 +11,7 @@ import { ApiError } from '../errors.ts';
 import { newId } from '../crypto/tokens.ts';
 import { ProxyError } from '../proxy/errors.ts';
 import type { Proxy } from '../proxy/execute.ts';
-import type { ProxyInput } from '../proxy/types.ts';
+import type { ProxyInput, UsableAccount } from '../proxy/types.ts';
 import { BuilderError } from './builders.ts';
 import type { LoadedTool, ToolCatalog } from './catalog.ts';
 import { type Args, type BuiltRequest, buildRequest, ToolRequestError } from './request.ts';
@@ -87,7 +87,7 @@ export function prepareRequest(catalog: ToolCatalog, tool: LoadedTool, args: unk
 }
 
 /** The built request as a proxy call: path under the base path, query and headers as parameters, the body as text with its content type. */
-export function proxyInput(built: BuiltRequest, connectedAccountId: string): ProxyInput {
+export function proxyInput(built: BuiltRequest, connectedAccountId: string, account?: UsableAccount): ProxyInput {
   const parameters: ProxyInput['parameters'] = [
     ...built.query.map(([name, value]) => ({ name, type: 'query' as const, value })),
     ...built.headers.map(([name, value]) => ({ name, type: 'header' as const, value })),
@@ -97,6 +97,7 @@ export function proxyInput(built: BuiltRequest, connectedAccountId: string): Pro
   }
   return {
     connectedAccountId,
+    ...(account ? { account } : {}),
     endpoint: built.path,
     method: built.method,
     body: built.body?.text,
@@ -115,12 +116,12 @@ export async function sendTool(
   projectId: string,
   tool: LoadedTool,
   built: BuiltRequest,
-  connectedAccountId: string,
+  account: UsableAccount,
   logId = newLogId(),
 ): Promise<ToolResult> {
   let answer: Awaited<ReturnType<Proxy['execute']>>;
   try {
-    answer = await proxy.execute(projectId, proxyInput(built, connectedAccountId));
+    answer = await proxy.execute(projectId, proxyInput(built, account.accountId, account));
   } catch (e) {
     if (e instanceof ProxyError && TRANSPORT_KINDS.has(e.kind)) {
       return { data: { error_code: e.slug }, error: e.message, successful: false, log_id: logId };

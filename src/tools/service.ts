@@ -5,6 +5,8 @@
 import { ApiError } from '../errors.ts';
 import { pageOf } from '../services/pages.ts';
 import type { Proxy } from '../proxy/execute.ts';
+import type { UsableAccount } from '../proxy/types.ts';
+import type { AccountRow } from '../store/accounts.ts';
 import type { SessionConfig, SessionService } from '../services/sessions.ts';
 import type { AuthConfigRow } from '../store/auth-configs.ts';
 import type { Store } from '../store/store.ts';
@@ -90,6 +92,8 @@ export function createToolService(deps: {
   catalog: Catalog;
   tools: ToolCatalog;
   proxy: Pick<Proxy, 'execute'>;
+  /** Checks the account a tool call chose and opens its credentials (services/credential-source.ts). */
+  credentials: { usableFrom(row: AccountRow): Promise<UsableAccount> };
   sessions: SessionService;
   now: () => Date;
 }) {
@@ -220,7 +224,7 @@ export function createToolService(deps: {
       const built = prepareRequest(tools, tool, input.arguments ?? {});
       const { account, authConfig } = await accountForTool(store, projectId, tool.toolkit, tool.def.slug, input);
       if (!authConfigAllows(authConfig, tool.def.slug)) throw refusedByAuthConfig(tool, authConfig);
-      const result = await sendTool(deps.proxy, projectId, tool, built, account.id, logId);
+      const result = await sendTool(deps.proxy, projectId, tool, built, await deps.credentials.usableFrom(account), logId);
       return { ...result, connected_account_id: account.id };
     },
 
@@ -247,7 +251,7 @@ export function createToolService(deps: {
       const built = prepareRequest(tools, tool, input.arguments ?? {});
       const { account, authConfig } = await deps.sessions.accountFor(projectId, sessionId, tool.toolkit, input.account);
       if (!authConfigAllows(authConfig, tool.def.slug)) throw refusedByAuthConfig(tool, authConfig);
-      const result = await sendTool(deps.proxy, projectId, tool, built, account.id, logId);
+      const result = await sendTool(deps.proxy, projectId, tool, built, await deps.credentials.usableFrom(account), logId);
       return { ...result, connected_account_id: account.id };
     },
 

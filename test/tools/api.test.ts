@@ -10,6 +10,7 @@ import { api } from '../helpers/test-app.ts';
 import { apiKeyToolkit } from '../helpers/toolkits.ts';
 import { envelopeOf } from '../sessions/helpers.ts';
 import { startToolWorld, type ToolWorld } from './helpers.ts';
+import { QueryRecorder } from '../helpers/query-recorder.ts';
 
 const V = '/api/v3.1';
 
@@ -44,8 +45,10 @@ function blockedWorld() {
 forEachBackend('tools API', (backend) => {
   let w: ToolWorld;
   const blocked = blockedWorld();
+  const recorder = new QueryRecorder();
   before(async () => {
     w = await startToolWorld(backend, {
+      storePlugin: recorder,
       toolkits: [blocked.toolkit],
       env: { AUTHLINK_TOOLS_DIR: blocked.dir, AUTHLINK_PROXY_TIMEOUT_MS: '1000', AUTHLINK_PROXY_MAX_RESPONSE_BYTES: '65536' },
     });
@@ -175,6 +178,34 @@ forEachBackend('tools API', (backend) => {
       assert.equal(seen.headers['content-type'], 'application/json');
       assert.deepEqual(JSON.parse(seen.body), { title: 'Found a bug', labels: ['bug'] });
       assert.match(String(res.headers['x-authlink-connected-account-id']), /^ca_/);
+    });
+
+    test("a tool call reads its account once: the row chosen among the user's is the one the call runs with", async () => {
+      const id = await w.account('reads-once', 'ghp_once');
+      // The store's read by primary key (accounts.get: `id = ?`), which the proxy used to run again after the choice.
+      const byId = (node: unknown): boolean => {
+        if (!node || typeof node !== 'object') return false;
+        const n = node as { kind?: string; leftOperand?: any; operator?: { operator?: string } };
+        if (n.kind === 'BinaryOperationNode' && n.leftOperand?.column?.column?.name === 'id' && n.operator?.operator === '=') return true;
+        return Object.values(node).some(byId);
+      };
+      const readsOf = (pred: (n: unknown) => boolean) =>
+        recorder.nodes.filter((n) => n.kind === 'SelectQueryNode' && JSON.stringify(n).includes('"connected_accounts"') && pred(n)).length;
+      for (const body of [{ user_id: 'reads-once' }, { connected_account_id: id, user_id: 'reads-once' }]) {
+        recorder.reset();
+        const res = await execute('GITHUB_GET_THE_AUTHENTICATED_USER', { ...body, arguments: {} });
+        assert.equal(res.status, 200, JSON.stringify(res.body));
+        assert.equal(res.body.successful, true);
+        assert.equal(w.upstream.requests.at(-1)?.headers.authorization, 'Bearer ghp_once');
+        assert.equal(readsOf(byId), 0, `${JSON.stringify(body)}: the account is not read again by id`);
+        assert.ok(readsOf(() => true) >= 1, 'it was read to choose it');
+      }
+      // Disabled after it was chosen is still refused, as before: the chosen row is checked.
+      assert.equal((await a().patch(`${V}/connected_accounts/${id}/status`, { enabled: false })).status, 200);
+      const refused = await execute('GITHUB_GET_THE_AUTHENTICATED_USER', { connected_account_id: id, user_id: 'reads-once', arguments: {} });
+      assert.equal(refused.status, 409, JSON.stringify(refused.body));
+      assert.equal(envelopeOf(refused).slug, 'ConnectedAccount_NotActive');
+      assert.match(envelopeOf(refused).message, /is disabled/);
     });
 
     test('bad arguments: one 400 listing every problem, nothing sent upstream', async () => {

@@ -1,6 +1,7 @@
 // A stand-in provider on 127.0.0.1 that records every request and answers
 // what the test says, and a real authlink whose GitHub toolkit points at it.
 import assert from 'node:assert/strict';
+import type { KyselyPlugin } from 'kysely';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -109,7 +110,10 @@ export interface ToolWorld {
   close(): Promise<void>;
 }
 
-export async function startToolWorld(backend: Backend, opts: { env?: Record<string, string>; toolkits?: ToolkitDef[] } = {}): Promise<ToolWorld> {
+export async function startToolWorld(
+  backend: Backend,
+  opts: { env?: Record<string, string>; toolkits?: ToolkitDef[]; storePlugin?: KyselyPlugin } = {},
+): Promise<ToolWorld> {
   const upstream = await startStandIn();
   const t = await startTestApp(backend, {
     env: {
@@ -117,6 +121,7 @@ export async function startToolWorld(backend: Backend, opts: { env?: Record<stri
       AUTHLINK_PROXY_ALLOW_PRIVATE: '127.0.0.1',
       ...opts.env,
     },
+    storePlugin: opts.storePlugin,
   });
   const authConfig = async (extra: Record<string, unknown> = {}) => {
     const ac = await api(t).post('/api/v3.1/auth_configs', {
