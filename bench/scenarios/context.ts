@@ -1,6 +1,6 @@
 // What every scenario gets, and how its result row is built.
 import type { TestOidcProvider } from '../../test/helpers/oidc-provider.ts';
-import type { Baseline, Baselines } from '../lib/baselines.ts';
+import { type Baseline, type Baselines, httpMeasurer } from '../lib/baselines.ts';
 import type { Options, ScenarioName } from '../lib/options.ts';
 import type { Measurement, ResultRow } from '../lib/report.ts';
 import type { World } from './world.ts';
@@ -46,4 +46,17 @@ export function resultRow(
 
 export function pick<T>(list: T[]): T {
   return list[(Math.random() * list.length) | 0];
+}
+
+/** The measured side of a POST scenario: authlink's `path` with the project's API key, a fresh body per request. */
+export function authlinkPost(ctx: Ctx, path: string, body: () => string, connections: number) {
+  const { a } = ctx.world;
+  return httpMeasurer({
+    url: a.url + path,
+    method: 'POST',
+    headers: { 'x-api-key': a.apiKey },
+    next: () => ({ body: body() }),
+    connections,
+    serverPid: a.proc.pid,
+  });
 }

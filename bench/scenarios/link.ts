@@ -1,9 +1,8 @@
 // 1. POST /connected_accounts/link: a new INITIATED account and its link
 // session per request, each for a distinct user_id.
-import { httpMeasurer } from '../lib/baselines.ts';
 import { expectStatus } from '../lib/http.ts';
 import type { ResultRow } from '../lib/report.ts';
-import { resultRow, type Ctx } from './context.ts';
+import { authlinkPost, resultRow, type Ctx } from './context.ts';
 
 const PATH = '/api/v3.1/connected_accounts/link';
 
@@ -26,14 +25,7 @@ export async function measureLinks(ctx: Ctx, scenario: 'link' | 'link_webhook', 
     ctx.baseKey('link'),
     'fastify POST',
     () => ctx.baselines.fastify(scenario, { status: 201, body: sample.body, method: 'POST', requestBody: body(), connections }),
-    httpMeasurer({
-      url: w.a.url + PATH,
-      method: 'POST',
-      headers: { 'x-api-key': w.a.apiKey },
-      next: () => ({ body: body() }),
-      connections,
-      serverPid: w.a.proc.pid,
-    }),
+    authlinkPost(ctx, PATH, body, connections),
   );
   return resultRow(ctx, scenario, connections, run, baseline);
 }

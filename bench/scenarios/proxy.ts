@@ -7,7 +7,7 @@ import { httpMeasurer } from '../lib/baselines.ts';
 import { expectStatus } from '../lib/http.ts';
 import type { ResultRow } from '../lib/report.ts';
 import { apiKeyAccounts, UPSTREAM_KEY } from './api-key-accounts.ts';
-import { pick, resultRow, type Ctx } from './context.ts';
+import { authlinkPost, pick, resultRow, type Ctx } from './context.ts';
 
 export async function proxyScenario(ctx: Ctx, scenario: 'proxy' | 'proxy_c1'): Promise<ResultRow> {
   const w = ctx.world;
@@ -21,14 +21,7 @@ export async function proxyScenario(ctx: Ctx, scenario: 'proxy' | 'proxy_c1'): P
     ctx.baseKey(scenario),
     'upstream direct',
     async () => httpMeasurer({ url: `${ctx.upstreamUrl}/echo`, headers: { 'x-api-key': UPSTREAM_KEY }, connections, serverPid: ctx.upstreamPid }),
-    httpMeasurer({
-      url: `${w.a.url}/api/v3.1/tools/execute/proxy`,
-      method: 'POST',
-      headers: { 'x-api-key': w.a.apiKey },
-      next: () => ({ body: body() }),
-      connections,
-      serverPid: w.a.proc.pid,
-    }),
+    authlinkPost(ctx, '/api/v3.1/tools/execute/proxy', body, connections),
   );
   return resultRow(ctx, scenario, connections, run, baseline);
 }

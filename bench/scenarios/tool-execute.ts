@@ -10,7 +10,7 @@ import { expectStatus } from '../lib/http.ts';
 import type { ResultRow } from '../lib/report.ts';
 import { ECHO_TOOL } from '../lib/toolkits.ts';
 import { apiKeyAccounts, UPSTREAM_KEY } from './api-key-accounts.ts';
-import { pick, resultRow, type Ctx } from './context.ts';
+import { authlinkPost, pick, resultRow, type Ctx } from './context.ts';
 
 const PATH = `/api/v3.1/tools/execute/${ECHO_TOOL}`;
 const ARGUMENTS = { per_page: 2 };
@@ -37,14 +37,7 @@ export async function toolExecuteScenario(ctx: Ctx): Promise<ResultRow> {
         connections,
         serverPid: ctx.upstreamPid,
       }),
-    httpMeasurer({
-      url: w.a.url + PATH,
-      method: 'POST',
-      headers: { 'x-api-key': w.a.apiKey },
-      next: () => ({ body: body() }),
-      connections,
-      serverPid: w.a.proc.pid,
-    }),
+    authlinkPost(ctx, PATH, body, connections),
   );
   return resultRow(ctx, 'tool_execute', connections, run, baseline);
 }

@@ -58,7 +58,9 @@ test('PostgreSQL: named statements, reused, and still right after the table chan
   assert.deepEqual(await items.selectFrom('items').select('owner').where('id', '=', 'a').execute(), [{ owner: 'o1' }]);
 });
 
-test('PostgreSQL: with prepared statements off (AUTHLINK_PG_PREPARED_STATEMENTS=0) every query is unnamed', { skip: PG_URL ? false : 'TEST_DATABASE_URL is not set' }, async (t) => {
+test('PostgreSQL: with prepared statements off (AUTHLINK_PG_PREPARED_STATEMENTS=0) every query is unnamed', {
+  skip: PG_URL ? false : 'TEST_DATABASE_URL is not set',
+}, async (t) => {
   const schema = `noprep_${process.pid}_${Date.now().toString(36)}`;
   const database = await openDatabase({ databaseUrl: PG_URL!, pgSchema: schema, poolSize: 1, preparedStatements: false });
   t.after(async () => {

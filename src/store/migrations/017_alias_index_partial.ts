@@ -8,24 +8,21 @@ import { sql, type Kysely } from 'kysely';
 // rule, same name, only accounts that have an alias.
 const LIVE = `deleted_at is null and status in ('INITIALIZING', 'INITIATED', 'ACTIVE', 'INACTIVE')`;
 
-export async function up(db: Kysely<any>): Promise<void> {
+async function aliasIndex(db: Kysely<any>, where: string): Promise<void> {
   await db.schema.dropIndex('connected_accounts_alias_live').execute();
   await db.schema
     .createIndex('connected_accounts_alias_live')
     .on('connected_accounts')
     .columns(['project_id', 'user_id', 'toolkit_slug', 'alias'])
     .unique()
-    .where(sql.raw<boolean>(`alias is not null and ${LIVE}`))
+    .where(sql.raw<boolean>(where))
     .execute();
 }
 
+export async function up(db: Kysely<any>): Promise<void> {
+  await aliasIndex(db, `alias is not null and ${LIVE}`);
+}
+
 export async function down(db: Kysely<any>): Promise<void> {
-  await db.schema.dropIndex('connected_accounts_alias_live').execute();
-  await db.schema
-    .createIndex('connected_accounts_alias_live')
-    .on('connected_accounts')
-    .columns(['project_id', 'user_id', 'toolkit_slug', 'alias'])
-    .unique()
-    .where(sql.raw<boolean>(LIVE))
-    .execute();
+  await aliasIndex(db, LIVE);
 }
