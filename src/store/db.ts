@@ -118,11 +118,10 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  // 64 MiB of page cache instead of the default 2 MiB: the indexes a request walks stay in memory at a million accounts;
-  // and the first GiB of the file read through a memory map, so a page the cache misses is a memory read, not a
-  // pread() (a list page at 400k accounts: -15%; docs/benchmarks.md). Mapped pages count in RSS as shared file pages.
+  // 64 MiB of page cache instead of the default 2 MiB: the indexes a request walks stay in memory at a million accounts.
+  // (A memory map was tried and measured worse at 1M accounts: page faults on a cold mapping cost more than the
+  // preads they replace, and RSS grew to 800 MiB; docs/benchmarks.md, bench/results/mmap-trial.txt.)
   sqlite.pragma('cache_size = -65536');
-  sqlite.pragma('mmap_size = 1073741824');
   // Checkpoint every ~32 MiB of WAL instead of every 4 MiB: a checkpoint writes
   // each changed page once however often it changed, and syncs twice; at the
   // default it ran every ~80 link creations and was a sixth of their CPU.
