@@ -5,7 +5,7 @@ import type { DB, ToolRouterSessionsTable } from './schema.ts';
 import type { AccountRow } from './accounts.ts';
 import type { AuditEntry } from './audit.ts';
 import type { WebhookDeliveryRow, WebhookEventRow } from './webhooks.ts';
-import { decodeCursor, encodeCursor, type Page } from './cursor.ts';
+import { decodeCursor, keysetPage, type Page } from './cursor.ts';
 
 export interface LinkFunnel {
   created: number;
@@ -144,9 +144,7 @@ export function consoleReadsRepo(db: Kysely<DB>) {
         .orderBy('id', 'desc')
         .limit(opts.limit + 1)
         .execute();
-      const items = rows.slice(0, opts.limit);
-      const last = items[items.length - 1];
-      return { items, nextCursor: rows.length > opts.limit && last ? encodeCursor({ t: last.created_at, id: last.id }) : null };
+      return keysetPage(rows, opts.limit);
     },
     /** Live accounts with this alias (case-insensitive), narrowed by the other filters, newest first: an alias names few accounts, so no paging. */
     async accountsByAlias(projectId: string, f: { alias: string; userId?: string; toolkit?: string; status?: string }, limit: number): Promise<AccountRow[]> {
@@ -183,9 +181,7 @@ export function consoleReadsRepo(db: Kysely<DB>) {
         .orderBy('id', 'desc')
         .limit(opts.limit + 1)
         .execute();
-      const items = rows.slice(0, opts.limit);
-      const last = items[items.length - 1];
-      return { items, nextCursor: rows.length > opts.limit && last ? encodeCursor({ t: last.created_at, id: last.id }) : null };
+      return keysetPage(rows, opts.limit);
     },
   };
 }

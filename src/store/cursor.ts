@@ -21,6 +21,13 @@ export interface Page<T> {
 
 export class CursorError extends Error {}
 
+/** A newest-first keyset page from the `limit + 1` rows read: the first `limit`, and the cursor after the last of them when there were more. */
+export function keysetPage<T extends { created_at: string; id: string }>(rows: T[], limit: number): Page<T> {
+  const items = rows.slice(0, limit);
+  const last = items[items.length - 1];
+  return { items, nextCursor: rows.length > limit && last ? encodeCursor({ t: last.created_at, id: last.id }) : null };
+}
+
 export function encodeCursor(key: CursorKey): string {
   return Buffer.from(JSON.stringify(key)).toString('base64url');
 }

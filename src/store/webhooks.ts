@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { DB, WebhookDeliveriesTable, WebhookEndpointsTable, WebhookEventsTable } from './schema.ts';
 import type { Dialect } from './db.ts';
-import { decodeCursor, encodeCursor, type Page } from './cursor.ts';
+import { decodeCursor, keysetPage, type Page } from './cursor.ts';
 
 export type WebhookEndpointRow = WebhookEndpointsTable;
 export type WebhookEventRow = WebhookEventsTable;
@@ -107,9 +107,7 @@ export function webhooksRepo(db: Kysely<DB>, dialect: Dialect) {
         .orderBy('id', 'desc')
         .limit(limit + 1)
         .execute();
-      const items = rows.slice(0, limit);
-      const last = items[items.length - 1];
-      return { items, nextCursor: rows.length > limit && last ? encodeCursor({ t: last.created_at, id: last.id }) : null };
+      return keysetPage(rows, limit);
     },
     /**
      * Leases up to `limit` due deliveries for this worker in one statement,
