@@ -4,10 +4,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import type { Pool, PoolClient } from 'pg';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type KyselyConfig, type Migration, type SqliteDatabase } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type KyselyConfig, type Migration } from 'kysely';
 import type { DB } from './schema.ts';
 import type { Metrics } from '../metrics/types.ts';
 import { usePreparedStatements } from './pg-prepared.ts';
+import { cachedStatements } from './sqlite-statements.ts';
 import * as m001 from './migrations/001_initial.ts';
 import * as m002 from './migrations/002_tool_router_sessions.ts';
 import * as m003 from './migrations/003_webhooks.ts';
@@ -126,33 +127,8 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
   // each changed page once however often it changed, and syncs twice; at the
   // default it ran every ~80 link creations and was a sixth of their CPU.
   sqlite.pragma('wal_autocheckpoint = 8000');
-  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }), log: queryLog(opts.metrics) });
+  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: cachedStatements(sqlite) }), log: queryLog(opts.metrics) });
   return { db, dialect: 'sqlite', describe: file, close: () => db.destroy() };
-}
-
-const STATEMENT_CACHE_SIZE = 500;
-
-/**
- * better-sqlite3 behind a bounded prepared-statement cache. Kysely's SQLite
- * driver prepares every query anew, and compiling the SQL was the largest
- * single cost of a read (docs/benchmarks.md). Sharing a statement is safe
- * here: Kysely runs one query at a time on the one connection, and authlink
- * never streams (an iterating statement cannot be re-entered).
- */
-function withStatementCache(sqlite: SQLite.Database): SqliteDatabase {
-  const cache = new Map<string, SQLite.Statement>();
-  return {
-    close: () => sqlite.close(),
-    prepare(text: string) {
-      let stmt = cache.get(text);
-      if (!stmt) {
-        stmt = sqlite.prepare(text);
-        if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
-        cache.set(text, stmt);
-      }
-      return stmt;
-    },
-  };
 }
 
 /** Migration names, oldest first. */
