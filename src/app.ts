@@ -12,7 +12,7 @@ import { clientErrorHandler, frameworkErrors, installErrorHandling } from './htt
 import { serverLimits } from './http/server-limits.ts';
 import { lazySerializers } from './http/lazy-serializers.ts';
 import { apiKeyHook } from './http/api-auth.ts';
-import { jsonDepthHook, optionalBodyHook, validatorCompiler } from './http/validation.ts';
+import { bodyChecks, validatorCompiler } from './http/validation.ts';
 import { type CoreDeps, createServices, type Services } from './services/index.ts';
 import { registerApiRoutes } from './api/index.ts';
 import { registerLinkRoutes } from './link/routes.ts';
@@ -67,8 +67,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     await services.proxy.close();
   });
   app.setValidatorCompiler(validatorCompiler());
-  app.addHook('preValidation', jsonDepthHook);
-  app.addHook('preValidation', optionalBodyHook);
+  app.addHook('onRoute', bodyChecks);
 
   app.addHook('onRequest', (req, reply, done) => {
     reply.header('x-request-id', req.id);

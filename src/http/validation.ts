@@ -8,7 +8,7 @@
 // stores silently turn one into U+FFFD, so two different user ids could end
 // up as the same stored value). Both are refused with a 400 naming the field.
 import { Ajv, type FuncKeywordDefinition, type Options, type ValidateFunction } from 'ajv';
-import type { FastifyReply, FastifyRequest, FastifySchemaCompiler } from 'fastify';
+import type { FastifyReply, FastifyRequest, FastifySchemaCompiler, RouteOptions } from 'fastify';
 import { ApiError } from '../errors.ts';
 import { jsonDeeperThan, MAX_REQUEST_JSON_DEPTH } from '../json-depth.ts';
 
@@ -101,4 +101,17 @@ export function jsonDepthHook(req: FastifyRequest, _reply: FastifyReply, done: (
 export function optionalBodyHook(req: FastifyRequest, _reply: FastifyReply, done: () => void): void {
   if (req.body === undefined && (req.routeOptions.schema?.body as { '~optional'?: boolean } | undefined)?.['~optional']) req.body = {};
   done();
+}
+
+/** Methods whose requests Fastify never reads a body for. */
+const BODYLESS_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'TRACE']);
+
+/**
+ * onRoute hook: jsonDepthHook and optionalBodyHook go first among the
+ * preValidation steps of every route a body can reach, and on no other: a
+ * GET runs no preValidation step at all (issue #18).
+ */
+export function bodyChecks(route: RouteOptions): void {
+  if ([route.method].flat().every((m) => BODYLESS_METHODS.has(m))) return;
+  route.preValidation = [jsonDepthHook, optionalBodyHook, ...[route.preValidation ?? []].flat()];
 }
