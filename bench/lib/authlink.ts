@@ -17,7 +17,6 @@ import { ensureBuilt } from '../../scripts/build.mjs';
 export type Backend = 'sqlite' | 'postgres';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const BIN = path.join(ROOT, 'bin', 'authlink.js');
 
 export interface AuthlinkOptions {
   backend: Backend;
@@ -29,6 +28,8 @@ export interface AuthlinkOptions {
   /** Write a V8 CPU profile of the server into this directory (on exit). */
   cpuProfDir?: string;
   env?: Record<string, string>;
+  /** Another checkout of authlink to run instead of this one (bench/ab.ts); it must be built already. */
+  root?: string;
 }
 
 export interface Authlink {
@@ -90,15 +91,18 @@ export async function startAuthlink(o: AuthlinkOptions): Promise<Authlink> {
     ...(pgUrl ? { DATABASE_URL: pgUrl } : {}),
     ...o.env,
   };
-  ensureBuilt(); // bin/authlink.js runs dist/: measure what was just edited, and not a build
+  const root = o.root ?? ROOT;
+  // bin/authlink.js runs dist/: measure what was just edited, and not a build.
+  if (root === ROOT) ensureBuilt();
+  else if (!fs.existsSync(path.join(root, 'dist', 'authlink.mjs'))) throw new Error(`${root} is not built: run npm run build there first`);
   const proc = await startProc({
     name: `authlink[${o.backend}]`,
-    args: [BIN, 'serve', '--json'],
+    args: [path.join(root, 'bin', 'authlink.js'), 'serve', '--json'],
     nodeArgs: o.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${o.cpuProfDir}`] : [],
     env,
     ready: /"listening":"http/,
     logFile: path.join(dir, 'server.log'),
-    cwd: ROOT,
+    cwd: root,
   });
   const info = JSON.parse(proc.readyLine) as { listening: string; api_key?: string; project_id?: string };
   if (!info.api_key || !info.project_id) throw new Error(`authlink did not print the first project's key: ${proc.readyLine}`);

@@ -31,6 +31,8 @@ export interface WorldOptions {
   provider: TestOidcProvider;
   logLevel: string;
   cpuProfDir?: string;
+  /** Run another checkout of authlink (see AuthlinkOptions.root). */
+  root?: string;
   log(msg: string): void;
 }
 
@@ -85,6 +87,7 @@ export async function startWorld(o: WorldOptions): Promise<World> {
     toolsDir: BENCH_TOOLS_DIR,
     logLevel: o.logLevel,
     cpuProfDir: o.cpuProfDir,
+    root: o.root,
   });
   const startSeconds = (Date.now() - t0) / 1000;
   o.provider.redirectUris.push(`${a.url}/api/v3.1/toolkits/auth/callback`);

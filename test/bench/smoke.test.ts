@@ -1,7 +1,8 @@
 // The benchmark harness must not rot: run `bench/run.ts --smoke --json` as a
 // child process (every scenario for about a second, 1k accounts) and check
-// that every scenario produced numbers on every backend that ran. Benchmarks
-// themselves never run in the test suite; this is the only one.
+// that every scenario produced numbers on every backend that ran; and
+// `bench/ab.ts` (two builds side by side) with this checkout on both sides.
+// Benchmarks themselves never run in the test suite; these are the only ones.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -22,10 +23,10 @@ interface Row {
   webhooks?: { accounts: number; deliveries: number; succeeded: number; failed: number };
 }
 
-function runSmoke(): Promise<{ code: number | null; stdout: string; stderr: string; seconds: number }> {
+function runBench(script: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string; seconds: number }> {
   const started = Date.now();
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx/esm', path.join(ROOT, 'bench', 'run.ts'), '--smoke', '--json'], {
+    const child = spawn(process.execPath, ['--import', 'tsx/esm', path.join(ROOT, 'bench', script), ...args], {
       cwd: ROOT,
       env: process.env,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -39,7 +40,7 @@ function runSmoke(): Promise<{ code: number | null; stdout: string; stderr: stri
 }
 
 test('npm run bench -- --smoke: every scenario, on every backend, with numbers', { timeout: 180_000 }, async () => {
-  const { code, stdout, stderr, seconds } = await runSmoke();
+  const { code, stdout, stderr, seconds } = await runBench('run.ts', ['--smoke', '--json']);
   assert.equal(code, 0, `bench --smoke failed:\n${stderr.slice(-4000)}`);
   const result = JSON.parse(stdout.trim().split('\n').pop()!) as {
     results: Row[];
@@ -82,4 +83,17 @@ test('npm run bench -- --smoke: every scenario, on every backend, with numbers',
   // The human table goes to stderr with --json.
   assert.match(stderr, /\| scenario\s+\| backend/);
   assert.ok(seconds < 90, `smoke took ${seconds} s; it must stay well under a minute`);
+});
+
+test('bench/ab.ts: two builds in alternating slices, a CPU figure per side and scenario', { timeout: 120_000 }, async () => {
+  const args = ['--other', ROOT, '--only', 'get,link', '--backends', 'sqlite', '--rounds', '2', '--slice', '0.5'];
+  const { code, stdout, stderr } = await runBench('ab.ts', args);
+  assert.equal(code, 0, `bench/ab.ts failed:\n${stderr.slice(-4000)}`);
+  for (const scenario of ['get', 'link']) {
+    const line = stdout.split('\n').find((l) => l.startsWith(`${scenario} `));
+    assert.ok(line, `${scenario} is reported:\n${stdout}`);
+    const m = /A +(\d+) µs +B +(\d+) µs +B\/A median (\d+\.\d+) .* A (\d+) req, B (\d+) req/.exec(line);
+    assert.ok(m, `a full line for ${scenario}: ${line}`);
+    for (const v of m.slice(1)) assert.ok(Number(v) > 0, `${scenario}: ${line}`);
+  }
 });
