@@ -81,9 +81,11 @@ function seedSqlite(spec: SeedSpec, sample: SeedResult): void {
   try {
     db.pragma('busy_timeout = 30000');
     db.pragma('cache_size = -262144'); // 256 MiB for this connection: the random-id primary key
+    // A build from before migration 016 (bench/ab.ts --other) has no stored view.
+    const view = db.prepare(`select 1 from pragma_table_info('connected_accounts') where name = 'credentials_view'`).get() !== undefined;
     const insert = db.prepare(
-      `insert into connected_accounts (id, project_id, auth_config_id, toolkit_slug, user_id, alias, word_id, account_type, acl, status, status_reason, is_disabled, data, credentials_enc, credentials_view, requested_scopes, granted_scopes, token_expires_at, refresh_lock_owner, refresh_lock_until, refresh_failures, next_refresh_at, last_used_at, created_at, updated_at, deleted_at)
-       values (?, ?, ?, ?, ?, null, ?, 'PRIVATE', null, 'ACTIVE', null, 0, '{}', ?, ?, null, null, null, null, null, 0, null, null, ?, ?, null)`,
+      `insert into connected_accounts (id, project_id, auth_config_id, toolkit_slug, user_id, alias, word_id, account_type, acl, status, status_reason, is_disabled, data, credentials_enc, ${view ? 'credentials_view, ' : ''}requested_scopes, granted_scopes, token_expires_at, refresh_lock_owner, refresh_lock_until, refresh_failures, next_refresh_at, last_used_at, created_at, updated_at, deleted_at)
+       values (?, ?, ?, ?, ?, null, ?, 'PRIVATE', null, 'ACTIVE', null, 0, '{}', ?, ${view ? '?, ' : ''}null, null, null, null, null, 0, null, null, ?, ?, null)`,
     );
     const write = db.transaction((rows: Row[]) => {
       for (const r of rows)
@@ -95,7 +97,7 @@ function seedSqlite(spec: SeedSpec, sample: SeedResult): void {
           r.user_id,
           r.word_id,
           r.credentials_enc,
-          r.credentials_view,
+          ...(view ? [r.credentials_view] : []),
           r.created_at,
           r.created_at,
         );
@@ -113,8 +115,13 @@ async function seedPostgres(spec: SeedSpec, sample: SeedResult): Promise<void> {
   await Promise.all(clients.map((c) => c.connect()));
   try {
     for (const c of clients) await c.query('SET synchronous_commit = off');
-    const text = `insert into connected_accounts (id, project_id, auth_config_id, toolkit_slug, user_id, word_id, account_type, status, is_disabled, data, credentials_enc, credentials_view, refresh_failures, created_at, updated_at)
-      select u.id, $1, $2, $3, u.user_id, u.word_id, 'PRIVATE', 'ACTIVE', 0, '{}', u.cred, u.view, 0, u.created_at, u.created_at
+    // A build from before migration 016 (bench/ab.ts --other) has no stored view.
+    const { rowCount } = await clients[0].query(
+      `select 1 from information_schema.columns where table_schema = current_schema() and table_name = 'connected_accounts' and column_name = 'credentials_view'`,
+    );
+    const view = rowCount === 1;
+    const text = `insert into connected_accounts (id, project_id, auth_config_id, toolkit_slug, user_id, word_id, account_type, status, is_disabled, data, credentials_enc, ${view ? 'credentials_view, ' : ''}refresh_failures, created_at, updated_at)
+      select u.id, $1, $2, $3, u.user_id, u.word_id, 'PRIVATE', 'ACTIVE', 0, '{}', u.cred, ${view ? 'u.view, ' : ''}0, u.created_at, u.created_at
       from unnest($4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[]) as u(id, user_id, word_id, cred, view, created_at)`;
     const inflight: Array<Promise<unknown> | undefined> = [undefined, undefined];
     let k = 0;
