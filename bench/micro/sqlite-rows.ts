@@ -8,14 +8,13 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import SQLite from 'better-sqlite3';
 import { Kysely, SqliteDialect, type SqliteDatabase } from 'kysely';
 import { migrate, openDatabase } from '../../src/store/db.ts';
 import { createStore } from '../../src/store/store.ts';
 import { cachedStatements } from '../../src/store/sqlite-statements.ts';
 import type { DB } from '../../src/store/schema.ts';
-import { seedAccounts } from '../lib/seed.ts';
+import { MICRO_PROJECT, seedMicroProject } from './project.ts';
 
 const N = Number(process.argv[2] ?? 1000);
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'authlink-micro-'));
@@ -29,34 +28,8 @@ async function usPerOp(ops: number, fn: (i: number) => Promise<unknown>): Promis
 
 const database = await openDatabase({ sqliteFile: file });
 await migrate(database);
-const now = new Date().toISOString();
-const projectId = 'prj_micro';
-await database.db.insertInto('projects').values({ id: projectId, name: 'micro', settings: '{}', created_at: now, updated_at: now }).execute();
-await database.db
-  .insertInto('auth_configs')
-  .values({
-    id: 'ac_micro',
-    project_id: projectId,
-    toolkit_slug: 'echoapi',
-    name: 'micro',
-    auth_scheme: 'API_KEY',
-    is_composio_managed: 0,
-    status: 'ENABLED',
-    settings: '{}',
-    secrets_enc: null,
-    created_at: now,
-    updated_at: now,
-    deleted_at: null,
-  })
-  .execute();
-const seed = await seedAccounts({
-  n: N,
-  projectId,
-  authConfigId: 'ac_micro',
-  toolkitSlug: 'echoapi',
-  encryptionKey: randomBytes(32).toString('base64'),
-  sqliteFile: file,
-});
+const projectId = MICRO_PROJECT;
+const seed = await seedMicroProject(database, N, { sqliteFile: file });
 
 /** The statement cache as it was before: better-sqlite3's own row objects. */
 function ownRows(sqlite: SQLite.Database): SqliteDatabase {

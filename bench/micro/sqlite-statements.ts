@@ -6,13 +6,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import SQLite from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import { migrate, openDatabase } from '../../src/store/db.ts';
 import type { DB } from '../../src/store/schema.ts';
 import { createStore } from '../../src/store/store.ts';
-import { seedAccounts } from '../lib/seed.ts';
+import { MICRO_AUTH_CONFIG, MICRO_PROJECT, seedMicroProject } from './project.ts';
 
 const N = Number(process.argv[2] ?? 100_000);
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'authlink-micro-'));
@@ -36,34 +35,8 @@ async function timeAsync(label: string, ops: number, fn: (i: number) => Promise<
 
 const database = await openDatabase({ sqliteFile: file });
 await migrate(database);
-const now = new Date().toISOString();
-const projectId = 'prj_micro';
-await database.db.insertInto('projects').values({ id: projectId, name: 'micro', settings: '{}', created_at: now, updated_at: now }).execute();
-await database.db
-  .insertInto('auth_configs')
-  .values({
-    id: 'ac_micro',
-    project_id: projectId,
-    toolkit_slug: 'echoapi',
-    name: 'micro',
-    auth_scheme: 'API_KEY',
-    is_composio_managed: 0,
-    status: 'ENABLED',
-    settings: '{}',
-    secrets_enc: null,
-    created_at: now,
-    updated_at: now,
-    deleted_at: null,
-  })
-  .execute();
-const seed = await seedAccounts({
-  n: N,
-  projectId,
-  authConfigId: 'ac_micro',
-  toolkitSlug: 'echoapi',
-  encryptionKey: randomBytes(32).toString('base64'),
-  sqliteFile: file,
-});
+const projectId = MICRO_PROJECT;
+const seed = await seedMicroProject(database, N, { sqliteFile: file });
 process.stdout.write(`${N.toLocaleString('en-US')} accounts seeded in ${seed.seconds.toFixed(1)} s\n\n`);
 
 const ids = seed.ids;
@@ -88,7 +61,7 @@ const ro = big.prepare('select "id" from "connected_accounts" where "id" = ? and
 time('  ... only the id column (no row decode), 64 MiB cache', OPS, (i) => ro.get(ids[i % ids.length], projectId));
 big.close();
 await timeAsync('store.projects.get, authlink (no read cache here)', OPS, () => authlink.projects.get(projectId));
-await timeAsync('store.authConfigs.getAny, authlink (no read cache here)', OPS, () => authlink.authConfigs.getAny(projectId, 'ac_micro'));
+await timeAsync('store.authConfigs.getAny, authlink (no read cache here)', OPS, () => authlink.authConfigs.getAny(projectId, MICRO_AUTH_CONFIG));
 
 const count = raw.prepare(`select count(*) as n from "connected_accounts" where "project_id" = ? and "deleted_at" is null and "account_type" in (?)`);
 time(`count(*) of the project's ${N.toLocaleString('en-US')} accounts (first list page only)`, 20, () => count.get(projectId, 'PRIVATE'));
