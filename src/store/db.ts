@@ -147,9 +147,31 @@ export async function migrate(database: Database, opts: { to?: string } = {}): P
     migrationTableName: 'authlink_migrations',
     migrationLockTableName: 'authlink_migrations_lock',
   });
-  const { error, results } = opts.to ? await migrator.migrateTo(opts.to) : await migrator.migrateToLatest();
-  if (error) throw error instanceof Error ? error : new Error(String(error));
-  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+  return repeatedWhileOtherSchemasVanish(schema, async () => {
+    const { error, results } = opts.to ? await migrator.migrateTo(opts.to) : await migrator.migrateToLatest();
+    if (error) throw error instanceof Error ? error : new Error(String(error));
+    return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+  });
+}
+
+/**
+ * Kysely's migrator finds its tables by reading the columns of every schema
+ * of the database, naming each schema to has_schema_privilege(): a schema
+ * another client drops meanwhile (another tenant's, a finished test's) fails
+ * that read with `schema "..." does not exist` (3F000). Ours exists, so
+ * `run` is repeated (up to `attempts` times in all); a missing schema of our
+ * own, or any other error, is thrown at once.
+ */
+export async function repeatedWhileOtherSchemasVanish<T>(ours: string | undefined, run: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await run();
+    } catch (error) {
+      const e = error as { code?: unknown; message?: unknown };
+      const otherVanished = ours !== undefined && e?.code === '3F000' && typeof e.message === 'string' && !e.message.includes(`"${ours}"`);
+      if (!otherVanished || attempt >= attempts) throw error;
+    }
+  }
 }
 
 export async function currentSchema(db: Kysely<DB>): Promise<string | undefined> {
