@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { ConnectedAccountsTable, DB } from './schema.ts';
 import { decodeCursor, encodeCursor, filterTag, listingTotal, type Page } from './cursor.ts';
-import { compileOnce } from './compiled.ts';
+import { compileByKey, compileOnce } from './compiled.ts';
 
 export type AccountRow = ConnectedAccountsTable;
 export type AccountPatch = Partial<
@@ -50,8 +50,20 @@ export interface AccountQuery {
   limit: number;
 }
 
+/** The list filters of AccountQuery and the column each one matches (`in` its values). */
+const LIST_FILTERS = [
+  ['userIds', 'user_id'],
+  ['toolkitSlugs', 'toolkit_slug'],
+  ['statuses', 'status'],
+  ['authConfigIds', 'auth_config_id'],
+  ['ids', 'id'],
+  ['accountTypes', 'account_type'],
+] as const satisfies ReadonlyArray<readonly [keyof AccountQuery, keyof AccountRow]>;
+
 export function accountsRepo(db: Kysely<DB>) {
   // Every credential read and proxied call starts here (issue #18).
+  // A list page and its count, compiled once per filter shape (which filters, how many values each, cursor, order).
+  const listShapes = compileByKey<DB>(128);
   const getLive = compileOnce(db, (q, p: (name: 'id' | 'projectId') => string) =>
     q.selectFrom('connected_accounts').selectAll().where('id', '=', p('id')).where('project_id', '=', p('projectId')).where('deleted_at', 'is', null),
   );
@@ -102,24 +114,41 @@ export function accountsRepo(db: Kysely<DB>) {
      * a later page costs no count(*) (it reports the first page's total).
      */
     async list(q: AccountQuery): Promise<Page<ListedAccountRow> & { total: number }> {
-      let base = db.selectFrom('connected_accounts').where('project_id', '=', q.projectId).where('deleted_at', 'is', null);
-      if (q.userIds?.length) base = base.where('user_id', 'in', q.userIds);
-      if (q.toolkitSlugs?.length) base = base.where('toolkit_slug', 'in', q.toolkitSlugs);
-      if (q.statuses?.length) base = base.where('status', 'in', q.statuses);
-      if (q.authConfigIds?.length) base = base.where('auth_config_id', 'in', q.authConfigIds);
-      if (q.ids?.length) base = base.where('id', 'in', q.ids);
-      if (q.accountTypes?.length) base = base.where('account_type', 'in', q.accountTypes);
-      let page = base.select(LISTED_COLUMNS);
+      // Values by position: the project, each filter's values, then the page's own (cursor, limit).
+      const values: unknown[] = [q.projectId];
+      const filters = LIST_FILTERS.flatMap(([field, column]) => {
+        const given = q[field];
+        if (!given?.length) return [];
+        const from = values.length;
+        values.push(...given);
+        return [{ column, from, n: given.length }];
+      });
+      const filterKey = filters.map((f) => `${f.column}*${f.n}`).join(',');
+      const matching = (p: (i: number) => string) => {
+        let b = db.selectFrom('connected_accounts').where('project_id', '=', p(0)).where('deleted_at', 'is', null);
+        for (const f of filters)
+          b = b.where(
+            f.column,
+            'in',
+            Array.from({ length: f.n }, (_, k) => p(f.from + k)),
+          );
+        return b;
+      };
       const after = decodeCursor(q.cursor);
       const col = q.orderBy;
       const cmp = q.direction === 'desc' ? '<' : '>';
-      // A row value, not `col < t OR (col = t AND id < i)`: both databases turn it into an index range.
-      if (after) page = page.where((eb) => eb(eb.refTuple(col, 'id'), cmp, eb.tuple(after.t, after.id)));
-      const rows = await page
-        .orderBy(col, q.direction)
-        .orderBy('id', q.direction)
-        .limit(q.limit + 1)
-        .execute();
+      const at = values.length;
+      if (after) values.push(after.t, after.id);
+      values.push(q.limit + 1);
+      const rows = await listShapes(db, { key: `${filterKey}|${after ? cmp : ''}|${col} ${q.direction}`, values }, (p) => {
+        let page = matching(p).select(LISTED_COLUMNS);
+        // A row value, not `col < t OR (col = t AND id < i)`: both databases turn it into an index range.
+        if (after) page = page.where((eb) => eb(eb.refTuple(col, 'id'), cmp, eb.tuple(p(at), p(at + 1))));
+        return page
+          .orderBy(col, q.direction)
+          .orderBy('id', q.direction)
+          .limit(p(values.length - 1) as unknown as number);
+      });
       const items = rows.slice(0, q.limit);
       const last = items[items.length - 1];
       const f = filterTag({
@@ -131,9 +160,12 @@ export function accountsRepo(db: Kysely<DB>) {
         ids: q.ids,
         accountTypes: q.accountTypes,
       });
-      const total = await listingTotal(after, f, async () =>
-        Number((await base.select((eb) => eb.fn.countAll<string | number>().as('n')).executeTakeFirstOrThrow()).n),
-      );
+      const total = await listingTotal(after, f, async () => {
+        const [counted] = await listShapes(db, { key: `${filterKey}|count`, values }, (p) =>
+          matching(p).select((eb) => eb.fn.countAll<string | number>().as('n')),
+        );
+        return Number(counted.n);
+      });
       return { items, total, nextCursor: rows.length > q.limit && last ? encodeCursor({ t: last[col], id: last.id, n: total, f }) : null };
     },
     /**

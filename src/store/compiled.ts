@@ -76,21 +76,28 @@ export class BoundRows {
   }
 }
 
+/** Values bound by position, and the key of the shape they fit: a BoundRows, or a caller's own. */
+export interface Bound {
+  readonly key: string;
+  readonly values: readonly unknown[];
+}
+
 /**
- * Shapes by key (see BoundRows), at most `max` of them, for statements built
- * on one Kysely instance; a run may go to a transaction of that instance.
+ * Shapes by key (see Bound), at most `max` of them (the oldest goes first),
+ * for statements built on one Kysely instance; a run may go to a transaction
+ * of that instance. `build` marks the value at position i with `p(i)`.
  */
 export function compileByKey<Db>(max = 64) {
   const shapes = new Map<string, Shape<unknown>>();
-  return async (on: Kysely<Db>, bound: BoundRows, build: (p: (i: number) => string) => Compilable<unknown>): Promise<void> => {
+  return async <Row = unknown>(on: Kysely<Db>, bound: Bound, build: (p: (i: number) => string) => Compilable<Row>): Promise<Row[]> => {
     const key = bound.key;
-    let shape = shapes.get(key);
+    let shape = shapes.get(key) as Shape<Row> | undefined;
     const compiledNow = !shape;
     if (!shape) {
       shape = shapeOf(build((i) => `${MARK}${i}`));
       if (shapes.size >= max) shapes.delete(shapes.keys().next().value!);
       shapes.set(key, shape);
     }
-    await runShape(on, shape, (mark) => bound.values[Number(mark)], compiledNow);
+    return runShape(on, shape, (mark) => bound.values[Number(mark)], compiledNow);
   };
 }

@@ -41,15 +41,19 @@ async function insertMany(db: Kysely<DB>, dialect: Dialect, shapes: LinkShapes, 
     const bound = new BoundRows();
     const [a, l] = [bound.rows(accounts), bound.rows(links)];
     const withLinks = (p: (i: number) => string) => db.with('account', (qb) => qb.insertInto('connected_accounts').values(a(p)).returning('id'));
-    if (!events.length) return shapes.pgLinks(db, bound, (p) => withLinks(p).insertInto('link_sessions').values(l(p)));
+    if (!events.length) {
+      await shapes.pgLinks(db, bound, (p) => withLinks(p).insertInto('link_sessions').values(l(p)));
+      return;
+    }
     const [e, d] = [bound.rows(events), bound.rows(deliveries)];
-    return shapes.pgLinksWithEvents(db, bound, (p) =>
+    await shapes.pgLinksWithEvents(db, bound, (p) =>
       withLinks(p)
         .with('link', (qb) => qb.insertInto('link_sessions').values(l(p)).returning('id'))
         .with('event', (qb) => qb.insertInto('webhook_events').values(e(p)).returning('id'))
         .insertInto('webhook_deliveries')
         .values(d(p)),
     );
+    return;
   }
   const insert = async <T extends keyof DB & string>(q: Kysely<DB>, run: ReturnType<typeof compileByKey<DB>>, table: T, rows: readonly object[]) => {
     const bound = new BoundRows();

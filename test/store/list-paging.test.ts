@@ -27,6 +27,7 @@ forEachBackend('store list paging', (backend) => {
   // 23 accounts of one user; created_at in runs of 4 equal values, so pages end inside a run.
   const N = 23;
   const rows: AccountRow[] = [];
+  const others: AccountRow[] = [];
 
   before(async () => {
     t = await startTestApp(backend);
@@ -40,9 +41,12 @@ forEachBackend('store list paging', (backend) => {
       rows.push(row(projectId, acId, `ca_pg${String((i * 7) % N).padStart(4, '0')}x`, new Date(base + Math.floor(i / 4) * 1000).toISOString()));
     for (const r of rows) await store.accounts.insert(r);
     // Rows the filters exclude: another user's, a deleted one, a SHARED one.
-    await store.accounts.insert(row(projectId, acId, 'ca_pgother0001', rows[5].created_at, { user_id: 'someone-else' }));
-    await store.accounts.insert(row(projectId, acId, 'ca_pgdeleted001', rows[5].created_at, { deleted_at: ts }));
-    await store.accounts.insert(row(projectId, acId, 'ca_pgshared0001', rows[5].created_at, { account_type: 'SHARED' }));
+    others.push(
+      row(projectId, acId, 'ca_pgother0001', rows[5].created_at, { user_id: 'someone-else' }),
+      row(projectId, acId, 'ca_pgdeleted001', rows[5].created_at, { deleted_at: ts }),
+      row(projectId, acId, 'ca_pgshared0001', rows[5].created_at, { account_type: 'SHARED' }),
+    );
+    for (const r of others) await store.accounts.insert(r);
   });
   after(() => t.close());
 
@@ -94,6 +98,49 @@ forEachBackend('store list paging', (backend) => {
       cursor = p.nextCursor ?? undefined;
     } while (cursor);
     assert.deepEqual(seen, expected('desc'));
+  });
+
+  test('filter shapes compiled once each: interleaved listings, other values in a cached shape, each pages its own rows', async () => {
+    const some = (from: number) => expected('asc').slice(from, from + 3);
+    const cases: Array<Partial<AccountQuery>> = [
+      { userIds: ['pager'] },
+      { userIds: ['nobody'] },
+      { userIds: ['pager', 'nobody'] },
+      { userIds: ['someone-else', 'nobody'], accountTypes: undefined },
+      { ids: some(0) },
+      { ids: some(10) },
+      { ids: some(20), accountTypes: ['PRIVATE', 'SHARED'] },
+      { userIds: undefined, accountTypes: ['SHARED'] },
+    ];
+    /** What the listing must hold: the live rows every given filter admits, in (created_at, id) order. */
+    const want = (q: AccountQuery) =>
+      [...rows, ...others]
+        .filter((r) => r.deleted_at === null)
+        .filter((r) => (!q.userIds || q.userIds.includes(r.user_id)) && (!q.ids || q.ids.includes(r.id)))
+        .filter((r) => !q.accountTypes || q.accountTypes.includes(r.account_type))
+        .sort((a, b) => cmp(a.created_at, b.created_at) || cmp(a.id, b.id))
+        .map((r) => r.id)
+        [q.direction === 'asc' ? 'slice' : 'reverse']();
+    let nonEmpty = 0;
+    for (const direction of ['desc', 'asc'] as const)
+      for (let round = 0; round < 2; round++)
+        for (const over of cases) {
+          const q = query({ ...over, direction, limit: 2 });
+          const seen: string[] = [];
+          let cursor: string | undefined;
+          let total: number | undefined;
+          do {
+            const p = await store.accounts.list({ ...q, cursor });
+            total ??= p.total;
+            seen.push(...p.items.map((r) => r.id));
+            cursor = p.nextCursor ?? undefined;
+          } while (cursor);
+          const wanted = want(q);
+          if (wanted.length) nonEmpty++;
+          assert.deepEqual(seen, wanted, `${JSON.stringify(over)} ${direction}, round ${round + 1}`);
+          assert.equal(total, wanted.length, `${JSON.stringify(over)}: total`);
+        }
+    assert.equal(nonEmpty, 4 * 7, 'every case but the unknown user lists something');
   });
 
   test('later pages keep the first page total while rows come and go', async () => {
