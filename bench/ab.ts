@@ -15,20 +15,16 @@ import { pgBaseUrl } from './lib/pg.ts';
 import { benchToolkitsDir } from './lib/toolkits.ts';
 import type { Backend } from './lib/authlink.ts';
 import { startWorld, type World } from './scenarios/world.ts';
-import { pick } from './scenarios/context.ts';
+import { accountPath } from './scenarios/get.ts';
+import { LINK_PATH, linkBodies } from './scenarios/link.ts';
+import { deepPagePath, userPagePath } from './scenarios/list.ts';
 
+// The requests of the bench scenarios of the same names.
 const SCENARIOS = {
-  get: (w: World) => ({ path: () => `/api/v3.1/connected_accounts/${pick(w.seed.ids)}` }),
-  list_user: (w: World) => ({ path: () => `/api/v3.1/connected_accounts?user_ids=${pick(w.seed.users)}&limit=20` }),
-  list_deep: (w: World) => ({ path: () => `/api/v3.1/connected_accounts?limit=20&cursor=${pick(w.seed.deepCursors)}` }),
-  link: (w: World) => {
-    let n = 0;
-    const prefix = `ab-${Date.now().toString(36)}-`;
-    return {
-      path: () => '/api/v3.1/connected_accounts/link',
-      body: () => JSON.stringify({ auth_config_id: w.oauthConfigId, user_id: `${prefix}${n++}`, callback_url: 'https://app.example.com/connected' }),
-    };
-  },
+  get: (w: World) => ({ path: () => accountPath(w) }),
+  list_user: (w: World) => ({ path: () => userPagePath(w) }),
+  list_deep: (w: World) => ({ path: () => deepPagePath(w) }),
+  link: (w: World) => ({ path: () => LINK_PATH, body: linkBodies(w, `ab-${Date.now().toString(36)}-`) }),
 } satisfies Record<string, (w: World) => { path: () => string; body?: () => string }>;
 type Scenario = keyof typeof SCENARIOS;
 

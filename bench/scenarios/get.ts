@@ -4,10 +4,15 @@ import { httpMeasurer } from '../lib/baselines.ts';
 import { expectStatus } from '../lib/http.ts';
 import type { ResultRow } from '../lib/report.ts';
 import { pick, resultRow, type Ctx } from './context.ts';
+import type { World } from './world.ts';
+
+const path = (id: string) => `/api/v3.1/connected_accounts/${id}`;
+
+/** The account read of this scenario: a seeded account spread over the table (bench/ab.ts sends the same). */
+export const accountPath = (w: World) => path(pick(w.seed.ids));
 
 export async function getScenario(ctx: Ctx): Promise<ResultRow> {
   const w = ctx.world;
-  const path = (id: string) => `/api/v3.1/connected_accounts/${id}`;
   const sample = await expectStatus('account read', w.api('GET', path(w.seed.ids[0])), 200);
   const { connections } = ctx.opts;
   const { run, baseline } = await ctx.baselines.compare(
@@ -17,7 +22,7 @@ export async function getScenario(ctx: Ctx): Promise<ResultRow> {
     httpMeasurer({
       url: w.a.url + path(w.seed.ids[0]),
       headers: { 'x-api-key': w.a.apiKey },
-      next: () => ({ path: path(pick(w.seed.ids)) }),
+      next: () => ({ path: accountPath(w) }),
       connections,
       serverPid: w.a.proc.pid,
     }),

@@ -5,6 +5,7 @@ import { httpMeasurer } from '../lib/baselines.ts';
 import { expectStatus } from '../lib/http.ts';
 import type { ResultRow } from '../lib/report.ts';
 import { pick, resultRow, type Ctx } from './context.ts';
+import type { World } from './world.ts';
 
 async function listScenario(ctx: Ctx, scenario: 'list_user' | 'list_deep', paths: () => string): Promise<ResultRow> {
   const w = ctx.world;
@@ -22,10 +23,14 @@ async function listScenario(ctx: Ctx, scenario: 'list_user' | 'list_deep', paths
   return resultRow(ctx, scenario, connections, run, baseline);
 }
 
+/** The pages of these scenarios (bench/ab.ts sends the same): one user's first page, a deep page of the project. */
+export const userPagePath = (w: World) => `/api/v3.1/connected_accounts?user_ids=${pick(w.seed.users)}&limit=20`;
+export const deepPagePath = (w: World) => `/api/v3.1/connected_accounts?limit=20&cursor=${pick(w.seed.deepCursors)}`;
+
 export function listUserScenario(ctx: Ctx): Promise<ResultRow> {
-  return listScenario(ctx, 'list_user', () => `/api/v3.1/connected_accounts?user_ids=${pick(ctx.world.seed.users)}&limit=20`);
+  return listScenario(ctx, 'list_user', () => userPagePath(ctx.world));
 }
 
 export function listDeepScenario(ctx: Ctx): Promise<ResultRow> {
-  return listScenario(ctx, 'list_deep', () => `/api/v3.1/connected_accounts?limit=20&cursor=${pick(ctx.world.seed.deepCursors)}`);
+  return listScenario(ctx, 'list_deep', () => deepPagePath(ctx.world));
 }
