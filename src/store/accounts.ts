@@ -151,15 +151,7 @@ export function accountsRepo(db: Kysely<DB>) {
       });
       const items = rows.slice(0, q.limit);
       const last = items[items.length - 1];
-      const f = filterTag({
-        projectId: q.projectId,
-        userIds: q.userIds,
-        toolkitSlugs: q.toolkitSlugs,
-        statuses: q.statuses,
-        authConfigIds: q.authConfigIds,
-        ids: q.ids,
-        accountTypes: q.accountTypes,
-      });
+      const f = filterTag({ projectId: q.projectId, ...Object.fromEntries(LIST_FILTERS.map(([field]) => [field, q[field]])) });
       const total = await listingTotal(after, f, async () => {
         const [counted] = await listShapes(db, { key: `${filterKey}|count`, values }, (p) =>
           matching(p).select((eb) => eb.fn.countAll<string | number>().as('n')),
